@@ -1,0 +1,101 @@
+//! `paperboy send`: the daily cron job.
+//!
+//! One subscriber's failure never stops the others: it is reported on stderr, counted, and
+//! decides the exit status at the end.
+
+use crate::cli::SendArgs;
+use crate::cmd::{Ctx, chosen_subscribers, read_day};
+use crate::config::Config;
+use crate::deliver::{Mailer, build_message};
+use crate::digest::Digest;
+use crate::error::Exit;
+use crate::render::Renderer;
+
+/// What became of each digest of a run.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Delivered (or, in a dry run, would be).
+    pub sent: usize,
+    /// Not sent because nothing matched and `send_empty` is off.
+    pub skipped: usize,
+    /// Failed for good.
+    pub failed: usize,
+    /// Failed in a way a rerun may fix.
+    pub deferred: usize,
+}
+
+impl Tally {
+    fn exit(&self) -> Exit {
+        if self.failed > 0 {
+            Exit::Failure
+        } else if self.deferred > 0 {
+            Exit::TempFail
+        } else {
+            Exit::Ok
+        }
+    }
+}
+
+/// Reads, picks, renders and delivers; prints one summary line.
+pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    let config = Config::load(ctx.config_path)?;
+    let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
+    let day = read_day(&config, &args.day, ctx.clock)?;
+    let renderer = Renderer::new(config.newsletter.templates.as_deref())?;
+    let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
+    if subscribers.is_empty() {
+        eprintln!("warning: {} lists no [[subscribers]]", config.path.display());
+    }
+
+    let mut tally = Tally::default();
+    for digest in Digest::for_each_subscriber(subscribers, &day.papers, day.date) {
+        let email = digest.subscriber.email.to_string();
+        if digest.is_empty() && !config.newsletter.send_empty {
+            tally.skipped += 1;
+            continue;
+        }
+        let message = renderer
+            .render(&digest, &config.newsletter)
+            .map_err(anyhow::Error::from)
+            .and_then(|rendered| {
+                let message = build_message(&config.newsletter, &digest, &rendered, ctx.clock.now())?;
+                Ok((rendered.subject, message))
+            });
+        let (subject, message) = match message {
+            Ok(built) => built,
+            Err(err) => {
+                eprintln!("error: {email}: {err:#}");
+                tally.failed += 1;
+                continue;
+            }
+        };
+        let Some(mailer) = &mailer else {
+            println!("would send to {email}: {subject}");
+            tally.sent += 1;
+            continue;
+        };
+        match mailer.deliver(&message, &digest) {
+            Ok(_) => tally.sent += 1,
+            Err(err) if err.is_transient() => {
+                eprintln!("error: {email}: {err} (temporary; a rerun will try again)");
+                tally.deferred += 1;
+            }
+            Err(err) => {
+                eprintln!("error: {email}: {err}");
+                tally.failed += 1;
+            }
+        }
+    }
+
+    let verb = if args.dry_run { "dry run: would send" } else { "sent" };
+    let destination = mailer.as_ref().map(|m| format!(" to {}", m.destination())).unwrap_or_default();
+    let mut summary = format!(
+        "{verb} {}, skipped {} with no matching papers, failed {}",
+        tally.sent, tally.skipped, tally.failed
+    );
+    if tally.deferred > 0 {
+        summary.push_str(&format!(", deferred {}", tally.deferred));
+    }
+    println!("{summary} (digests for {}{destination})", day.date);
+    Ok(tally.exit())
+}

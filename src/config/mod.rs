@@ -1,0 +1,539 @@
+//! The TOML config: parsed strictly, then validated as a whole.
+//!
+//! Loading happens in two phases: serde reads the file into raw types that keep the spans of
+//! cross-references, then `validate` checks everything at once and builds the types the
+//! pipeline uses. Every problem names the file, the line and the key. Nothing here sends,
+//! reads sources or renders.
+
+mod span;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use lettre::Address;
+use lettre::message::Mailbox;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::source::{Source, SourceFormat};
+use crate::topic::{Interest, Keyword, Topic};
+
+/// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
+pub const DEFAULT_PATH: &str = "paperboy.toml";
+
+/// A loaded and validated config.
+#[derive(Debug)]
+pub struct Config {
+    /// The file it came from; relative paths inside it are resolved against its folder.
+    pub path: PathBuf,
+    /// What every digest shares.
+    pub newsletter: Newsletter,
+    /// Where the day's papers come from, in order.
+    pub sources: Vec<Source>,
+    /// How digests leave.
+    pub delivery: Delivery,
+    /// The mail server, when `delivery.transport = "smtp"`.
+    pub smtp: Option<Smtp>,
+    /// Named keyword sets, in name order.
+    pub topics: Vec<Topic>,
+    /// Everyone who gets a digest, in file order.
+    pub subscribers: Vec<Subscriber>,
+}
+
+/// `[newsletter]`: what every digest shares.
+#[derive(Debug)]
+pub struct Newsletter {
+    /// Starts every subject line.
+    pub title: String,
+    /// The `From:` mailbox.
+    pub from: Mailbox,
+    /// The `Reply-To:` mailbox, if any.
+    pub reply_to: Option<Mailbox>,
+    /// A URL with `{email}` where the subscriber's address goes.
+    pub unsubscribe_url: Option<String>,
+    /// The cap for subscribers who set none.
+    pub max_papers: usize,
+    /// Whether subscribers with no matching paper still get a (short) digest.
+    pub send_empty: bool,
+    /// A folder whose templates override the built-in ones.
+    pub templates: Option<PathBuf>,
+}
+
+/// `[delivery]`: how digests leave.
+#[derive(Debug)]
+pub struct Delivery {
+    /// SMTP or files.
+    pub transport: TransportKind,
+    /// The file transport's folder.
+    pub dir: PathBuf,
+    /// The run journal.
+    pub state: PathBuf,
+}
+
+/// The two ways a digest leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// One `.eml` file per digest: works on any machine, sends nothing.
+    #[default]
+    File,
+    /// A mail server.
+    Smtp,
+}
+
+/// `[smtp]`: the mail server or relay.
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    /// Host name or address.
+    pub host: String,
+    /// Port; the default follows `security`.
+    pub port: u16,
+    /// How the connection is encrypted.
+    pub security: Security,
+    /// Log in as this user, when set.
+    pub username: Option<String>,
+    /// The environment variable that holds the password.
+    pub password_env: String,
+    /// How long to wait for the server at each step.
+    pub timeout_secs: u64,
+}
+
+/// How the SMTP connection is encrypted. There is no "TLS if offered": STARTTLS is required
+/// whenever it is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain text: only for a relay on the same host or a test server.
+    None,
+    /// Upgrade with STARTTLS, and fail if the server cannot.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+impl Security {
+    fn default_port(self) -> u16 {
+        match self {
+            Security::None => 25,
+            Security::Starttls => 587,
+            Security::Tls => 465,
+        }
+    }
+}
+
+/// A person who gets a digest.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    /// Where the digest goes.
+    pub email: Address,
+    /// Shown in `To:` and the greeting.
+    pub name: Option<String>,
+    /// Names of the topics followed.
+    pub topics: Vec<String>,
+    /// Keywords of the subscriber's own, beyond its topics'.
+    pub keywords: Vec<Keyword>,
+    /// Keywords that rule a paper out, beyond its topics'.
+    pub exclude: Vec<Keyword>,
+    /// This subscriber's cap, when it differs from the newsletter's.
+    pub max_papers: Option<usize>,
+    /// Topics and own keywords, compiled together.
+    pub interest: Interest,
+}
+
+impl Subscriber {
+    /// The `To:` mailbox.
+    pub fn mailbox(&self) -> Mailbox {
+        Mailbox::new(self.name.as_deref().map(crate::deliver::header_safe), self.email.clone())
+    }
+}
+
+/// A config that cannot be used, with every problem found in it.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    /// The config file.
+    pub path: PathBuf,
+    /// At least one.
+    pub problems: Vec<Problem>,
+}
+
+/// One thing wrong with a config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The key's dotted path, such as `subscribers[1].email`, when known.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{}", self.path.display())?;
+            if let Some(line) = problem.line {
+                write!(f, ":{line}")?;
+            }
+            match &problem.key {
+                Some(key) => write!(f, ": `{key}`: {}", problem.message)?,
+                None => write!(f, ": {}", problem.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Reads and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+            path: path.to_owned(),
+            problems: vec![Problem {
+                line: None,
+                key: None,
+                message: format!("cannot read the config: {err}"),
+            }],
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates config text as if it were read from `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let fail = |problems| ConfigError { path: path.to_owned(), problems };
+        let raw: RawConfig = toml::from_str(text).map_err(|err| {
+            let offset = err.span().map(|span| span.start);
+            fail(vec![Problem {
+                line: offset.map(|at| span::line_of(text, at)),
+                key: offset.and_then(|at| span::key_path_at(text, at)),
+                message: err.message().to_owned(),
+            }])
+        })?;
+        let base = path.parent().unwrap_or(Path::new("")).to_owned();
+        Validator { text, base, problems: Vec::new() }.validate(raw, path).map_err(fail)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    newsletter: RawNewsletter,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    delivery: RawDelivery,
+    smtp: Option<RawSmtp>,
+    #[serde(default)]
+    topics: BTreeMap<String, RawTopic>,
+    #[serde(default)]
+    subscribers: Vec<RawSubscriber>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNewsletter {
+    /// Starts every subject line.
+    title: Spanned<String>,
+    /// `Name <address>` or a bare address.
+    from: Spanned<String>,
+    reply_to: Option<Spanned<String>>,
+    /// `{email}` is replaced by the subscriber's address, URL-encoded.
+    unsubscribe_url: Option<Spanned<String>>,
+    #[serde(default = "default_max_papers")]
+    max_papers: Spanned<usize>,
+    #[serde(default)]
+    send_empty: bool,
+    /// Folder of templates that override the built-in ones.
+    templates: Option<String>,
+}
+
+fn default_max_papers() -> Spanned<usize> {
+    Spanned::new(0..0, 10)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    path: String,
+    format: Option<SourceFormat>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelivery {
+    #[serde(default = "default_transport")]
+    transport: Spanned<TransportKind>,
+    #[serde(default = "default_outbox")]
+    dir: String,
+    #[serde(default = "default_state")]
+    state: String,
+}
+
+impl Default for RawDelivery {
+    fn default() -> RawDelivery {
+        RawDelivery {
+            transport: default_transport(),
+            dir: default_outbox(),
+            state: default_state(),
+        }
+    }
+}
+
+fn default_transport() -> Spanned<TransportKind> {
+    Spanned::new(0..0, TransportKind::File)
+}
+
+fn default_outbox() -> String {
+    "outbox".to_owned()
+}
+
+fn default_state() -> String {
+    "paperboy.db".to_owned()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: String,
+    port: Option<u16>,
+    #[serde(default)]
+    security: Security,
+    username: Option<String>,
+    /// Never the password itself: the variable that holds it.
+    #[serde(default = "default_password_env")]
+    password_env: String,
+    #[serde(default = "default_timeout_secs")]
+    timeout_secs: u64,
+}
+
+fn default_password_env() -> String {
+    "PAPERBOY_SMTP_PASSWORD".to_owned()
+}
+
+fn default_timeout_secs() -> u64 {
+    30
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubscriber {
+    email: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    topics: Vec<Spanned<String>>,
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    max_papers: Option<Spanned<usize>>,
+}
+
+/// Collects every problem before giving up, so one run shows them all.
+struct Validator<'t> {
+    text: &'t str,
+    base: PathBuf,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn problem<T>(&mut self, at: &Spanned<T>, key: String, message: String) {
+        let line = (at.span() != (0..0)).then(|| span::line_of(self.text, at.span().start));
+        self.problems.push(Problem { line, key: Some(key), message });
+    }
+
+    fn validate(mut self, raw: RawConfig, path: &Path) -> Result<Config, Vec<Problem>> {
+        let newsletter = self.newsletter(raw.newsletter);
+        let sources = raw
+            .sources
+            .into_iter()
+            .map(|source| Source {
+                name: source.name,
+                path: self.base.join(source.path),
+                format: source.format,
+            })
+            .collect();
+        let smtp = raw.smtp.map(|smtp| Smtp {
+            port: smtp.port.unwrap_or(smtp.security.default_port()),
+            host: smtp.host,
+            security: smtp.security,
+            username: smtp.username,
+            password_env: smtp.password_env,
+            timeout_secs: smtp.timeout_secs,
+        });
+        if *raw.delivery.transport.get_ref() == TransportKind::Smtp && smtp.is_none() {
+            let message = "is \"smtp\" but the config has no [smtp] table".to_owned();
+            self.problem(&raw.delivery.transport, "delivery.transport".into(), message);
+        }
+        let delivery = Delivery {
+            transport: raw.delivery.transport.into_inner(),
+            dir: self.base.join(raw.delivery.dir),
+            state: self.base.join(raw.delivery.state),
+        };
+        let topics: Vec<Topic> = raw
+            .topics
+            .into_iter()
+            .map(|(name, topic)| Topic {
+                keywords: self.keywords(&topic.keywords, &format!("topics.{name}.keywords")),
+                exclude: self.keywords(&topic.exclude, &format!("topics.{name}.exclude")),
+                name,
+            })
+            .collect();
+        let subscribers = self.subscribers(raw.subscribers, &topics, newsletter.as_ref());
+
+        match (newsletter, self.problems.is_empty()) {
+            (Some(newsletter), true) => Ok(Config {
+                path: path.to_owned(),
+                newsletter,
+                sources,
+                delivery,
+                smtp,
+                topics,
+                subscribers,
+            }),
+            _ => Err(self.problems),
+        }
+    }
+
+    fn newsletter(&mut self, raw: RawNewsletter) -> Option<Newsletter> {
+        if raw.title.get_ref().trim().is_empty() {
+            self.problem(&raw.title, "newsletter.title".into(), "must not be empty".into());
+        }
+        let from = self.mailbox(&raw.from, "newsletter.from");
+        let reply_to = raw.reply_to.as_ref().map(|r| self.mailbox(r, "newsletter.reply_to"));
+        if let Some(url) = &raw.unsubscribe_url {
+            if let Err(message) = check_unsubscribe_url(url.get_ref()) {
+                self.problem(url, "newsletter.unsubscribe_url".into(), message);
+            }
+        }
+        if *raw.max_papers.get_ref() == 0 {
+            self.problem(&raw.max_papers, "newsletter.max_papers".into(), "must be at least 1".into());
+        }
+        Some(Newsletter {
+            title: raw.title.into_inner().trim().to_owned(),
+            from: from?,
+            reply_to: match reply_to {
+                Some(None) => return None,
+                checked => checked.flatten(),
+            },
+            unsubscribe_url: raw.unsubscribe_url.map(Spanned::into_inner),
+            max_papers: raw.max_papers.into_inner(),
+            send_empty: raw.send_empty,
+            templates: raw.templates.map(|dir| self.base.join(dir)),
+        })
+    }
+
+    fn mailbox(&mut self, raw: &Spanned<String>, key: &str) -> Option<Mailbox> {
+        match Mailbox::from_str(raw.get_ref()) {
+            Ok(mailbox) => Some(mailbox),
+            Err(err) => {
+                let message = format!("`{}` is not a valid mailbox: {err}", raw.get_ref());
+                self.problem(raw, key.to_owned(), message);
+                None
+            }
+        }
+    }
+
+    fn keywords(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Keyword> {
+        raw.iter()
+            .filter_map(|text| {
+                Keyword::parse(text.get_ref())
+                    .map_err(|message| self.problem(text, key.to_owned(), message))
+                    .ok()
+            })
+            .collect()
+    }
+
+    fn subscribers(
+        &mut self,
+        raw: Vec<RawSubscriber>,
+        topics: &[Topic],
+        newsletter: Option<&Newsletter>,
+    ) -> Vec<Subscriber> {
+        let default_max = newsletter.map_or(10, |n| n.max_papers);
+        let mut seen = HashSet::new();
+        let mut subscribers = Vec::new();
+        for (index, raw) in raw.into_iter().enumerate() {
+            let key = |field: &str| format!("subscribers[{index}].{field}");
+            let email = match Address::from_str(raw.email.get_ref().trim()) {
+                Ok(email) => Some(email),
+                Err(err) => {
+                    let message = format!("`{}` is not a valid address: {err}", raw.email.get_ref());
+                    self.problem(&raw.email, key("email"), message);
+                    None
+                }
+            };
+            if let Some(email) = &email {
+                if !seen.insert(email.to_string().to_lowercase()) {
+                    let message = format!("`{email}` is listed twice; each address gets one digest");
+                    self.problem(&raw.email, key("email"), message);
+                }
+            }
+            let mut followed = Vec::new();
+            for name in &raw.topics {
+                match topics.iter().find(|topic| topic.name == *name.get_ref()) {
+                    Some(topic) => followed.push(topic),
+                    None => {
+                        let known: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+                        let message = format!(
+                            "unknown topic `{}` (defined: {})",
+                            name.get_ref(),
+                            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                        );
+                        self.problem(name, key("topics"), message);
+                    }
+                }
+            }
+            let keywords = self.keywords(&raw.keywords, &key("keywords"));
+            let exclude = self.keywords(&raw.exclude, &key("exclude"));
+            if let Some(max) = &raw.max_papers {
+                if *max.get_ref() == 0 {
+                    self.problem(max, key("max_papers"), "must be at least 1".into());
+                }
+            }
+            let max_papers = raw.max_papers.map(Spanned::into_inner);
+            let interest =
+                Interest::new(followed, &keywords, &exclude, max_papers.unwrap_or(default_max));
+            let Some(email) = email else { continue };
+            subscribers.push(Subscriber {
+                email,
+                name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
+                topics: raw.topics.into_iter().map(Spanned::into_inner).collect(),
+                keywords,
+                exclude,
+                max_papers,
+                interest,
+            });
+        }
+        subscribers
+    }
+}
+
+/// An unsubscribe URL goes into a header between `<` and `>`, so it must be one clean token.
+fn check_unsubscribe_url(url: &str) -> Result<(), String> {
+    let scheme_ok = ["https://", "http://", "mailto:"].iter().any(|s| url.starts_with(s));
+    if !scheme_ok {
+        return Err(format!("`{url}` must start with https://, http:// or mailto:"));
+    }
+    if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(*c)) {
+        return Err(format!("`{url}` must not contain {bad:?}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

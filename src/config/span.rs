@@ -1,0 +1,74 @@
+//! Turns a byte offset in config text into what a person looks for: a line and a key path.
+
+use toml_edit::{Document, Item, TableLike, Value};
+
+/// The 1-based line that holds byte `offset`.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    1 + text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count()
+}
+
+/// The dotted path of the innermost key or value at `offset`, such as
+/// `subscribers[1].max_papers`.
+pub(super) fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    let document = Document::parse(text).ok()?;
+    in_table(document.as_table(), offset, String::new())
+}
+
+fn in_table(table: &dyn TableLike, offset: usize, prefix: String) -> Option<String> {
+    for (name, item) in table.iter() {
+        let path = if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+        let key_span = table.get_key_value(name).and_then(|(key, _)| key.span());
+        if let Some(found) = in_item(item, offset, &path) {
+            return Some(found);
+        }
+        if key_span.is_some_and(|span| span.contains(&offset)) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn in_item(item: &Item, offset: usize, path: &str) -> Option<String> {
+    match item {
+        Item::Table(table) => in_table(table, offset, path.to_owned()),
+        Item::ArrayOfTables(tables) => tables
+            .iter()
+            .enumerate()
+            .find_map(|(index, table)| in_table(table, offset, format!("{path}[{index}]"))),
+        Item::Value(value) => in_value(value, offset, path),
+        Item::None => None,
+    }
+}
+
+fn in_value(value: &Value, offset: usize, path: &str) -> Option<String> {
+    let inner = match value {
+        Value::InlineTable(table) => in_table(table, offset, path.to_owned()),
+        Value::Array(array) => array
+            .iter()
+            .enumerate()
+            .find_map(|(index, value)| in_value(value, offset, &format!("{path}[{index}]"))),
+        _ => None,
+    };
+    inner.or_else(|| value.span().filter(|span| span.contains(&offset)).map(|_| path.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "[newsletter]\ntitle = 'x'\n\n[[subscribers]]\nemail = 'a@b.c'\n\n[[subscribers]]\nemail = 'd@e.f'\nmax_papers = 'ten'\ntopics = ['a', 'b']\n";
+
+    #[test]
+    fn values_in_arrays_of_tables_get_indexed_paths() {
+        let at = TEXT.find("'ten'").unwrap();
+        assert_eq!(key_path_at(TEXT, at).as_deref(), Some("subscribers[1].max_papers"));
+        assert_eq!(line_of(TEXT, at), 9);
+    }
+
+    #[test]
+    fn keys_and_array_items_are_found() {
+        assert_eq!(key_path_at(TEXT, TEXT.find("title").unwrap()).as_deref(), Some("newsletter.title"));
+        assert_eq!(key_path_at(TEXT, TEXT.find("'b'").unwrap()).as_deref(), Some("subscribers[1].topics[1]"));
+    }
+}

@@ -1,0 +1,244 @@
+//! Stage 4: turn a rendered digest into a message and hand it to a transport.
+//!
+//! Two transports: SMTP (a relay or mail server, never a server of our own) and the outbox,
+//! which writes one `.eml` file per digest. Neither picks papers nor renders; both get a
+//! finished `Message`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::{PoolConfig, SmtpTransport};
+use lettre::{Address, Message, Transport};
+
+use crate::config::{Config, ConfigError, Newsletter, Problem, Security, Smtp, TransportKind};
+use crate::digest::Digest;
+use crate::paper::stable_hash;
+use crate::render::{RenderedDigest, unsubscribe_link};
+
+/// A digest that did not leave.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The mail server refused the message or could not be reached.
+    #[error("smtp: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    /// The outbox file could not be written.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The message could not be assembled.
+    #[error("cannot build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+}
+
+impl DeliveryError {
+    /// Whether trying again later may succeed: a 4xx reply or a network failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            DeliveryError::Smtp(err) => !err.is_permanent(),
+            DeliveryError::Write { .. } | DeliveryError::Build(_) => false,
+        }
+    }
+}
+
+/// `List-Unsubscribe: <url>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct OneClickUnsubscribe;
+
+impl Header for OneClickUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(OneClickUnsubscribe)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// Text for a header: control characters (CR and LF above all) become spaces, so no name or
+/// title from a config or a paper can start a header of its own.
+pub(crate) fn header_safe(text: &str) -> String {
+    let spaced: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The same subscriber and date always give the same Message-ID, so a digest sent twice can
+/// be recognised as one by mail clients and by the journal.
+pub fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
+    let key = format!("{}|{date}", email.to_string().to_lowercase());
+    format!("<digest.{date}.{:016x}@{}>", stable_hash(key.as_bytes()), from.email.domain())
+}
+
+/// Assembles the multipart/alternative message for one digest.
+pub fn build_message(
+    newsletter: &Newsletter,
+    digest: &Digest<'_>,
+    rendered: &RenderedDigest,
+    now: DateTime<Utc>,
+) -> Result<Message, DeliveryError> {
+    let subscriber = digest.subscriber;
+    let mut builder = Message::builder()
+        .from(newsletter.from.clone())
+        .to(subscriber.mailbox())
+        .subject(header_safe(&rendered.subject))
+        .date(SystemTime::from(now))
+        .message_id(Some(message_id(&subscriber.email, digest.date, &newsletter.from)));
+    if let Some(reply_to) = &newsletter.reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    if let Some(template) = &newsletter.unsubscribe_url {
+        let url = unsubscribe_link(template, &subscriber.email.to_string());
+        // One-click (RFC 8058) is defined for HTTPS only.
+        let one_click = url.starts_with("https://");
+        builder = builder.header(ListUnsubscribe(url));
+        if one_click {
+            builder = builder.header(OneClickUnsubscribe);
+        }
+    }
+    let body = MultiPart::alternative()
+        .singlepart(
+            lettre::message::SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(rendered.text.clone()),
+        )
+        .singlepart(
+            lettre::message::SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(rendered.html.clone()),
+        );
+    Ok(builder.multipart(body)?)
+}
+
+/// Where digests go.
+pub enum Mailer {
+    /// A mail server, one connection reused for the whole run.
+    Smtp {
+        /// The connected transport.
+        transport: Box<SmtpTransport>,
+        /// `host:port`, for messages.
+        server: String,
+    },
+    /// One `.eml` file per digest under this folder.
+    Outbox(PathBuf),
+}
+
+impl Mailer {
+    /// The transport the config asks for; SMTP reads its password from the environment now.
+    pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
+        match (config.delivery.transport, &config.smtp) {
+            (TransportKind::Smtp, Some(smtp)) => Ok(Mailer::Smtp {
+                transport: Box::new(smtp_transport(smtp).map_err(|message| ConfigError {
+                    path: config.path.clone(),
+                    problems: vec![Problem { line: None, key: Some("smtp".into()), message }],
+                })?),
+                server: format!("{}:{}", smtp.host, smtp.port),
+            }),
+            _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
+        }
+    }
+
+    /// Sends or writes one message; the returned text says where it went.
+    pub fn deliver(&self, message: &Message, digest: &Digest<'_>) -> Result<String, DeliveryError> {
+        match self {
+            Mailer::Smtp { transport, server } => {
+                transport.send(message)?;
+                Ok(format!("smtp {server}"))
+            }
+            Mailer::Outbox(dir) => {
+                let path = outbox_path(dir, digest);
+                write_atomically(&path, &message.formatted())
+                    .map_err(|source| DeliveryError::Write { path: path.clone(), source })?;
+                Ok(path.display().to_string())
+            }
+        }
+    }
+
+    /// Where digests are going, for the summary line.
+    pub fn destination(&self) -> String {
+        match self {
+            Mailer::Smtp { server, .. } => format!("smtp://{server}"),
+            Mailer::Outbox(dir) => dir.display().to_string(),
+        }
+    }
+}
+
+fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
+    let builder = match smtp.security {
+        Security::None => SmtpTransport::builder_dangerous(&smtp.host),
+        Security::Starttls => SmtpTransport::starttls_relay(&smtp.host).map_err(|e| e.to_string())?,
+        Security::Tls => SmtpTransport::relay(&smtp.host).map_err(|e| e.to_string())?,
+    };
+    let mut builder = builder
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
+        .pool_config(PoolConfig::new().max_size(1));
+    if let Some(username) = &smtp.username {
+        let password = std::env::var(&smtp.password_env).map_err(|_| {
+            format!(
+                "`username` is set, so the password must be in the environment variable `{}`, \
+                 which is not set",
+                smtp.password_env
+            )
+        })?;
+        builder = builder.credentials(Credentials::new(username.clone(), password));
+    }
+    Ok(builder.build())
+}
+
+/// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file
+/// rather than adding a second one.
+pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
+    dir.join(digest.date.to_string()).join(format!("{}.eml", file_safe(&digest.subscriber.email.to_string())))
+}
+
+/// An address as a file name: anything but letters, digits and `@._+-` becomes `_`.
+pub(crate) fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "@._+-".contains(c) { c } else { '_' })
+        .collect()
+}
+
+/// Writes through a temporary file in the same folder, so a reader never sees half a file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut file = std::fs::File::create(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests;

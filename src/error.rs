@@ -1,0 +1,61 @@
+//! Exit statuses, and how an error chain maps to one.
+//!
+//! The codes follow sysexits.h where one fits, so cron wrappers and monitoring can tell a
+//! broken config from a bad input file from a failed delivery.
+
+use std::process::ExitCode;
+
+use crate::config::ConfigError;
+use crate::render::RenderError;
+use crate::source::SourceError;
+
+/// Every run ends in one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Everything asked for was done.
+    Ok = 0,
+    /// Something failed at run time, e.g. a digest could not be delivered.
+    Failure = 1,
+    /// The command line was wrong (clap's own status).
+    Usage = 2,
+    /// EX_DATAERR: a source file could not be parsed.
+    DataError = 65,
+    /// EX_TEMPFAIL: only temporary delivery failures; a rerun may succeed.
+    TempFail = 75,
+    /// EX_CONFIG: the config file is missing or invalid.
+    Config = 78,
+}
+
+impl Exit {
+    /// The status for a failed run: the first cause in the chain that has one of its own.
+    pub fn for_error(err: &anyhow::Error) -> Exit {
+        for cause in err.chain() {
+            if cause.is::<ConfigError>() {
+                return Exit::Config;
+            }
+            if cause.is::<SourceError>() {
+                return Exit::DataError;
+            }
+            if cause.is::<RenderError>() {
+                return Exit::Config;
+            }
+            if cause.is::<UsageError>() {
+                return Exit::Usage;
+            }
+        }
+        Exit::Failure
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// A command-line value that names something that does not exist, such as an unknown
+/// `--subscriber`: the same status as clap's own usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

@@ -1,0 +1,38 @@
+//! paperboy sends researchers a personal digest of the day's papers.
+//!
+//! The pipeline, one module per stage, each handing plain data to the next:
+//!
+//! 1. [`source`] reads the day's listing into [`paper::Paper`] records.
+//! 2. [`topic`] picks and orders each subscriber's papers into a [`digest::Digest`].
+//! 3. [`render`] turns a digest into a subject, HTML and plain text with tera templates.
+//! 4. [`deliver`] builds the message and hands it to SMTP or writes it to the outbox.
+//!
+//! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
+//! subcommand; [`clock`] is the only reader of the system time.
+
+pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod config;
+pub mod deliver;
+pub mod digest;
+pub mod error;
+pub mod paper;
+pub mod render;
+pub mod source;
+pub mod topic;
+
+use cli::{Cli, Command};
+use clock::Clock;
+use cmd::Ctx;
+use error::Exit;
+
+/// Runs one command line to its exit status.
+pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    let ctx = Ctx { config_path: &cli.config, clock: Clock::System };
+    match &cli.command {
+        Command::Papers(args) => cmd::papers::run(args, &ctx),
+        Command::Preview(args) => cmd::preview::run(args, &ctx),
+        Command::Send(args) => cmd::send::run(args, &ctx),
+    }
+}

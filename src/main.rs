@@ -1,0 +1,27 @@
+//! The `paperboy` binary: parses the command line, runs it, maps the outcome to an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use paperboy::cli::Cli;
+use paperboy::error::Exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match paperboy::run(&cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            // Each cause on its own line; a config error carries one line per problem.
+            let mut causes = err.chain();
+            if let Some(first) = causes.next() {
+                for line in first.to_string().lines() {
+                    eprintln!("error: {line}");
+                }
+            }
+            for cause in causes {
+                eprintln!("  caused by: {cause}");
+            }
+            Exit::for_error(&err).into()
+        }
+    }
+}

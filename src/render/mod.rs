@@ -1,0 +1,173 @@
+//! Stage 3: render a digest into a subject, an HTML body and a plain-text body.
+//!
+//! Templates are built into the binary; `newsletter.templates` names a folder whose files
+//! replace built-in ones of the same name. Templates are parsed once per run, before anything
+//! is sent, so a broken template stops the run instead of half of it. Nothing here sends.
+
+mod view;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tera::{Context, Tera, Value};
+
+use crate::config::Newsletter;
+use crate::digest::Digest;
+pub(crate) use view::unsubscribe_link;
+use view::DigestView;
+
+const BUILTIN: [(&str, &str); 4] = [
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("digest.html", include_str!("../../templates/digest.html")),
+    ("digest.txt", include_str!("../../templates/digest.txt")),
+];
+
+/// Plain text wraps here: inside every mail client's window, and under RFC 5322's 78.
+pub const TEXT_WIDTH: usize = 72;
+
+/// A digest ready to put in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedDigest {
+    /// The subject line.
+    pub subject: String,
+    /// The HTML part.
+    pub html: String,
+    /// The plain-text part.
+    pub text: String,
+}
+
+/// A template that could not be loaded or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template file could not be read or parsed.
+    #[error("template `{}`: {message}", path.display())]
+    Load {
+        /// The file or folder.
+        path: PathBuf,
+        /// Tera's explanation, its causes joined.
+        message: String,
+    },
+    /// A template failed while rendering one subscriber's digest.
+    #[error("template `{template}` failed for {subscriber}: {message}")]
+    Render {
+        /// The template name.
+        template: &'static str,
+        /// The subscriber's address.
+        subscriber: String,
+        /// Tera's explanation, its causes joined.
+        message: String,
+    },
+}
+
+/// The templates of one run, parsed once.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    /// The built-in templates, with any of the same name in `overrides` taking their place.
+    pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.register_filter("wrap", wrap_filter);
+        let mut templates: Vec<(String, String)> =
+            BUILTIN.iter().map(|(name, body)| ((*name).to_owned(), (*body).to_owned())).collect();
+        if let Some(dir) = overrides {
+            for (name, body) in read_template_dir(dir)? {
+                templates.retain(|(builtin, _)| *builtin != name);
+                templates.push((name, body));
+            }
+        }
+        tera.add_raw_templates(templates).map_err(|err| RenderError::Load {
+            path: overrides.map_or_else(|| PathBuf::from("(built-in)"), Path::to_owned),
+            message: chain(&err),
+        })?;
+        Ok(Renderer { tera })
+    }
+
+    /// Renders one subscriber's digest.
+    pub fn render(
+        &self,
+        digest: &Digest<'_>,
+        newsletter: &Newsletter,
+    ) -> Result<RenderedDigest, RenderError> {
+        let view = DigestView::new(digest, newsletter);
+        let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
+        let render = |template: &'static str| {
+            self.tera.render(template, &context).map_err(|err| RenderError::Render {
+                template,
+                subscriber: digest.subscriber.email.to_string(),
+                message: chain(&err),
+            })
+        };
+        Ok(RenderedDigest { html: render("digest.html")?, text: render("digest.txt")?, subject: view.subject })
+    }
+}
+
+fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
+    let fail = |path: &Path, err: std::io::Error| RenderError::Load {
+        path: path.to_owned(),
+        message: err.to_string(),
+    };
+    let mut templates = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|err| fail(dir, err))? {
+        let path = entry.map_err(|err| fail(dir, err))?.path();
+        let is_template = path.extension().is_some_and(|ext| ext == "html" || ext == "txt");
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).filter(|_| is_template) else {
+            continue;
+        };
+        let body = std::fs::read_to_string(&path).map_err(|err| fail(&path, err))?;
+        templates.push((name.to_owned(), body));
+    }
+    Ok(templates)
+}
+
+/// Tera nests the useful part (line, column, variable) in its error's sources.
+fn chain(err: &tera::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+/// `{{ text | wrap(width=72, indent="  ") }}`: fills lines up to `width` columns, each line
+/// starting with `indent`. A word longer than a line, such as a URL, stands alone, unbroken.
+fn wrap_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let text = value.as_str().ok_or("wrap takes a string")?;
+    let width = match args.get("width") {
+        Some(width) => width.as_u64().ok_or("wrap's width must be a whole number")? as usize,
+        None => TEXT_WIDTH,
+    };
+    let indent = match args.get("indent") {
+        Some(indent) => indent.as_str().ok_or("wrap's indent must be a string")?,
+        None => "",
+    };
+    Ok(Value::String(wrap(text, width, indent)))
+}
+
+pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let fits = line.is_empty()
+            || indent.chars().count() + line.chars().count() + 1 + word.chars().count() <= width;
+        if !fits {
+            lines.push(format!("{indent}{}", std::mem::take(&mut line)));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests;

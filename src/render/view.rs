@@ -1,0 +1,170 @@
+//! What templates see: plain serializable views built from a `Digest`, never domain types,
+//! so a template can be edited without knowing the pipeline's internals.
+
+use serde::Serialize;
+
+use crate::config::Newsletter;
+use crate::digest::Digest;
+use crate::paper::LinkKind;
+
+/// The whole digest, as `digest.html` and `digest.txt` see it.
+#[derive(Debug, Serialize)]
+pub(crate) struct DigestView<'a> {
+    /// `newsletter.title`.
+    pub(crate) title: &'a str,
+    pub(crate) subject: String,
+    /// `2025-08-05`.
+    pub(crate) date: String,
+    /// `Tuesday, 5 August 2025`.
+    pub(crate) date_long: String,
+    pub(crate) count: usize,
+    /// The first line an inbox shows after the subject.
+    pub(crate) preheader: String,
+    pub(crate) subscriber: SubscriberView<'a>,
+    pub(crate) papers: Vec<PaperView<'a>>,
+    pub(crate) unsubscribe_url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct SubscriberView<'a> {
+    pub(crate) email: String,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) topics: &'a [String],
+    /// Every keyword the subscriber follows, topics' and own.
+    pub(crate) keywords: Vec<&'a str>,
+    /// `the topics distillation, mamba and the keywords ViT`: for the footer's "why".
+    pub(crate) follows: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct PaperView<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) title: &'a str,
+    #[serde(rename = "abstract")]
+    pub(crate) abstract_text: &'a str,
+    pub(crate) links: Vec<LinkView<'a>>,
+    /// The subscriber's keywords that picked this paper.
+    pub(crate) matched: &'a [String],
+    pub(crate) source: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LinkView<'a> {
+    /// `code` or `project`.
+    pub(crate) kind: LinkKind,
+    /// `Code` or `Project page`, for a label.
+    pub(crate) label: &'static str,
+    pub(crate) url: &'a str,
+}
+
+impl<'a> DigestView<'a> {
+    pub(crate) fn new(digest: &'a Digest<'a>, newsletter: &'a Newsletter) -> DigestView<'a> {
+        let subscriber = digest.subscriber;
+        let email = subscriber.email.to_string();
+        let count = digest.picks.len();
+        let papers: Vec<PaperView<'a>> = digest
+            .picks
+            .iter()
+            .map(|pick| PaperView {
+                id: pick.paper.id.as_str(),
+                title: &pick.paper.title,
+                abstract_text: &pick.paper.abstract_text,
+                links: pick
+                    .paper
+                    .links
+                    .iter()
+                    .map(|link| LinkView {
+                        kind: link.kind,
+                        label: match link.kind {
+                            LinkKind::Code => "Code",
+                            LinkKind::Project => "Project page",
+                        },
+                        url: &link.url,
+                    })
+                    .collect(),
+                matched: &pick.matched,
+                source: &pick.paper.source,
+            })
+            .collect();
+        let preheader = match papers.first() {
+            Some(first) if count > 1 => format!("{} and {} more", first.title, count - 1),
+            Some(first) => first.title.to_owned(),
+            None => "No paper matched your topics today.".to_owned(),
+        };
+        DigestView {
+            title: &newsletter.title,
+            subject: subject(&newsletter.title, digest),
+            date: digest.date.format("%Y-%m-%d").to_string(),
+            date_long: digest.date.format("%A, %-d %B %Y").to_string(),
+            count,
+            preheader,
+            subscriber: SubscriberView {
+                email: email.clone(),
+                name: subscriber.name.as_deref(),
+                topics: &subscriber.topics,
+                keywords: subscriber.interest.keywords().iter().map(|k| k.as_str()).collect(),
+                follows: follows(&subscriber.topics, &subscriber.keywords),
+            },
+            papers,
+            unsubscribe_url: newsletter.unsubscribe_url.as_deref().map(|url| unsubscribe_link(url, &email)),
+        }
+    }
+}
+
+fn follows(topics: &[String], own: &[crate::topic::Keyword]) -> String {
+    let list = |kind: &str, items: Vec<&str>| match items.len() {
+        0 => None,
+        1 => Some(format!("the {kind} {}", items[0])),
+        _ => Some(format!("the {kind}s {}", items.join(", "))),
+    };
+    let parts: Vec<String> = [
+        list("topic", topics.iter().map(String::as_str).collect()),
+        list("keyword", own.iter().map(|k| k.as_str()).collect()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() { "no topics yet".to_owned() } else { parts.join(" and ") }
+}
+
+/// `Daily Papers Digest — 2025-08-05 — 7 papers for you`.
+pub(crate) fn subject(title: &str, digest: &Digest<'_>) -> String {
+    let count = match digest.picks.len() {
+        0 => "no new papers for you".to_owned(),
+        1 => "1 paper for you".to_owned(),
+        n => format!("{n} papers for you"),
+    };
+    format!("{title} — {} — {count}", digest.date.format("%Y-%m-%d"))
+}
+
+/// The subscriber's unsubscribe URL, with the address percent-encoded into `{email}`.
+pub(crate) fn unsubscribe_link(template: &str, email: &str) -> String {
+    template.replace("{email}", &percent_encode(email))
+}
+
+/// Encodes everything but RFC 3986's unreserved characters, so an address with `+` or `&`
+/// stays one query value.
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_percent_encoded_into_the_unsubscribe_url() {
+        assert_eq!(
+            unsubscribe_link("https://x.org/u?email={email}", "a+b&c@example.com"),
+            "https://x.org/u?email=a%2Bb%26c%40example.com"
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! The one tokenizer that papers and keywords share, so both sides of a match agree.
+//!
+//! Words are runs of letters and digits, folded to lowercase without accents. Each word also
+//! gets a singular form, so plurals and possessives match and derived words do not.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// A word of running text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// Lowercase, accents removed: what a trailing-`*` keyword compares its prefix with.
+    pub(crate) folded: String,
+    /// The folded word in the singular: what a whole-word keyword compares with.
+    pub(crate) singular: String,
+}
+
+/// A word of a keyword, and whether a `*` after it asks for every word that starts so.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct KeywordWord {
+    pub(crate) folded: String,
+    pub(crate) ends_with_star: bool,
+}
+
+/// Splits running text into tokens.
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    words(text)
+        .into_iter()
+        .map(|word| Token { singular: singular(&word.folded), folded: word.folded })
+        .collect()
+}
+
+/// Splits a keyword into words, keeping which end in `*`; an `*` anywhere else is an error.
+pub(crate) fn keyword_words(keyword: &str) -> Result<Vec<KeywordWord>, &'static str> {
+    let words = words(keyword);
+    if words.iter().filter(|w| w.ends_with_star).count() != keyword.matches('*').count() {
+        return Err("`*` may only end a word, as in `distill*`");
+    }
+    Ok(words)
+}
+
+fn words(text: &str) -> Vec<KeywordWord> {
+    let chars: Vec<char> = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
+    let is_word_char_at = |at: usize| chars.get(at).is_some_and(|c| c.is_alphanumeric());
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        index += 1;
+        if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+            continue;
+        }
+        if current.is_empty() {
+            continue;
+        }
+        // `model's` is `model`; `students'` is `students`.
+        if is_apostrophe(c) && matches!(chars.get(index), Some('s' | 'S')) && !is_word_char_at(index + 1) {
+            index += 1;
+        }
+        let ends_with_star = c == '*' && !is_word_char_at(index);
+        words.push(KeywordWord { folded: std::mem::take(&mut current), ends_with_star });
+    }
+    if !current.is_empty() {
+        words.push(KeywordWord { folded: current, ends_with_star: false });
+    }
+    words
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}')
+}
+
+/// The singular of a folded English word, by suffix alone: `transformers` → `transformer`,
+/// `classes` → `class`, `studies` → `study`, `caches` → `cache`; `status`, `analysis` and
+/// `class` stay as they are. Derived forms (`transformation`, `transformed`) are untouched,
+/// so they never match their root.
+pub(crate) fn singular(word: &str) -> String {
+    let n = word.len();
+    if n <= 3 || !word.ends_with('s') || word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") {
+        return word.to_owned();
+    }
+    if word.ends_with("ies") && n > 4 && !word.ends_with("eies") && !word.ends_with("aies") {
+        return format!("{}y", &word[..n - 3]);
+    }
+    if let Some(stem) = word.strip_suffix("es") {
+        if ["s", "x", "z", "ch", "sh"].iter().any(|end| stem.ends_with(end)) {
+            return stem.to_owned();
+        }
+    }
+    word[..n - 1].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> Vec<String> {
+        tokenize(text).into_iter().map(|t| t.folded).collect()
+    }
+
+    #[test]
+    fn punctuation_and_hyphens_separate_words() {
+        assert_eq!(folded("Click-Through Rate (CTR)."), ["click", "through", "rate", "ctr"]);
+    }
+
+    #[test]
+    fn accents_and_case_fold_away() {
+        assert_eq!(folded("Pižurica ÉCOLE"), ["pizurica", "ecole"]);
+    }
+
+    #[test]
+    fn possessives_lose_their_s() {
+        assert_eq!(folded("the model's and the students' view"), ["the", "model", "and", "the", "students", "view"]);
+        assert_eq!(folded("model’s"), ["model"]);
+        assert_eq!(folded("don't"), ["don", "t"]);
+    }
+
+    #[test]
+    fn plurals_become_singular_and_derived_words_do_not() {
+        for (plural, one) in [
+            ("transformers", "transformer"),
+            ("classes", "class"),
+            ("studies", "study"),
+            ("caches", "cache"),
+            ("boxes", "box"),
+            ("matches", "match"),
+            ("llms", "llm"),
+            ("status", "status"),
+            ("analysis", "analysis"),
+            ("class", "class"),
+            ("gas", "gas"),
+        ] {
+            assert_eq!(singular(plural), one, "{plural}");
+        }
+        assert_ne!(singular("transformation"), "transformer");
+        assert_ne!(singular("transformed"), "transformer");
+    }
+
+    #[test]
+    fn a_star_marks_the_word_it_ends() {
+        let words = keyword_words("vision distill*").unwrap();
+        assert!(!words[0].ends_with_star);
+        assert!(words[1].ends_with_star);
+        assert_eq!(words[1].folded, "distill");
+    }
+
+    #[test]
+    fn a_star_inside_or_alone_is_refused() {
+        assert!(keyword_words("dis*till").is_err());
+        assert!(keyword_words("*").is_err());
+        assert!(keyword_words("a *b").is_err());
+    }
+}
