@@ -195,7 +195,9 @@ impl Mailer {
 fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
     let builder = match smtp.security {
         Security::None => SmtpTransport::builder_dangerous(&smtp.host),
-        Security::Starttls => SmtpTransport::starttls_relay(&smtp.host).map_err(|e| e.to_string())?,
+        Security::Starttls => {
+            SmtpTransport::starttls_relay(&smtp.host).map_err(|e| e.to_string())?
+        }
         Security::Tls => SmtpTransport::relay(&smtp.host).map_err(|e| e.to_string())?,
     };
     let mut builder = builder
@@ -218,7 +220,8 @@ fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
 /// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file
 /// rather than adding a second one.
 pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
-    dir.join(digest.date.to_string()).join(format!("{}.eml", file_safe(&digest.subscriber.email.to_string())))
+    dir.join(digest.date.to_string())
+        .join(format!("{}.eml", file_safe(&digest.subscriber.email.to_string())))
 }
 
 /// An address as a file name: anything but letters, digits and `@._+-` becomes `_`.
@@ -239,6 +242,3 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     file.sync_all()?;
     std::fs::rename(&temp, path)
 }
-
-#[cfg(test)]
-mod tests;

@@ -124,7 +124,8 @@ impl LinkFinder {
 fn clean_url(raw: &str) -> Option<String> {
     let trimmed = raw.trim_end_matches(|c: char| ".,;:!?'*".contains(c));
     let trimmed = trim_unbalanced(trimmed);
-    let url = if trimmed.contains("://") { trimmed.to_owned() } else { format!("https://{trimmed}") };
+    let url =
+        if trimmed.contains("://") { trimmed.to_owned() } else { format!("https://{trimmed}") };
     let host = url.split("://").nth(1)?.split('/').next()?;
     (host.contains('.') && url.len() > host.len() + 8).then_some(url)
 }
@@ -164,7 +165,8 @@ mod tests {
 
     #[test]
     fn latex_brace_pairs_give_one_link() {
-        let text = "available at https://github.com/a/b/tree/master{https://github.com/a/b/tree/master}.";
+        let text =
+            "available at https://github.com/a/b/tree/master{https://github.com/a/b/tree/master}.";
         assert_eq!(urls(text), ["https://github.com/a/b/tree/master"]);
     }
 

@@ -62,7 +62,8 @@ pub(crate) fn read_day(config: &Config, day: &DayArgs, clock: Clock) -> anyhow::
 
 /// A source for a file named on the command line: its format is detected.
 pub(crate) fn input_source(path: &Path) -> Source {
-    let name = path.file_stem().map_or_else(|| "input".to_owned(), |s| s.to_string_lossy().into_owned());
+    let name =
+        path.file_stem().map_or_else(|| "input".to_owned(), |s| s.to_string_lossy().into_owned());
     Source { name, path: path.to_owned(), format: None }
 }
 
@@ -76,6 +77,8 @@ pub(crate) fn chosen_subscribers<'c>(
         .subscribers
         .iter()
         .find(|s| s.email.to_string().eq_ignore_ascii_case(wanted.trim()))
-        .ok_or_else(|| UsageError(format!("no subscriber `{wanted}` in {}", config.path.display())))?;
+        .ok_or_else(|| {
+            UsageError(format!("no subscriber `{wanted}` in {}", config.path.display()))
+        })?;
     Ok(vec![found])
 }

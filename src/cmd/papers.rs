@@ -13,7 +13,8 @@ use crate::source;
 pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let papers = match &args.input {
         Some(path) => {
-            let listing = source::read(&input_source(path), args.date.unwrap_or(ctx.clock.today()))?;
+            let listing =
+                source::read(&input_source(path), args.date.unwrap_or(ctx.clock.today()))?;
             for warning in &listing.warnings {
                 eprintln!("warning: {warning}");
             }

@@ -72,7 +72,8 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     context.insert("date", &day.date.to_string());
     context.insert("papers", &day.papers.len());
     context.insert("entries", &entries);
-    let index = tera::Tera::one_off(INDEX, &context, true).context("cannot render the preview index")?;
+    let index =
+        tera::Tera::one_off(INDEX, &context, true).context("cannot render the preview index")?;
     let index_path = args.out.join("index.html");
     write(&index_path, index.as_bytes())?;
     println!(

@@ -58,7 +58,8 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             .render(&digest, &config.newsletter)
             .map_err(anyhow::Error::from)
             .and_then(|rendered| {
-                let message = build_message(&config.newsletter, &digest, &rendered, ctx.clock.now())?;
+                let message =
+                    build_message(&config.newsletter, &digest, &rendered, ctx.clock.now())?;
                 Ok((rendered.subject, message))
             });
         let (subject, message) = match message {
@@ -88,7 +89,8 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     }
 
     let verb = if args.dry_run { "dry run: would send" } else { "sent" };
-    let destination = mailer.as_ref().map(|m| format!(" to {}", m.destination())).unwrap_or_default();
+    let destination =
+        mailer.as_ref().map(|m| format!(" to {}", m.destination())).unwrap_or_default();
     let mut summary = format!(
         "{verb} {}, skipped {} with no matching papers, failed {}",
         tally.sent, tally.skipped, tally.failed

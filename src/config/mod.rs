@@ -421,7 +421,11 @@ impl Validator<'_> {
             }
         }
         if *raw.max_papers.get_ref() == 0 {
-            self.problem(&raw.max_papers, "newsletter.max_papers".into(), "must be at least 1".into());
+            self.problem(
+                &raw.max_papers,
+                "newsletter.max_papers".into(),
+                "must be at least 1".into(),
+            );
         }
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
@@ -472,14 +476,16 @@ impl Validator<'_> {
             let email = match Address::from_str(raw.email.get_ref().trim()) {
                 Ok(email) => Some(email),
                 Err(err) => {
-                    let message = format!("`{}` is not a valid address: {err}", raw.email.get_ref());
+                    let message =
+                        format!("`{}` is not a valid address: {err}", raw.email.get_ref());
                     self.problem(&raw.email, key("email"), message);
                     None
                 }
             };
             if let Some(email) = &email {
                 if !seen.insert(email.to_string().to_lowercase()) {
-                    let message = format!("`{email}` is listed twice; each address gets one digest");
+                    let message =
+                        format!("`{email}` is listed twice; each address gets one digest");
                     self.problem(&raw.email, key("email"), message);
                 }
             }
@@ -529,7 +535,9 @@ fn check_unsubscribe_url(url: &str) -> Result<(), String> {
     if !scheme_ok {
         return Err(format!("`{url}` must start with https://, http:// or mailto:"));
     }
-    if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(*c)) {
+    if let Some(bad) =
+        url.chars().find(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(*c))
+    {
         return Err(format!("`{url}` must not contain {bad:?}"));
     }
     Ok(())

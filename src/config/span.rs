@@ -68,7 +68,13 @@ mod tests {
 
     #[test]
     fn keys_and_array_items_are_found() {
-        assert_eq!(key_path_at(TEXT, TEXT.find("title").unwrap()).as_deref(), Some("newsletter.title"));
-        assert_eq!(key_path_at(TEXT, TEXT.find("'b'").unwrap()).as_deref(), Some("subscribers[1].topics[1]"));
+        assert_eq!(
+            key_path_at(TEXT, TEXT.find("title").unwrap()).as_deref(),
+            Some("newsletter.title")
+        );
+        assert_eq!(
+            key_path_at(TEXT, TEXT.find("'b'").unwrap()).as_deref(),
+            Some("subscribers[1].topics[1]")
+        );
     }
 }

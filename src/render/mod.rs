@@ -13,8 +13,8 @@ use tera::{Context, Tera, Value};
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
-pub(crate) use view::unsubscribe_link;
 use view::DigestView;
+pub(crate) use view::unsubscribe_link;
 
 const BUILTIN: [(&str, &str); 4] = [
     ("base.html", include_str!("../../templates/base.html")),
@@ -101,7 +101,11 @@ impl Renderer {
                 message: chain(&err),
             })
         };
-        Ok(RenderedDigest { html: render("digest.html")?, text: render("digest.txt")?, subject: view.subject })
+        Ok(RenderedDigest {
+            html: render("digest.html")?,
+            text: render("digest.txt")?,
+            subject: view.subject,
+        })
     }
 }
 

@@ -106,7 +106,10 @@ impl<'a> DigestView<'a> {
                 follows: follows(&subscriber.topics, &subscriber.keywords),
             },
             papers,
-            unsubscribe_url: newsletter.unsubscribe_url.as_deref().map(|url| unsubscribe_link(url, &email)),
+            unsubscribe_url: newsletter
+                .unsubscribe_url
+                .as_deref()
+                .map(|url| unsubscribe_link(url, &email)),
         }
     }
 }

@@ -89,14 +89,19 @@ pub(super) fn parse(
     let mut rest = body;
     while let Some((title, after)) = rest.split_first() {
         if !title.looks_like_title() {
-            warnings.push(warn(Some(title.line), "a paragraph with no title before it; left out".into()));
+            warnings.push(warn(
+                Some(title.line),
+                "a paragraph with no title before it; left out".into(),
+            ));
             rest = after;
             continue;
         }
         let abstract_paragraph = match after {
             [] => None,
             // Two title-like paragraphs before a long one: the first lost its abstract.
-            [next, following, ..] if next.looks_like_title() && !following.looks_like_title() => None,
+            [next, following, ..] if next.looks_like_title() && !following.looks_like_title() => {
+                None
+            }
             [next, ..] => Some(next),
         };
         let Some(abstract_paragraph) = abstract_paragraph else {
@@ -183,11 +188,10 @@ fn renumber_crlf(text: &str, paragraphs: &mut [Paragraph<'_>]) {
 /// `today` (allowing a week for time zones and a run ahead of the listing).
 fn listing_date(line: &str, today: NaiveDate) -> Option<NaiveDate> {
     let captures = LISTING_DATE.captures(line)?;
-    let month = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|name| captures[1].eq_ignore_ascii_case(name))?;
+    let month =
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+            .iter()
+            .position(|name| captures[1].eq_ignore_ascii_case(name))?;
     let day: u32 = captures[2].parse().ok()?;
     let month = u32::try_from(month + 1).ok()?;
     if let Some(year) = captures.get(3) {
@@ -247,7 +251,10 @@ mod tests {
 
     #[test]
     fn crlf_bom_trailing_spaces_and_blank_runs_change_nothing() {
-        let messy = format!("\u{feff}{}", TWO.replace('\n', "  \r\n").replace("\r\n\r\n", "\r\n\r\n\r\n\r\n"));
+        let messy = format!(
+            "\u{feff}{}",
+            TWO.replace('\n', "  \r\n").replace("\r\n\r\n", "\r\n\r\n\r\n\r\n")
+        );
         let messy = messy.trim_start_matches('\u{feff}');
         let clean = parse_str(TWO).unwrap();
         let listing = parse_str(messy).unwrap();

@@ -108,7 +108,8 @@ pub fn read_all(sources: &[Source], today: NaiveDate) -> Result<Listing, SourceE
 /// Reads and parses one source file.
 pub fn read(source: &Source, today: NaiveDate) -> Result<Listing, SourceError> {
     let fail = |line, message: String| SourceError { path: source.path.clone(), line, message };
-    let bytes = std::fs::read(&source.path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
+    let bytes =
+        std::fs::read(&source.path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
     let text = decode(&bytes).map_err(|(line, message)| fail(Some(line), message))?;
     let format = match source.format {
         Some(format) => format,

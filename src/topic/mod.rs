@@ -59,9 +59,9 @@ impl Keyword {
 
     /// Whether the keyword's words stand in a row somewhere in `tokens`.
     fn occurs_in(&self, tokens: &[Token]) -> bool {
-        tokens.windows(self.terms.len()).any(|window| {
-            self.terms.iter().zip(window).all(|(term, token)| term.matches(token))
-        })
+        tokens
+            .windows(self.terms.len())
+            .any(|window| self.terms.iter().zip(window).all(|(term, token)| term.matches(token)))
     }
 }
 
@@ -277,7 +277,10 @@ mod tests {
             paper("Dataset distillation", "knowledge distillation too"),
             paper("Plain", "knowledge distillation"),
         ];
-        assert_eq!(picked_titles(&["knowledge distillation"], &["dataset distillation"], &papers), ["Plain"]);
+        assert_eq!(
+            picked_titles(&["knowledge distillation"], &["dataset distillation"], &papers),
+            ["Plain"]
+        );
     }
 
     #[test]
@@ -288,7 +291,10 @@ mod tests {
             paper("c mamba", "nothing"),
             paper("d", "diffusion"),
         ];
-        assert_eq!(picked_titles(&["mamba", "diffusion"], &[], &papers), ["c mamba", "b", "a", "d"]);
+        assert_eq!(
+            picked_titles(&["mamba", "diffusion"], &[], &papers),
+            ["c mamba", "b", "a", "d"]
+        );
     }
 
     #[test]

@@ -56,7 +56,10 @@ fn words(text: &str) -> Vec<KeywordWord> {
             continue;
         }
         // `model's` is `model`; `students'` is `students`.
-        if is_apostrophe(c) && matches!(chars.get(index), Some('s' | 'S')) && !is_word_char_at(index + 1) {
+        if is_apostrophe(c)
+            && matches!(chars.get(index), Some('s' | 'S'))
+            && !is_word_char_at(index + 1)
+        {
             index += 1;
         }
         let ends_with_star = c == '*' && !is_word_char_at(index);
@@ -72,20 +75,33 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}')
 }
 
-/// The singular of a folded English word, by suffix alone: `transformers` → `transformer`,
-/// `classes` → `class`, `studies` → `study`, `caches` → `cache`; `status`, `analysis` and
-/// `class` stay as they are. Derived forms (`transformation`, `transformed`) are untouched,
-/// so they never match their root.
+/// The form a word is matched by: singular, by suffix alone, and without a final `e`, so
+/// `transformers`/`transformer`, `classes`/`class`, `studies`/`study`, `caches`/`cache` and
+/// `matches`/`match` pair up while `status`, `analysis` and `class` stay whole. Derived
+/// forms (`transformation`, `transformed`) keep their suffix, so they never match the root.
 pub(crate) fn singular(word: &str) -> String {
+    let mut form = plural_stripped(word);
+    if form.len() > 3 && form.ends_with('e') {
+        form.pop();
+    }
+    form
+}
+
+fn plural_stripped(word: &str) -> String {
     let n = word.len();
-    if n <= 3 || !word.ends_with('s') || word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") {
+    if n <= 3
+        || !word.ends_with('s')
+        || word.ends_with("ss")
+        || word.ends_with("us")
+        || word.ends_with("is")
+    {
         return word.to_owned();
     }
     if word.ends_with("ies") && n > 4 && !word.ends_with("eies") && !word.ends_with("aies") {
         return format!("{}y", &word[..n - 3]);
     }
     if let Some(stem) = word.strip_suffix("es") {
-        if ["s", "x", "z", "ch", "sh"].iter().any(|end| stem.ends_with(end)) {
+        if ["ss", "x", "z", "ch", "sh"].iter().any(|end| stem.ends_with(end)) {
             return stem.to_owned();
         }
     }
@@ -112,7 +128,10 @@ mod tests {
 
     #[test]
     fn possessives_lose_their_s() {
-        assert_eq!(folded("the model's and the students' view"), ["the", "model", "and", "the", "students", "view"]);
+        assert_eq!(
+            folded("the model's and the students' view"),
+            ["the", "model", "and", "the", "students", "view"]
+        );
         assert_eq!(folded("model’s"), ["model"]);
         assert_eq!(folded("don't"), ["don", "t"]);
     }
@@ -124,18 +143,22 @@ mod tests {
             ("classes", "class"),
             ("studies", "study"),
             ("caches", "cache"),
+            ("images", "image"),
             ("boxes", "box"),
             ("matches", "match"),
             ("llms", "llm"),
-            ("status", "status"),
-            ("analysis", "analysis"),
-            ("class", "class"),
-            ("gas", "gas"),
+            ("uses", "use"),
+            ("buses", "bus"),
+            ("sizes", "size"),
         ] {
-            assert_eq!(singular(plural), one, "{plural}");
+            assert_eq!(singular(plural), singular(one), "{plural}");
         }
-        assert_ne!(singular("transformation"), "transformer");
-        assert_ne!(singular("transformed"), "transformer");
+        for whole in ["status", "analysis", "class", "gas", "virus"] {
+            assert_eq!(singular(whole), whole);
+        }
+        assert_ne!(singular("transformation"), singular("transformer"));
+        assert_ne!(singular("transformed"), singular("transformer"));
+        assert_ne!(singular("studied"), singular("study"));
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! Integration tests: run the `paperboy` binary against real files and a real SMTP server.
