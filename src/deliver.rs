@@ -117,7 +117,7 @@ pub fn build_message(
         builder = builder.reply_to(reply_to.clone());
     }
     if let Some(template) = &newsletter.unsubscribe_url {
-        let url = unsubscribe_link(template, &subscriber.email.to_string());
+        let url = unsubscribe_link(template, subscriber.email.as_ref());
         // One-click (RFC 8058) is defined for HTTPS only.
         let one_click = url.starts_with("https://");
         builder = builder.header(ListUnsubscribe(url));
@@ -221,7 +221,7 @@ fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
 /// rather than adding a second one.
 pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
     dir.join(digest.date.to_string())
-        .join(format!("{}.eml", file_safe(&digest.subscriber.email.to_string())))
+        .join(format!("{}.eml", file_safe(digest.subscriber.email.as_ref())))
 }
 
 /// An address as a file name: anything but letters, digits and `@._+-` becomes `_`.
@@ -241,4 +241,89 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn config(name: &str, title: &str) -> Config {
+        let text = format!(
+            "[newsletter]\ntitle = \"{title}\"\nfrom = \"Digest <d@example.org>\"\nreply_to = \"e@example.org\"\n\
+             unsubscribe_url = \"https://example.org/u?email={{email}}\"\n\
+             [[subscribers]]\nemail = \"alice@example.com\"\nname = \"{name}\"\nkeywords = [\"x\"]\n"
+        );
+        Config::parse(&text, Path::new("paperboy.toml")).unwrap()
+    }
+
+    fn formatted(config: &Config) -> String {
+        let digest = Digest {
+            subscriber: &config.subscribers[0],
+            date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
+            picks: Vec::new(),
+        };
+        let rendered = RenderedDigest {
+            subject: crate::render::subject_line(&config.newsletter.title, &digest),
+            html: "<p>hi</p>".into(),
+            text: "hi".into(),
+        };
+        let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
+        let message = build_message(&config.newsletter, &digest, &rendered, now).unwrap();
+        String::from_utf8(message.formatted()).unwrap()
+    }
+
+    #[test]
+    fn whole_message_snapshot() {
+        insta::with_settings!({ filters => vec![(r"[A-Za-z0-9]{40}", "[boundary]")] }, {
+            insta::assert_snapshot!(formatted(&config("Alice Example", "Daily Papers Digest")));
+        });
+    }
+
+    #[test]
+    fn names_and_titles_cannot_inject_headers() {
+        let message = formatted(&config("Eve\\r\\nBcc: evil@example.com", "Digest\\nX-Evil: 1"));
+        let headers = message.split("\r\n\r\n").next().unwrap();
+        assert!(!headers.lines().any(|line| line.starts_with("Bcc:")), "{headers}");
+        assert!(!headers.lines().any(|line| line.starts_with("X-Evil:")), "{headers}");
+    }
+
+    #[test]
+    fn message_ids_are_stable_per_subscriber_and_date() {
+        let from: Mailbox = "d@example.org".parse().unwrap();
+        let alice: Address = "alice@example.com".parse().unwrap();
+        let bob: Address = "bob@example.com".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
+        let next = day.succ_opt().unwrap();
+        assert_eq!(message_id(&alice, day, &from), message_id(&alice, day, &from));
+        assert_eq!(
+            message_id(&alice, day, &from),
+            message_id(&"ALICE@example.com".parse().unwrap(), day, &from)
+        );
+        assert_ne!(message_id(&alice, day, &from), message_id(&bob, day, &from));
+        assert_ne!(message_id(&alice, day, &from), message_id(&alice, next, &from));
+        assert!(message_id(&alice, day, &from).ends_with("@example.org>"));
+    }
+
+    #[test]
+    fn header_text_loses_control_characters() {
+        assert_eq!(header_safe("a\r\nBcc: x\tb"), "a Bcc: x b");
+    }
+
+    #[test]
+    fn file_names_keep_addresses_readable_and_safe() {
+        assert_eq!(file_safe("a.b+c@example.com"), "a.b+c@example.com");
+        assert_eq!(file_safe("../x/y@z"), ".._x_y@z");
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.eml");
+        write_atomically(&path, b"one").unwrap();
+        write_atomically(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
+    }
 }

@@ -1,1 +1,146 @@
+use super::*;
 
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("dir/paperboy.toml"))
+}
+
+fn problems(text: &str) -> Vec<String> {
+    parse(text).unwrap_err().to_string().lines().map(str::to_owned).collect()
+}
+
+const MINIMAL: &str = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\n";
+
+#[test]
+fn the_example_config_loads() {
+    let config =
+        Config::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")))
+            .unwrap();
+    assert_eq!(config.subscribers.len(), 3);
+    assert_eq!(config.delivery.transport, TransportKind::File);
+    assert_eq!(config.subscribers[0].max_papers, Some(5));
+    assert!(config.sources[0].path.ends_with("examples/hf-daily-papers-aug5.txt"));
+}
+
+#[test]
+fn defaults_fill_what_is_left_out() {
+    let config = parse(MINIMAL).unwrap();
+    assert_eq!(config.newsletter.max_papers, 10);
+    assert!(!config.newsletter.send_empty);
+    assert_eq!(config.delivery.transport, TransportKind::File);
+    assert_eq!(config.delivery.dir, Path::new("dir/outbox"));
+    assert_eq!(config.delivery.state, Path::new("dir/paperboy.db"));
+    assert!(config.smtp.is_none());
+}
+
+#[test]
+fn smtp_ports_follow_security_unless_set() {
+    let port = |table: &str| {
+        parse(&format!("{MINIMAL}[smtp]\nhost = \"h\"\n{table}")).unwrap().smtp.unwrap().port
+    };
+    assert_eq!(port(""), 587);
+    assert_eq!(port("security = \"tls\"\n"), 465);
+    assert_eq!(port("security = \"none\"\n"), 25);
+    assert_eq!(port("security = \"none\"\nport = 2525\n"), 2525);
+    assert_eq!(
+        parse(&format!("{MINIMAL}[smtp]\nhost = \"h\"\n")).unwrap().smtp.unwrap().security,
+        Security::Starttls
+    );
+}
+
+#[test]
+fn unknown_key_names_line_and_key() {
+    assert_eq!(
+        problems(&format!("{MINIMAL}titel = \"x\"\n")),
+        [
+            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`"
+        ]
+    );
+}
+
+#[test]
+fn wrong_type_names_the_key_path() {
+    let text = format!("{MINIMAL}[[subscribers]]\nemail = \"a@b.org\"\nmax_papers = \"ten\"\n");
+    assert_eq!(
+        problems(&text),
+        [
+            "dir/paperboy.toml:6: `subscribers[0].max_papers`: invalid type: string \"ten\", expected usize"
+        ]
+    );
+}
+
+#[test]
+fn unknown_topic_is_reported_with_line() {
+    let text = format!(
+        "{MINIMAL}[topics.kd]\nkeywords = [\"kd\"]\n[[subscribers]]\nemail = \"a@b.org\"\ntopics = [\"kd\", \"nope\"]\n"
+    );
+    assert_eq!(
+        problems(&text),
+        ["dir/paperboy.toml:8: `subscribers[0].topics`: unknown topic `nope` (defined: kd)"]
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = "[newsletter]\ntitle = \"\"\nfrom = \"not an address\"\nmax_papers = 0\nunsubscribe_url = \"ftp://x\"\n\
+                [topics.kd]\nkeywords = [\"dis*till\"]\n\
+                [[subscribers]]\nemail = \"bad@\"\n\
+                [[subscribers]]\nemail = \"a@b.org\"\n[[subscribers]]\nemail = \"A@b.org\"\n";
+    let lines = problems(text);
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+    assert!(lines[0].starts_with("dir/paperboy.toml:2: `newsletter.title`: must not be empty"));
+    assert!(lines[1].starts_with(
+        "dir/paperboy.toml:3: `newsletter.from`: `not an address` is not a valid mailbox"
+    ));
+    assert!(lines[2].starts_with("dir/paperboy.toml:5: `newsletter.unsubscribe_url`"));
+    assert!(
+        lines[3].starts_with("dir/paperboy.toml:4: `newsletter.max_papers`: must be at least 1")
+    );
+    assert!(
+        lines[4].starts_with("dir/paperboy.toml:7: `topics.kd.keywords`: `*` may only end a word")
+    );
+    assert!(
+        lines[5].starts_with(
+            "dir/paperboy.toml:9: `subscribers[0].email`: `bad@` is not a valid address"
+        )
+    );
+    assert!(
+        lines[6]
+            .starts_with("dir/paperboy.toml:13: `subscribers[2].email`: `A@b.org` is listed twice")
+    );
+}
+
+#[test]
+fn smtp_transport_needs_an_smtp_table() {
+    assert_eq!(
+        problems(&format!("{MINIMAL}[delivery]\ntransport = \"smtp\"\n")),
+        [
+            "dir/paperboy.toml:5: `delivery.transport`: is \"smtp\" but the config has no [smtp] table"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_security_or_format_is_refused_by_name() {
+    let lines = problems(&format!("{MINIMAL}[smtp]\nhost = \"h\"\nsecurity = \"ssl\"\n"));
+    assert!(
+        lines[0].starts_with("dir/paperboy.toml:6: `smtp.security`: unknown variant `ssl`"),
+        "{lines:?}"
+    );
+    let lines =
+        problems(&format!("{MINIMAL}[[sources]]\nname = \"a\"\npath = \"a\"\nformat = \"rss\"\n"));
+    assert!(
+        lines[0].starts_with("dir/paperboy.toml:7: `sources[0].format`: unknown variant `rss`"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_syntax_error_names_its_line() {
+    assert_eq!(problems("[newsletter\n"), ["dir/paperboy.toml:1: unclosed table, expected `]`"]);
+}
+
+#[test]
+fn subscriber_names_are_trimmed_and_blank_ones_dropped() {
+    let text = format!("{MINIMAL}[[subscribers]]\nemail = \"a@b.org\"\nname = \"  \"\n");
+    assert_eq!(parse(&text).unwrap().subscribers[0].name, None);
+}

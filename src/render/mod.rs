@@ -14,6 +14,8 @@ use tera::{Context, Tera, Value};
 use crate::config::Newsletter;
 use crate::digest::Digest;
 use view::DigestView;
+#[cfg(test)]
+pub(crate) use view::subject as subject_line;
 pub(crate) use view::unsubscribe_link;
 
 const BUILTIN: [(&str, &str); 4] = [
@@ -70,6 +72,7 @@ impl Renderer {
     pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(escape_html);
         tera.register_filter("wrap", wrap_filter);
         let mut templates: Vec<(String, String)> =
             BUILTIN.iter().map(|(name, body)| ((*name).to_owned(), (*body).to_owned())).collect();
@@ -125,6 +128,23 @@ fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
         templates.push((name.to_owned(), body));
     }
     Ok(templates)
+}
+
+/// Escapes what could open or close markup or an attribute. Unlike tera's default it leaves
+/// `/` alone, so links read as links in the source that some mail clients show.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// Tera nests the useful part (line, column, variable) in its error's sources.

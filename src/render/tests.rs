@@ -1,1 +1,129 @@
+use std::path::Path;
 
+use chrono::NaiveDate;
+
+use super::*;
+use crate::config::Config;
+use crate::paper::Paper;
+use crate::source::{self, Source};
+
+fn sample_papers() -> Vec<Paper> {
+    let source = Source {
+        name: "hf".into(),
+        path: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt"),
+        format: None,
+    };
+    source::read(&source, date()).unwrap().papers
+}
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 8, 5).unwrap()
+}
+
+fn config(subscriber: &str) -> Config {
+    let text = format!(
+        "[newsletter]\ntitle = \"Daily Papers Digest\"\nfrom = \"Digest <d@example.org>\"\n\
+         unsubscribe_url = \"https://example.org/u?email={{email}}\"\n\
+         [topics.distillation]\nkeywords = [\"knowledge distillation\"]\n\
+         [[subscribers]]\n{subscriber}\n"
+    );
+    Config::parse(&text, Path::new("paperboy.toml")).unwrap()
+}
+
+fn render_for(subscriber: &str, papers: &[Paper]) -> RenderedDigest {
+    let config = config(subscriber);
+    let digest = Digest::for_each_subscriber(&config.subscribers, papers, date()).remove(0);
+    Renderer::new(None).unwrap().render(&digest, &config.newsletter).unwrap()
+}
+
+const ALICE: &str =
+    "email = \"alice@example.com\"\nname = \"Alice\"\ntopics = [\"distillation\"]\nmax_papers = 3";
+
+#[test]
+fn text_digest_snapshot() {
+    let rendered = render_for(ALICE, &sample_papers());
+    assert_eq!(rendered.subject, "Daily Papers Digest — 2025-08-05 — 3 papers for you");
+    insta::assert_snapshot!(rendered.text);
+}
+
+#[test]
+fn html_digest_snapshot() {
+    insta::assert_snapshot!(render_for(ALICE, &sample_papers()).html);
+}
+
+#[test]
+fn an_empty_digest_says_so() {
+    let rendered =
+        render_for("email = \"c@example.com\"\nkeywords = [\"protein folding\"]", &sample_papers());
+    assert_eq!(rendered.subject, "Daily Papers Digest — 2025-08-05 — no new papers for you");
+    assert!(rendered.text.contains("No paper matched your topics today."));
+    assert!(rendered.html.contains("No paper matched your topics today."));
+}
+
+#[test]
+fn text_lines_fit_78_columns_except_lone_urls() {
+    let subscriber = "email = \"a@example.com\"\nkeywords = [\"model\"]\nmax_papers = 74";
+    let text = render_for(subscriber, &sample_papers()).text;
+    for line in text.lines() {
+        let lone_url = !line.trim().contains(' ') && line.contains("://")
+            || line.trim_start().starts_with("Code: ")
+            || line.trim_start().starts_with("Project page: ")
+            || line.starts_with("Unsubscribe: ");
+        assert!(line.chars().count() <= 78 || lone_url, "too long: {line}");
+    }
+}
+
+#[test]
+fn markup_in_papers_is_escaped_in_html_and_kept_in_text() {
+    let mut papers = sample_papers();
+    papers[0].title = "Knowledge distillation <script>alert(1)</script>".into();
+    let rendered = render_for(ALICE, &papers);
+    assert!(!rendered.html.contains("<script>"));
+    assert!(rendered.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(rendered.text.contains("<script>alert(1)</script>"));
+}
+
+#[test]
+fn a_template_folder_overrides_only_what_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("digest.txt"), "{{ count }} for {{ subscriber.email }}")
+        .unwrap();
+    std::fs::write(dir.path().join("notes.md"), "not a template").unwrap();
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let digest = Digest::for_each_subscriber(&config.subscribers, &papers, date()).remove(0);
+    let rendered =
+        Renderer::new(Some(dir.path())).unwrap().render(&digest, &config.newsletter).unwrap();
+    assert_eq!(rendered.text, "3 for alice@example.com");
+    assert!(rendered.html.contains("<!DOCTYPE html>"));
+}
+
+#[test]
+fn a_broken_template_is_refused_before_any_render() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("digest.html"), "{% if %}").unwrap();
+    let err = Renderer::new(Some(dir.path())).err().unwrap().to_string();
+    assert!(err.starts_with(&format!("template `{}`", dir.path().display())), "{err}");
+    assert!(err.contains("digest.html"), "{err}");
+}
+
+#[test]
+fn an_undefined_variable_is_an_error_naming_template_and_subscriber() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("digest.txt"), "{{ nonsense }}").unwrap();
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let digest = Digest::for_each_subscriber(&config.subscribers, &papers, date()).remove(0);
+    let err =
+        Renderer::new(Some(dir.path())).unwrap().render(&digest, &config.newsletter).unwrap_err();
+    let err = err.to_string();
+    assert!(err.starts_with("template `digest.txt` failed for alice@example.com"), "{err}");
+    assert!(err.contains("nonsense"), "{err}");
+}
+
+#[test]
+fn wrap_never_breaks_a_long_word() {
+    let url = format!("https://example.org/{}", "a".repeat(90));
+    assert_eq!(wrap(&format!("see {url} now"), 20, "  "), format!("  see\n  {url}\n  now"));
+    assert_eq!(wrap("one two three", 9, ""), "one two\nthree");
+}
