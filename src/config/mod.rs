@@ -18,7 +18,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::source::{Source, SourceFormat};
-use crate::topic::{Interest, Keyword, Topic};
+use crate::topic::{Interest, Keyword, OwnRules, Topic};
 
 /// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
 pub const DEFAULT_PATH: &str = "paperboy.toml";
@@ -135,6 +135,8 @@ pub struct Subscriber {
     pub topics: Vec<String>,
     /// Keywords of the subscriber's own, beyond its topics'.
     pub keywords: Vec<Keyword>,
+    /// Every paper this subscriber gets must contain all of these.
+    pub require: Vec<Keyword>,
     /// Keywords that rule a paper out, beyond its topics'.
     pub exclude: Vec<Keyword>,
     /// This subscriber's cap, when it differs from the newsletter's.
@@ -326,6 +328,8 @@ struct RawTopic {
     #[serde(default)]
     keywords: Vec<Spanned<String>>,
     #[serde(default)]
+    require: Vec<Spanned<String>>,
+    #[serde(default)]
     exclude: Vec<Spanned<String>>,
 }
 
@@ -338,6 +342,8 @@ struct RawSubscriber {
     topics: Vec<Spanned<String>>,
     #[serde(default)]
     keywords: Vec<Spanned<String>>,
+    #[serde(default)]
+    require: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     max_papers: Option<Spanned<usize>>,
@@ -389,6 +395,7 @@ impl Validator<'_> {
             .into_iter()
             .map(|(name, topic)| Topic {
                 keywords: self.keywords(&topic.keywords, &format!("topics.{name}.keywords")),
+                require: self.keywords(&topic.require, &format!("topics.{name}.require")),
                 exclude: self.keywords(&topic.exclude, &format!("topics.{name}.exclude")),
                 name,
             })
@@ -505,6 +512,7 @@ impl Validator<'_> {
                 }
             }
             let keywords = self.keywords(&raw.keywords, &key("keywords"));
+            let require = self.keywords(&raw.require, &key("require"));
             let exclude = self.keywords(&raw.exclude, &key("exclude"));
             if let Some(max) = &raw.max_papers {
                 if *max.get_ref() == 0 {
@@ -512,14 +520,15 @@ impl Validator<'_> {
                 }
             }
             let max_papers = raw.max_papers.map(Spanned::into_inner);
-            let interest =
-                Interest::new(followed, &keywords, &exclude, max_papers.unwrap_or(default_max));
+            let own = OwnRules { keywords: &keywords, require: &require, exclude: &exclude };
+            let interest = Interest::new(followed, own, max_papers.unwrap_or(default_max));
             let Some(email) = email else { continue };
             subscribers.push(Subscriber {
                 email,
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
                 topics: raw.topics.into_iter().map(Spanned::into_inner).collect(),
                 keywords,
+                require,
                 exclude,
                 max_papers,
                 interest,

@@ -85,6 +85,8 @@ pub struct Topic {
     pub name: String,
     /// Any of these in a title or abstract picks the paper.
     pub keywords: Vec<Keyword>,
+    /// A paper this topic picks must contain every one of these as well.
+    pub require: Vec<Keyword>,
     /// Any of these in a title or abstract rules the paper out.
     pub exclude: Vec<Keyword>,
 }
@@ -118,9 +120,20 @@ impl<'p> DayIndex<'p> {
 /// What one subscriber wants: the keywords of its topics and its own, compiled together.
 #[derive(Debug, Clone)]
 pub struct Interest {
-    keywords: Vec<Keyword>,
+    /// One per followed topic, then the subscriber's own keywords.
+    rules: Vec<Rule>,
+    /// The subscriber's own `require`: every picked paper must contain all of these.
+    require: Vec<Keyword>,
+    /// Topics' and own: any of these rules a paper out.
     exclude: Vec<Keyword>,
     max_papers: usize,
+}
+
+/// Keywords that pick a paper only when every one of `require` occurs too.
+#[derive(Debug, Clone)]
+struct Rule {
+    keywords: Vec<Keyword>,
+    require: Vec<Keyword>,
 }
 
 /// A paper picked for a subscriber, and why.
@@ -134,27 +147,52 @@ pub struct Pick<'p> {
     pub in_title: bool,
 }
 
+/// A subscriber's own rules, beyond its topics'.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OwnRules<'k> {
+    /// Any of these picks a paper.
+    pub keywords: &'k [Keyword],
+    /// Every picked paper must contain all of these.
+    pub require: &'k [Keyword],
+    /// Any of these rules a paper out.
+    pub exclude: &'k [Keyword],
+}
+
 impl Interest {
-    /// Gathers the keywords of `topics` and the subscriber's own, without repeats.
+    /// Compiles the subscriber's topics and own rules into one filter.
     pub fn new<'t>(
         topics: impl IntoIterator<Item = &'t Topic>,
-        keywords: &[Keyword],
-        exclude: &[Keyword],
+        own: OwnRules<'_>,
         max_papers: usize,
     ) -> Interest {
-        let mut interest = Interest { keywords: Vec::new(), exclude: Vec::new(), max_papers };
+        let mut interest = Interest {
+            rules: Vec::new(),
+            require: own.require.to_vec(),
+            exclude: Vec::new(),
+            max_papers,
+        };
         for topic in topics {
-            push_new(&mut interest.keywords, &topic.keywords);
+            interest
+                .rules
+                .push(Rule { keywords: topic.keywords.clone(), require: topic.require.clone() });
             push_new(&mut interest.exclude, &topic.exclude);
         }
-        push_new(&mut interest.keywords, keywords);
-        push_new(&mut interest.exclude, exclude);
+        if !own.keywords.is_empty() {
+            interest.rules.push(Rule { keywords: own.keywords.to_vec(), require: Vec::new() });
+        }
+        push_new(&mut interest.exclude, own.exclude);
         interest
     }
 
-    /// The keywords that pick papers, topics' first.
-    pub fn keywords(&self) -> &[Keyword] {
-        &self.keywords
+    /// Every keyword that can pick a paper, topics' first, without repeats.
+    pub fn keywords(&self) -> Vec<&Keyword> {
+        let mut all: Vec<&Keyword> = Vec::new();
+        for keyword in self.rules.iter().flat_map(|rule| &rule.keywords) {
+            if !all.contains(&keyword) {
+                all.push(keyword);
+            }
+        }
+        all
     }
 
     /// Picks the day's papers: title matches first, then more keywords matched, then
@@ -171,16 +209,20 @@ impl Interest {
         let occurs = |keyword: &Keyword| {
             keyword.occurs_in(&indexed.title) || keyword.occurs_in(&indexed.abstract_text)
         };
-        if self.exclude.iter().any(occurs) {
+        if self.exclude.iter().any(occurs) || !self.require.iter().all(occurs) {
             return None;
         }
         let mut in_title = false;
-        let mut matched = Vec::new();
-        for keyword in &self.keywords {
-            let title_hit = keyword.occurs_in(&indexed.title);
-            if title_hit || keyword.occurs_in(&indexed.abstract_text) {
-                in_title |= title_hit;
-                matched.push(keyword.text.clone());
+        let mut matched: Vec<String> = Vec::new();
+        for rule in self.rules.iter().filter(|rule| rule.require.iter().all(occurs)) {
+            for keyword in &rule.keywords {
+                let title_hit = keyword.occurs_in(&indexed.title);
+                if title_hit || keyword.occurs_in(&indexed.abstract_text) {
+                    in_title |= title_hit;
+                    if !matched.contains(&keyword.text) {
+                        matched.push(keyword.text.clone());
+                    }
+                }
             }
         }
         (!matched.is_empty()).then_some(Pick { paper: indexed.paper, matched, in_title })
@@ -218,7 +260,9 @@ mod tests {
     }
 
     fn picked_titles(keys: &[&str], exclude: &[&str], papers: &[Paper]) -> Vec<String> {
-        let interest = Interest::new([], &keywords(keys), &keywords(exclude), 10);
+        let (keys, exclude) = (keywords(keys), keywords(exclude));
+        let own = OwnRules { keywords: &keys, exclude: &exclude, ..OwnRules::default() };
+        let interest = Interest::new([], own, 10);
         interest.select(&DayIndex::new(papers)).iter().map(|p| p.paper.title.clone()).collect()
     }
 
@@ -300,7 +344,8 @@ mod tests {
     #[test]
     fn the_cap_keeps_the_best() {
         let papers: Vec<Paper> = (0..5).map(|i| paper(&format!("p{i}"), "mamba")).collect();
-        let interest = Interest::new([], &keywords(&["mamba"]), &[], 2);
+        let keys = keywords(&["mamba"]);
+        let interest = Interest::new([], OwnRules { keywords: &keys, ..OwnRules::default() }, 2);
         let picks = interest.select(&DayIndex::new(&papers));
         assert_eq!(picks.iter().map(|p| p.paper.title.as_str()).collect::<Vec<_>>(), ["p0", "p1"]);
     }
@@ -310,12 +355,46 @@ mod tests {
         let topic = Topic {
             name: "kd".into(),
             keywords: keywords(&["distill*", "Mamba"]),
+            require: Vec::new(),
             exclude: keywords(&["dataset distillation"]),
         };
-        let interest = Interest::new([&topic], &keywords(&["mamba", "ssm"]), &[], 5);
-        let texts: Vec<&str> = interest.keywords().iter().map(Keyword::as_str).collect();
+        let own = keywords(&["mamba", "ssm"]);
+        let interest =
+            Interest::new([&topic], OwnRules { keywords: &own, ..OwnRules::default() }, 5);
+        let texts: Vec<&str> = interest.keywords().iter().map(|k| k.as_str()).collect();
         assert_eq!(texts, ["distill*", "Mamba", "ssm"]);
         assert!(picked_titles(&[], &[], &[paper("x", "mamba")]).is_empty());
+    }
+
+    #[test]
+    fn a_topic_require_narrows_only_that_topic() {
+        let topic = Topic {
+            name: "kd".into(),
+            keywords: keywords(&["knowledge distillation"]),
+            require: keywords(&["segmentation"]),
+            exclude: Vec::new(),
+        };
+        let own = keywords(&["mamba"]);
+        let interest =
+            Interest::new([&topic], OwnRules { keywords: &own, ..OwnRules::default() }, 10);
+        let papers = [
+            paper("KD for segmentation", "knowledge distillation"),
+            paper("KD alone", "knowledge distillation"),
+            paper("Mamba alone", "mamba"),
+        ];
+        let picks = interest.select(&DayIndex::new(&papers));
+        let titles: Vec<&str> = picks.iter().map(|p| p.paper.title.as_str()).collect();
+        assert_eq!(titles, ["Mamba alone", "KD for segmentation"]);
+    }
+
+    #[test]
+    fn a_subscriber_require_narrows_everything() {
+        let (keys, require) = (keywords(&["mamba", "diffusion"]), keywords(&["vision"]));
+        let own = OwnRules { keywords: &keys, require: &require, ..OwnRules::default() };
+        let papers = [paper("a", "mamba for vision"), paper("b", "diffusion for text")];
+        let picks = Interest::new([], own, 10).select(&DayIndex::new(&papers));
+        assert_eq!(picks.len(), 1);
+        assert_eq!(picks[0].paper.title, "a");
     }
 
     #[test]
