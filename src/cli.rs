@@ -33,6 +33,151 @@ pub enum Command {
     Preview(PreviewArgs),
     /// The daily job: read, pick, render and deliver every subscriber's digest.
     Send(SendArgs),
+    /// Write a commented starter config.
+    Init(InitArgs),
+    /// Add, change, remove, list or show subscribers.
+    #[command(subcommand)]
+    Subscriber(SubscriberCommand),
+    /// Add, remove or list topics.
+    #[command(subcommand)]
+    Topic(TopicCommand),
+    /// Remove a subscriber, as the unsubscribe link does.
+    Unsubscribe(UnsubscribeArgs),
+    /// Check the config, templates and sources (and the SMTP server with --smtp).
+    Check(CheckArgs),
+    /// Answer the unsubscribe link over HTTP.
+    Serve(ServeArgs),
+}
+
+/// `paperboy init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it [default: the --config path].
+    pub path: Option<PathBuf>,
+}
+
+/// `paperboy subscriber ...`.
+#[derive(Debug, Subcommand)]
+pub enum SubscriberCommand {
+    /// Add a subscriber.
+    Add {
+        /// The address.
+        email: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        fields: SubscriberFieldArgs,
+    },
+    /// Change only what is given.
+    Set {
+        /// The subscriber's address.
+        email: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        fields: SubscriberFieldArgs,
+        /// Follow this topic too (repeatable).
+        #[arg(long = "add-topic", value_name = "TOPIC")]
+        add_topics: Vec<String>,
+        /// Stop following this topic (repeatable).
+        #[arg(long = "remove-topic", value_name = "TOPIC")]
+        remove_topics: Vec<String>,
+    },
+    /// Remove a subscriber.
+    Remove {
+        /// The subscriber's address.
+        email: String,
+    },
+    /// List subscribers.
+    List {
+        /// How to print them.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Show one subscriber: topics, keywords, and what they resolve to.
+    Show {
+        /// The subscriber's address.
+        email: String,
+    },
+}
+
+/// What `subscriber add` and `set` can give.
+#[derive(Debug, Args)]
+pub struct SubscriberFieldArgs {
+    /// The name shown in To:.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A topic to follow (repeatable; with `set`, replaces the list).
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// An own keyword (repeatable; with `set`, replaces the list).
+    #[arg(long = "keyword", value_name = "KEYWORD")]
+    pub keywords: Vec<String>,
+    /// An own exclude keyword (repeatable; with `set`, replaces the list).
+    #[arg(long = "exclude", value_name = "KEYWORD")]
+    pub exclude: Vec<String>,
+    /// The most papers per digest.
+    #[arg(long, value_name = "N")]
+    pub max_papers: Option<usize>,
+}
+
+/// `paperboy topic ...`.
+#[derive(Debug, Subcommand)]
+pub enum TopicCommand {
+    /// Add a topic.
+    Add {
+        /// The topic's name: letters, digits, `-`, `_`.
+        name: String,
+        /// A keyword that picks papers (repeatable, at least one).
+        #[arg(long = "keyword", value_name = "KEYWORD", required = true)]
+        keywords: Vec<String>,
+        /// A keyword that must occur as well (repeatable).
+        #[arg(long = "require", value_name = "KEYWORD")]
+        require: Vec<String>,
+        /// A keyword that rules papers out (repeatable).
+        #[arg(long = "exclude", value_name = "KEYWORD")]
+        exclude: Vec<String>,
+    },
+    /// Remove a topic.
+    Remove {
+        /// The topic's name.
+        name: String,
+        /// Remove it even if subscribers follow it, and from them too.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List topics with their keywords and followers.
+    List,
+}
+
+/// How lists print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// A JSON array.
+    Json,
+}
+
+/// `paperboy unsubscribe`.
+#[derive(Debug, Args)]
+pub struct UnsubscribeArgs {
+    /// The address to remove.
+    pub email: String,
+}
+
+/// `paperboy check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also connect and log in to the SMTP server (sends nothing).
+    #[arg(long)]
+    pub smtp: bool,
+}
+
+/// `paperboy serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on; loopback unless you say otherwise.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
 }
 
 /// Where the day's papers come from, and for which date.

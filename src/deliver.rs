@@ -18,7 +18,7 @@ use lettre::{Address, Message, Transport};
 use crate::config::{Config, ConfigError, Newsletter, Problem, Security, Smtp, TransportKind};
 use crate::digest::Digest;
 use crate::paper::stable_hash;
-use crate::render::{RenderedDigest, unsubscribe_link};
+use crate::render::RenderedDigest;
 
 /// A digest that did not leave.
 #[derive(Debug, thiserror::Error)]
@@ -116,8 +116,7 @@ pub fn build_message(
     if let Some(reply_to) = &newsletter.reply_to {
         builder = builder.reply_to(reply_to.clone());
     }
-    if let Some(template) = &newsletter.unsubscribe_url {
-        let url = unsubscribe_link(template, subscriber.email.as_ref());
+    if let Some(url) = rendered.unsubscribe_url.clone() {
         // One-click (RFC 8058) is defined for HTTPS only.
         let one_click = url.starts_with("https://");
         builder = builder.header(ListUnsubscribe(url));
@@ -192,7 +191,7 @@ impl Mailer {
     }
 }
 
-fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
+pub(crate) fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
     let builder = match smtp.security {
         Security::None => SmtpTransport::builder_dangerous(&smtp.host),
         Security::Starttls => {
@@ -268,6 +267,7 @@ mod tests {
             subject: crate::render::subject_line(&config.newsletter.title, &digest),
             html: "<p>hi</p>".into(),
             text: "hi".into(),
+            unsubscribe_url: Some("https://example.org/u?email=alice%40example.com".into()),
         };
         let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
         let message = build_message(&config.newsletter, &digest, &rendered, now).unwrap();

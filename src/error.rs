@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use crate::config::ConfigError;
+use crate::config::edit::EditError;
 use crate::render::RenderError;
 use crate::source::SourceError;
 
@@ -31,6 +32,13 @@ impl Exit {
     /// The status for a failed run: the first cause in the chain that has one of its own.
     pub fn for_error(err: &anyhow::Error) -> Exit {
         for cause in err.chain() {
+            if let Some(edit) = cause.downcast_ref::<EditError>() {
+                return match edit {
+                    EditError::Refused(_) => Exit::Usage,
+                    EditError::Config(_) | EditError::WouldNotLoad(_) => Exit::Config,
+                    EditError::Write { .. } => Exit::Failure,
+                };
+            }
             if cause.is::<ConfigError>() {
                 return Exit::Config;
             }

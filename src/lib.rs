@@ -21,6 +21,7 @@ pub mod paper;
 pub mod render;
 pub mod source;
 pub mod topic;
+pub mod unsubscribe;
 
 use cli::{Cli, Command};
 use clock::Clock;
@@ -34,5 +35,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Papers(args) => cmd::papers::run(args, &ctx),
         Command::Preview(args) => cmd::preview::run(args, &ctx),
         Command::Send(args) => cmd::send::run(args, &ctx),
+        Command::Init(args) => cmd::init::run(args, &ctx),
+        Command::Subscriber(command) => cmd::subscriber::run(command, &ctx),
+        Command::Topic(command) => cmd::topic::run(command, &ctx),
+        Command::Unsubscribe(args) => cmd::unsubscribe::run(args, &ctx),
+        Command::Check(args) => cmd::check::run(args, &ctx),
+        Command::Serve(args) => cmd::serve::run(args, &ctx),
     }
 }

@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match paperboy::run(&cli) {
         Ok(exit) => exit.into(),
+        // A closed pipe (`paperboy papers | head`) is the reader being done, not a failure.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // Each cause on its own line; a config error carries one line per problem.
             let mut causes = err.chain();
@@ -24,4 +26,12 @@ fn main() -> ExitCode {
             Exit::for_error(&err).into()
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,8 +1,14 @@
 //! One file per subcommand; what they share lives here.
 
+pub mod check;
+pub mod init;
 pub mod papers;
 pub mod preview;
 pub mod send;
+pub mod serve;
+pub mod subscriber;
+pub mod topic;
+pub mod unsubscribe;
 
 use std::path::Path;
 
@@ -13,7 +19,9 @@ use crate::clock::Clock;
 use crate::config::{Config, Subscriber};
 use crate::error::UsageError;
 use crate::paper::Paper;
+use crate::render::Renderer;
 use crate::source::{self, Source};
+use crate::unsubscribe::UnsubscribeLinks;
 
 /// What every subcommand gets besides its own arguments.
 pub struct Ctx<'a> {
@@ -58,6 +66,12 @@ pub(crate) fn read_day(config: &Config, day: &DayArgs, clock: Clock) -> anyhow::
         (None, listed) => listed.unwrap_or(run_date),
     };
     Ok(Day { papers: listing.papers, date })
+}
+
+/// The run's templates, with unsubscribe links signed when the URL asks for a token.
+pub(crate) fn renderer_for(config: &Config) -> anyhow::Result<Renderer> {
+    let links = UnsubscribeLinks::from_config(config)?;
+    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?)
 }
 
 /// A source for a file named on the command line: its format is detected.

@@ -6,12 +6,11 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::PreviewArgs;
-use crate::cmd::{Ctx, chosen_subscribers, read_day};
+use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
 use crate::config::Config;
 use crate::deliver::{build_message, file_safe, write_atomically};
 use crate::digest::Digest;
 use crate::error::Exit;
-use crate::render::Renderer;
 
 const INDEX: &str = r#"<!DOCTYPE html>
 <html lang="en">
@@ -45,7 +44,7 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
     let day = read_day(&config, &args.day, ctx.clock)?;
-    let renderer = Renderer::new(config.newsletter.templates.as_deref())?;
+    let renderer = renderer_for(&config)?;
     let now = ctx.clock.now();
 
     let mut entries = Vec::new();

@@ -4,12 +4,11 @@
 //! decides the exit status at the end.
 
 use crate::cli::SendArgs;
-use crate::cmd::{Ctx, chosen_subscribers, read_day};
+use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
 use crate::config::Config;
 use crate::deliver::{Mailer, build_message};
 use crate::digest::Digest;
 use crate::error::Exit;
-use crate::render::Renderer;
 
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -41,7 +40,7 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
     let day = read_day(&config, &args.day, ctx.clock)?;
-    let renderer = Renderer::new(config.newsletter.templates.as_deref())?;
+    let renderer = renderer_for(&config)?;
     let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
     if subscribers.is_empty() {
         eprintln!("warning: {} lists no [[subscribers]]", config.path.display());

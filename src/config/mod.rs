@@ -5,6 +5,7 @@
 //! pipeline uses. Every problem names the file, the line and the key. Nothing here sends,
 //! reads sources or renders.
 
+pub mod edit;
 mod span;
 
 use std::collections::{BTreeMap, HashSet};

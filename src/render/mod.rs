@@ -13,10 +13,10 @@ use tera::{Context, Tera, Value};
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
+use crate::unsubscribe::UnsubscribeLinks;
 use view::DigestView;
 #[cfg(test)]
 pub(crate) use view::subject as subject_line;
-pub(crate) use view::unsubscribe_link;
 
 const BUILTIN: [(&str, &str); 4] = [
     ("base.html", include_str!("../../templates/base.html")),
@@ -37,6 +37,8 @@ pub struct RenderedDigest {
     pub html: String,
     /// The plain-text part.
     pub text: String,
+    /// This subscriber's unsubscribe link, for the `List-Unsubscribe` header.
+    pub unsubscribe_url: Option<String>,
 }
 
 /// A template that could not be loaded or rendered.
@@ -65,11 +67,15 @@ pub enum RenderError {
 /// The templates of one run, parsed once.
 pub struct Renderer {
     tera: Tera,
+    unsubscribe: Option<UnsubscribeLinks>,
 }
 
 impl Renderer {
     /// The built-in templates, with any of the same name in `overrides` taking their place.
-    pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
+    pub fn new(
+        overrides: Option<&Path>,
+        unsubscribe: Option<UnsubscribeLinks>,
+    ) -> Result<Renderer, RenderError> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
         tera.set_escape_fn(escape_html);
@@ -86,7 +92,7 @@ impl Renderer {
             path: overrides.map_or_else(|| PathBuf::from("(built-in)"), Path::to_owned),
             message: chain(&err),
         })?;
-        Ok(Renderer { tera })
+        Ok(Renderer { tera, unsubscribe })
     }
 
     /// Renders one subscriber's digest.
@@ -95,7 +101,11 @@ impl Renderer {
         digest: &Digest<'_>,
         newsletter: &Newsletter,
     ) -> Result<RenderedDigest, RenderError> {
-        let view = DigestView::new(digest, newsletter);
+        let unsubscribe_url = self
+            .unsubscribe
+            .as_ref()
+            .map(|links| links.for_address(digest.subscriber.email.as_ref()));
+        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone());
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
         let render = |template: &'static str| {
             self.tera.render(template, &context).map_err(|err| RenderError::Render {
@@ -108,6 +118,7 @@ impl Renderer {
             html: render("digest.html")?,
             text: render("digest.txt")?,
             subject: view.subject,
+            unsubscribe_url,
         })
     }
 }

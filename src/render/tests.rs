@@ -6,6 +6,7 @@ use super::*;
 use crate::config::Config;
 use crate::paper::Paper;
 use crate::source::{self, Source};
+use crate::unsubscribe::UnsubscribeLinks;
 
 fn sample_papers() -> Vec<Paper> {
     let source = Source {
@@ -30,10 +31,15 @@ fn config(subscriber: &str) -> Config {
     Config::parse(&text, Path::new("paperboy.toml")).unwrap()
 }
 
+fn renderer(config: &Config, overrides: Option<&Path>) -> Renderer {
+    let links = UnsubscribeLinks::from_config(config).unwrap();
+    Renderer::new(overrides, links).unwrap()
+}
+
 fn render_for(subscriber: &str, papers: &[Paper]) -> RenderedDigest {
     let config = config(subscriber);
     let digest = Digest::for_each_subscriber(&config.subscribers, papers, date()).remove(0);
-    Renderer::new(None).unwrap().render(&digest, &config.newsletter).unwrap()
+    renderer(&config, None).render(&digest, &config.newsletter).unwrap()
 }
 
 const ALICE: &str =
@@ -92,8 +98,7 @@ fn a_template_folder_overrides_only_what_it_holds() {
     let config = config(ALICE);
     let papers = sample_papers();
     let digest = Digest::for_each_subscriber(&config.subscribers, &papers, date()).remove(0);
-    let rendered =
-        Renderer::new(Some(dir.path())).unwrap().render(&digest, &config.newsletter).unwrap();
+    let rendered = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap();
     assert_eq!(rendered.text, "3 for alice@example.com");
     assert!(rendered.html.contains("<!DOCTYPE html>"));
 }
@@ -102,7 +107,7 @@ fn a_template_folder_overrides_only_what_it_holds() {
 fn a_broken_template_is_refused_before_any_render() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("digest.html"), "{% if %}").unwrap();
-    let err = Renderer::new(Some(dir.path())).err().unwrap().to_string();
+    let err = Renderer::new(Some(dir.path()), None).err().unwrap().to_string();
     assert!(err.starts_with(&format!("template `{}`", dir.path().display())), "{err}");
     assert!(err.contains("digest.html"), "{err}");
 }
@@ -114,8 +119,7 @@ fn an_undefined_variable_is_an_error_naming_template_and_subscriber() {
     let config = config(ALICE);
     let papers = sample_papers();
     let digest = Digest::for_each_subscriber(&config.subscribers, &papers, date()).remove(0);
-    let err =
-        Renderer::new(Some(dir.path())).unwrap().render(&digest, &config.newsletter).unwrap_err();
+    let err = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap_err();
     let err = err.to_string();
     assert!(err.starts_with("template `digest.txt` failed for alice@example.com"), "{err}");
     assert!(err.contains("nonsense"), "{err}");

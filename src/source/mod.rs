@@ -111,9 +111,18 @@ pub fn read(source: &Source, today: NaiveDate) -> Result<Listing, SourceError> {
     let bytes =
         std::fs::read(&source.path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
     let text = decode(&bytes).map_err(|(line, message)| fail(Some(line), message))?;
+    parse(text, source, today)
+}
+
+/// Parses a listing already in memory, as if read from `source.path`.
+pub fn parse(text: &str, source: &Source, today: NaiveDate) -> Result<Listing, SourceError> {
     let format = match source.format {
         Some(format) => format,
-        None => SourceFormat::detect(text).map_err(|message| fail(None, message.to_owned()))?,
+        None => SourceFormat::detect(text).map_err(|message| SourceError {
+            path: source.path.clone(),
+            line: None,
+            message: message.to_owned(),
+        })?,
     };
     match format {
         SourceFormat::HfText => hf_text::parse(text, &source.path, &source.name, today),

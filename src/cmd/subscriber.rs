@@ -1,0 +1,172 @@
+//! `paperboy subscriber ...`: edits go through `ConfigEdit`, views through the loader.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{ListFormat, SubscriberCommand, SubscriberFieldArgs};
+use crate::cmd::Ctx;
+use crate::config::edit::{ConfigEdit, EditError, SubscriberFields};
+use crate::config::{Config, Subscriber};
+use crate::error::{Exit, UsageError};
+
+/// Runs one `subscriber` subcommand.
+pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    match command {
+        SubscriberCommand::Add { email, fields } => {
+            let mut edit = ConfigEdit::open(ctx.config_path)?;
+            edit.add_subscriber(email, &fields_of(fields))?;
+            edit.save()?;
+            println!("added {} to {}", email.trim(), ctx.config_path.display());
+        }
+        SubscriberCommand::Set { email, fields, add_topics, remove_topics } => {
+            let mut changes = fields_of(fields);
+            changes.add_topics.clone_from(add_topics);
+            changes.remove_topics.clone_from(remove_topics);
+            if is_nothing(&changes) {
+                return Err(EditError::Refused(
+                    "nothing to change: give at least one option".into(),
+                )
+                .into());
+            }
+            let mut edit = ConfigEdit::open(ctx.config_path)?;
+            edit.set_subscriber(email, &changes)?;
+            edit.save()?;
+            println!("updated {} in {}", email.trim(), ctx.config_path.display());
+        }
+        SubscriberCommand::Remove { email } => {
+            let mut edit = ConfigEdit::open(ctx.config_path)?;
+            edit.remove_subscriber(email)?;
+            edit.save()?;
+            println!("removed {} from {}", email.trim(), ctx.config_path.display());
+        }
+        SubscriberCommand::List { format } => list(&Config::load(ctx.config_path)?, *format)?,
+        SubscriberCommand::Show { email } => show(&Config::load(ctx.config_path)?, email)?,
+    }
+    Ok(Exit::Ok)
+}
+
+/// Repeatable options replace a list only when given at least once.
+fn fields_of(args: &SubscriberFieldArgs) -> SubscriberFields {
+    let given = |items: &Vec<String>| (!items.is_empty()).then(|| items.clone());
+    SubscriberFields {
+        name: args.name.clone(),
+        topics: given(&args.topics),
+        keywords: given(&args.keywords),
+        exclude: given(&args.exclude),
+        max_papers: args.max_papers,
+        ..SubscriberFields::default()
+    }
+}
+
+fn is_nothing(fields: &SubscriberFields) -> bool {
+    fields.name.is_none()
+        && fields.topics.is_none()
+        && fields.add_topics.is_empty()
+        && fields.remove_topics.is_empty()
+        && fields.keywords.is_none()
+        && fields.exclude.is_none()
+        && fields.max_papers.is_none()
+}
+
+#[derive(Serialize)]
+struct SubscriberRow<'a> {
+    email: String,
+    name: Option<&'a str>,
+    topics: &'a [String],
+    keywords: Vec<&'a str>,
+    exclude: Vec<&'a str>,
+    max_papers: usize,
+}
+
+fn row<'a>(subscriber: &'a Subscriber, config: &Config) -> SubscriberRow<'a> {
+    SubscriberRow {
+        email: subscriber.email.to_string(),
+        name: subscriber.name.as_deref(),
+        topics: &subscriber.topics,
+        keywords: subscriber.keywords.iter().map(|k| k.as_str()).collect(),
+        exclude: subscriber.exclude.iter().map(|k| k.as_str()).collect(),
+        max_papers: subscriber.max_papers.unwrap_or(config.newsletter.max_papers),
+    }
+}
+
+fn list(config: &Config, format: ListFormat) -> anyhow::Result<()> {
+    let rows: Vec<SubscriberRow<'_>> = config.subscribers.iter().map(|s| row(s, config)).collect();
+    let mut out = std::io::stdout().lock();
+    if format == ListFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let table: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.email.clone(),
+                r.name.unwrap_or("").to_owned(),
+                r.topics.join(", "),
+                r.keywords.join(", "),
+                r.max_papers.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["EMAIL", "NAME", "TOPICS", "KEYWORDS", "MAX"].map(str::to_owned);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for cells in &table {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for cells in std::iter::once(&header).chain(&table) {
+        let line: Vec<String> =
+            cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
+fn show(config: &Config, email: &str) -> anyhow::Result<()> {
+    let subscriber = config
+        .subscribers
+        .iter()
+        .find(|s| s.email.to_string().eq_ignore_ascii_case(email.trim()))
+        .ok_or_else(|| {
+            UsageError(format!("no subscriber `{email}` in {}", config.path.display()))
+        })?;
+    let mut out = std::io::stdout().lock();
+    let name = subscriber.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    writeln!(out, "{}{name}", subscriber.email)?;
+    let max = subscriber.max_papers.unwrap_or(config.newsletter.max_papers);
+    writeln!(out, "max papers: {max}")?;
+    for name in &subscriber.topics {
+        let Some(topic) = config.topics.iter().find(|t| t.name == *name) else { continue };
+        writeln!(out, "topic {name}:")?;
+        writeln!(out, "  keywords: {}", joined(&topic.keywords))?;
+        if !topic.require.is_empty() {
+            writeln!(out, "  require:  {}", joined(&topic.require))?;
+        }
+        if !topic.exclude.is_empty() {
+            writeln!(out, "  exclude:  {}", joined(&topic.exclude))?;
+        }
+    }
+    if !subscriber.keywords.is_empty() {
+        writeln!(out, "own keywords: {}", joined(&subscriber.keywords))?;
+    }
+    if !subscriber.require.is_empty() {
+        writeln!(out, "own require:  {}", joined(&subscriber.require))?;
+    }
+    if !subscriber.exclude.is_empty() {
+        writeln!(out, "own exclude:  {}", joined(&subscriber.exclude))?;
+    }
+    let all: Vec<&str> = subscriber.interest.keywords().iter().map(|k| k.as_str()).collect();
+    writeln!(
+        out,
+        "matches on: {}",
+        if all.is_empty() { "nothing yet".to_owned() } else { all.join(", ") }
+    )?;
+    Ok(())
+}
+
+fn joined(keywords: &[crate::topic::Keyword]) -> String {
+    keywords.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+}

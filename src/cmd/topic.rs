@@ -1,0 +1,44 @@
+//! `paperboy topic ...`.
+
+use crate::cli::TopicCommand;
+use crate::cmd::Ctx;
+use crate::config::Config;
+use crate::config::edit::{ConfigEdit, TopicFields};
+use crate::error::Exit;
+
+/// Runs one `topic` subcommand.
+pub fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    match command {
+        TopicCommand::Add { name, keywords, require, exclude } => {
+            let mut edit = ConfigEdit::open(ctx.config_path)?;
+            let fields = TopicFields {
+                keywords: keywords.clone(),
+                require: require.clone(),
+                exclude: exclude.clone(),
+            };
+            edit.add_topic(name, &fields)?;
+            edit.save()?;
+            println!("added topic {name} to {}", ctx.config_path.display());
+        }
+        TopicCommand::Remove { name, force } => {
+            let mut edit = ConfigEdit::open(ctx.config_path)?;
+            let followers = edit.remove_topic(name, *force)?;
+            edit.save()?;
+            println!("removed topic {name} from {}", ctx.config_path.display());
+            if !followers.is_empty() {
+                println!("and from its followers: {}", followers.join(", "));
+            }
+        }
+        TopicCommand::List => {
+            let config = Config::load(ctx.config_path)?;
+            for topic in &config.topics {
+                let followers =
+                    config.subscribers.iter().filter(|s| s.topics.contains(&topic.name)).count();
+                let keywords: Vec<&str> = topic.keywords.iter().map(|k| k.as_str()).collect();
+                let noun = if followers == 1 { "subscriber" } else { "subscribers" };
+                println!("{}  ({followers} {noun})  {}", topic.name, keywords.join(", "));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,371 @@
+//! Changes to the config file that keep everything else in it byte for byte: comments, blank
+//! lines, key order and formatting.
+//!
+//! Every edit works on a `toml_edit` document, touches the smallest item it can, carries the
+//! old value's decor (spacing, trailing comment) over to its replacement, then re-validates
+//! the whole result with the same loader `send` uses before anything is written. The write
+//! is atomic and keeps the previous file as `<name>.bak`.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use lettre::Address;
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
+
+use super::{Config, ConfigError, Problem};
+use crate::topic::Keyword;
+
+/// An edit that was refused; the file is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// A value given for the edit is wrong (a bad address, an unknown topic, ...).
+    #[error("{0}")]
+    Refused(String),
+    /// The file cannot be read or parsed as TOML.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The edited config would not load; nothing was written.
+    #[error("refused: the edited config would not load: {0}")]
+    WouldNotLoad(ConfigError),
+    /// The file could not be written.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+fn refused(message: impl Into<String>) -> EditError {
+    EditError::Refused(message.into())
+}
+
+/// What `subscriber add` and `subscriber set` can say about a subscriber.
+#[derive(Debug, Default, Clone)]
+pub struct SubscriberFields {
+    /// `name`; an empty string removes it.
+    pub name: Option<String>,
+    /// Replaces `topics`.
+    pub topics: Option<Vec<String>>,
+    /// Topics to add to `topics`.
+    pub add_topics: Vec<String>,
+    /// Topics to take out of `topics`.
+    pub remove_topics: Vec<String>,
+    /// Replaces `keywords`.
+    pub keywords: Option<Vec<String>>,
+    /// Replaces `exclude`.
+    pub exclude: Option<Vec<String>>,
+    /// Replaces `max_papers`.
+    pub max_papers: Option<usize>,
+}
+
+/// A topic for `topic add`.
+#[derive(Debug, Default, Clone)]
+pub struct TopicFields {
+    /// Any of these picks a paper.
+    pub keywords: Vec<String>,
+    /// All of these must occur as well.
+    pub require: Vec<String>,
+    /// Any of these rules a paper out.
+    pub exclude: Vec<String>,
+}
+
+/// The config file, open for editing.
+pub struct ConfigEdit {
+    path: PathBuf,
+    original: String,
+    doc: DocumentMut,
+}
+
+impl ConfigEdit {
+    /// Reads the config as an editable document.
+    pub fn open(path: &Path) -> Result<ConfigEdit, EditError> {
+        let config_error = |line, message: String| ConfigError {
+            path: path.to_owned(),
+            problems: vec![Problem { line, key: None, message }],
+        };
+        let original = std::fs::read_to_string(path)
+            .map_err(|err| config_error(None, format!("cannot read the config: {err}")))?;
+        let doc = DocumentMut::from_str(&original).map_err(|err| {
+            let line = err.span().map(|span| super::span::line_of(&original, span.start));
+            config_error(line, err.message().to_owned())
+        })?;
+        Ok(ConfigEdit { path: path.to_owned(), original, doc })
+    }
+
+    /// The addresses of the `[[subscribers]]` tables, in file order.
+    fn subscriber_emails(&self) -> Vec<String> {
+        let Some(tables) = self.doc.get("subscribers").and_then(Item::as_array_of_tables) else {
+            return Vec::new();
+        };
+        tables
+            .iter()
+            .map(|t| t.get("email").and_then(Item::as_str).unwrap_or("").to_owned())
+            .collect()
+    }
+
+    fn topic_names(&self) -> Vec<String> {
+        self.doc
+            .get("topics")
+            .and_then(Item::as_table_like)
+            .map(|topics| topics.iter().map(|(name, _)| name.to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    fn subscriber_tables(&mut self) -> Result<&mut ArrayOfTables, EditError> {
+        let item =
+            self.doc.entry("subscribers").or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
+        item.as_array_of_tables_mut().ok_or_else(|| {
+            refused("`subscribers` is not written as [[subscribers]] tables, which paperboy edits")
+        })
+    }
+
+    fn subscriber_index(&self, email: &str) -> Result<usize, EditError> {
+        let wanted = email.trim().to_lowercase();
+        self.subscriber_emails()
+            .iter()
+            .position(|e| e.trim().to_lowercase() == wanted)
+            .ok_or_else(|| refused(format!("no subscriber `{email}` in {}", self.path.display())))
+    }
+
+    /// Adds a `[[subscribers]]` table after the last one.
+    pub fn add_subscriber(
+        &mut self,
+        email: &str,
+        fields: &SubscriberFields,
+    ) -> Result<(), EditError> {
+        let address = parse_address(email)?;
+        let lower = address.to_string().to_lowercase();
+        if self.subscriber_emails().iter().any(|e| e.trim().to_lowercase() == lower) {
+            return Err(refused(format!("`{address}` is already a subscriber")));
+        }
+        let mut table = Table::new();
+        table.decor_mut().set_prefix("\n");
+        table["email"] = toml_edit::value(address.to_string());
+        self.subscriber_tables()?.push(table);
+        let index = self.subscriber_emails().len() - 1;
+        self.apply(index, fields)
+    }
+
+    /// Changes only the keys that `fields` names.
+    pub fn set_subscriber(
+        &mut self,
+        email: &str,
+        fields: &SubscriberFields,
+    ) -> Result<(), EditError> {
+        let index = self.subscriber_index(email)?;
+        self.apply(index, fields)
+    }
+
+    /// Removes a subscriber's table, with the comment lines just above it.
+    pub fn remove_subscriber(&mut self, email: &str) -> Result<(), EditError> {
+        let index = self.subscriber_index(email)?;
+        self.subscriber_tables()?.remove(index);
+        Ok(())
+    }
+
+    fn apply(&mut self, index: usize, fields: &SubscriberFields) -> Result<(), EditError> {
+        let known = self.topic_names();
+        for topic in fields.topics.iter().flatten().chain(&fields.add_topics) {
+            if !known.contains(topic) {
+                let defined = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                return Err(refused(format!("unknown topic `{topic}` (defined: {defined})")));
+            }
+        }
+        for keyword in fields.keywords.iter().chain(&fields.exclude).flatten() {
+            Keyword::parse(keyword)
+                .map_err(|message| refused(format!("keyword `{keyword}`: {message}")))?;
+        }
+        if fields.max_papers == Some(0) {
+            return Err(refused("--max-papers must be at least 1"));
+        }
+        let table = self.subscriber_tables()?.get_mut(index).expect("the index was just looked up");
+        match fields.name.as_deref().map(str::trim) {
+            Some("") => {
+                table.remove("name");
+            }
+            Some(name) => set_value(table, "name", Value::from(name)),
+            None => {}
+        }
+        if let Some(topics) = &fields.topics {
+            set_value(table, "topics", string_array(topics));
+        }
+        for topic in &fields.add_topics {
+            let topics = array_entry(table, "topics")?;
+            if !topics.iter().any(|t| t.as_str() == Some(topic)) {
+                push_formatted(topics, topic);
+            }
+        }
+        for topic in &fields.remove_topics {
+            let topics = array_entry(table, "topics")?;
+            let Some(at) = topics.iter().position(|t| t.as_str() == Some(topic)) else {
+                return Err(refused(format!("the subscriber does not follow topic `{topic}`")));
+            };
+            remove_formatted(topics, at);
+        }
+        if let Some(keywords) = &fields.keywords {
+            set_value(table, "keywords", string_array(keywords));
+        }
+        if let Some(exclude) = &fields.exclude {
+            set_value(table, "exclude", string_array(exclude));
+        }
+        if let Some(max) = fields.max_papers {
+            set_value(table, "max_papers", Value::from(i64::try_from(max).unwrap_or(i64::MAX)));
+        }
+        Ok(())
+    }
+
+    /// Adds `[topics.NAME]`, placed after the other topics.
+    pub fn add_topic(&mut self, name: &str, fields: &TopicFields) -> Result<(), EditError> {
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(refused(format!(
+                "topic name `{name}` must be letters, digits, `-` or `_`"
+            )));
+        }
+        if self.topic_names().iter().any(|n| n == name) {
+            return Err(refused(format!("topic `{name}` already exists")));
+        }
+        if fields.keywords.is_empty() {
+            return Err(refused("a topic needs at least one --keyword"));
+        }
+        for keyword in fields.keywords.iter().chain(&fields.require).chain(&fields.exclude) {
+            Keyword::parse(keyword)
+                .map_err(|message| refused(format!("keyword `{keyword}`: {message}")))?;
+        }
+        let mut table = Table::new();
+        table.decor_mut().set_prefix("\n");
+        table["keywords"] = Item::Value(string_array(&fields.keywords));
+        if !fields.require.is_empty() {
+            table["require"] = Item::Value(string_array(&fields.require));
+        }
+        if !fields.exclude.is_empty() {
+            table["exclude"] = Item::Value(string_array(&fields.exclude));
+        }
+        let topics = self.doc.entry("topics").or_insert_with(|| {
+            let mut topics = Table::new();
+            topics.set_implicit(true);
+            Item::Table(topics)
+        });
+        let topics = topics.as_table_mut().ok_or_else(|| refused("`topics` is not a table"))?;
+        topics.insert(name, Item::Table(table));
+        Ok(())
+    }
+
+    /// Removes `[topics.NAME]`. A topic still followed is refused unless `force`, which also
+    /// takes it out of its followers' `topics`; their addresses are returned.
+    pub fn remove_topic(&mut self, name: &str, force: bool) -> Result<Vec<String>, EditError> {
+        if !self.topic_names().iter().any(|n| n == name) {
+            return Err(refused(format!("no topic `{name}` in {}", self.path.display())));
+        }
+        let emails = self.subscriber_emails();
+        let mut followers = Vec::new();
+        if let Ok(tables) = self.subscriber_tables() {
+            for (index, table) in tables.iter_mut().enumerate() {
+                let Some(topics) = table.get_mut("topics").and_then(Item::as_array_mut) else {
+                    continue;
+                };
+                let found = topics.iter().position(|t| t.as_str() == Some(name));
+                if let Some(at) = found {
+                    followers.push(emails[index].clone());
+                    if force {
+                        remove_formatted(topics, at);
+                    }
+                }
+            }
+        }
+        if !followers.is_empty() && !force {
+            return Err(refused(format!(
+                "topic `{name}` is followed by {}; take it out of their topics first, or pass --force",
+                followers.join(", ")
+            )));
+        }
+        let topics =
+            self.doc.get_mut("topics").and_then(Item::as_table_like_mut).expect("topics exist");
+        topics.remove(name);
+        Ok(followers)
+    }
+
+    /// Validates the edited config and writes it, keeping the old file as `.bak`.
+    ///
+    /// Nothing is written when the result would not load or nothing changed.
+    pub fn save(self) -> Result<Config, EditError> {
+        let text = self.doc.to_string();
+        let config = Config::parse(&text, &self.path).map_err(EditError::WouldNotLoad)?;
+        if text != self.original {
+            let fail = |source| EditError::Write { path: self.path.clone(), source };
+            let backup = backup_path(&self.path);
+            crate::deliver::write_atomically(&backup, self.original.as_bytes()).map_err(fail)?;
+            crate::deliver::write_atomically(&self.path, text.as_bytes()).map_err(fail)?;
+        }
+        Ok(config)
+    }
+}
+
+/// `paperboy.toml` → `paperboy.toml.bak`.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".bak");
+    path.with_file_name(name)
+}
+
+/// Parses an address with the parser delivery uses.
+fn parse_address(email: &str) -> Result<Address, EditError> {
+    Address::from_str(email.trim())
+        .map_err(|err| refused(format!("`{email}` is not a valid address: {err}")))
+}
+
+fn string_array(items: &[String]) -> Value {
+    Value::Array(items.iter().map(String::as_str).collect::<Array>())
+}
+
+/// Replaces or adds `key`, keeping the old value's spacing and trailing comment.
+fn set_value(table: &mut Table, key: &str, mut value: Value) {
+    if let Some(old) = table.get(key).and_then(Item::as_value) {
+        *value.decor_mut() = old.decor().clone();
+    }
+    table[key] = Item::Value(value);
+}
+
+fn array_entry<'t>(table: &'t mut Table, key: &str) -> Result<&'t mut Array, EditError> {
+    table
+        .entry(key)
+        .or_insert(Item::Value(Value::Array(Array::new())))
+        .as_array_mut()
+        .ok_or_else(|| refused(format!("`{key}` is not an array")))
+}
+
+/// Appends to an array in the style of its last element: `[ "a" ]` becomes `[ "a", "b" ]`.
+fn push_formatted(array: &mut Array, item: &str) {
+    let mut value = Value::from(item);
+    if let Some(last) = array.iter_mut().last() {
+        let decor = last.decor().clone();
+        last.decor_mut().set_suffix("");
+        *value.decor_mut() = decor;
+    }
+    array.push_formatted(value);
+}
+
+/// Removes from an array, handing the removed element's outer spacing to its neighbour:
+/// `[ "a", "b" ]` loses `"a"` as `[ "b" ]` and `"b"` as `[ "a" ]`.
+fn remove_formatted(array: &mut Array, at: usize) {
+    let was_last = at + 1 == array.len();
+    let removed = array.remove(at);
+    if at == 0 {
+        if let Some(first) = array.iter_mut().next() {
+            let prefix = removed.decor().prefix().cloned().unwrap_or_default();
+            first.decor_mut().set_prefix(prefix);
+        }
+    }
+    if was_last {
+        if let Some(last) = array.iter_mut().last() {
+            let suffix = removed.decor().suffix().cloned().unwrap_or_default();
+            last.decor_mut().set_suffix(suffix);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
