@@ -239,6 +239,10 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     let mut file = std::fs::File::create(&temp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
+    // A replaced file keeps its permissions: a config made private stays private.
+    if let Ok(existing) = std::fs::metadata(path) {
+        std::fs::set_permissions(&temp, existing.permissions())?;
+    }
     std::fs::rename(&temp, path)
 }
 

@@ -158,11 +158,42 @@ impl ConfigEdit {
         self.apply(index, fields)
     }
 
-    /// Removes a subscriber's table, with the comment lines just above it.
+    /// Removes a subscriber's table with the comment block right above it; comments further
+    /// up, set off by a blank line (a section heading), stay where they were.
     pub fn remove_subscriber(&mut self, email: &str) -> Result<(), EditError> {
         let index = self.subscriber_index(email)?;
-        self.subscriber_tables()?.remove(index);
+        let removed = self.subscriber_tables()?.remove(index);
+        let prefix = removed.decor().prefix().and_then(|raw| raw.as_str()).unwrap_or("");
+        self.keep_before_next_table(removed.position(), &section_comments(prefix));
         Ok(())
+    }
+
+    /// Puts `text` in front of whatever followed a removed table at `position`.
+    fn keep_before_next_table(&mut self, position: Option<isize>, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let Some(removed_at) = position else { return };
+        let mut next = None;
+        visit_tables(self.doc.as_table_mut(), &mut |table| {
+            if let Some(at) = table.position().filter(|&at| at > removed_at && !table.is_implicit())
+            {
+                next = Some(next.map_or(at, |best: isize| best.min(at)));
+            }
+        });
+        let mut placed = false;
+        visit_tables(self.doc.as_table_mut(), &mut |table| {
+            if !placed && next.is_some() && table.position() == next && !table.is_implicit() {
+                let old =
+                    table.decor().prefix().and_then(|raw| raw.as_str()).unwrap_or("").to_owned();
+                table.decor_mut().set_prefix(format!("{text}{old}"));
+                placed = true;
+            }
+        });
+        if !placed {
+            let old = self.doc.trailing().as_str().unwrap_or("").to_owned();
+            self.doc.set_trailing(format!("{text}{old}"));
+        }
     }
 
     fn apply(&mut self, index: usize, fields: &SubscriberFields) -> Result<(), EditError> {
@@ -304,6 +335,36 @@ impl ConfigEdit {
     }
 }
 
+/// The lines of a table's leading comments that belong to a section rather than to the
+/// table: everything before the last blank line.
+fn section_comments(prefix: &str) -> String {
+    let lines: Vec<&str> = prefix.lines().collect();
+    let Some(last_blank) = lines.iter().rposition(|line| line.trim().is_empty()) else {
+        return String::new();
+    };
+    let kept = &lines[..last_blank];
+    if kept.iter().all(|line| line.trim().is_empty()) {
+        return String::new();
+    }
+    kept.iter().map(|line| format!("{line}\n")).collect()
+}
+
+/// Calls `visit` on every table of the document, arrays of tables included.
+fn visit_tables(table: &mut Table, visit: &mut dyn FnMut(&mut Table)) {
+    visit(table);
+    for (_, item) in table.iter_mut() {
+        match item {
+            Item::Table(child) => visit_tables(child, visit),
+            Item::ArrayOfTables(tables) => {
+                for child in tables.iter_mut() {
+                    visit_tables(child, visit);
+                }
+            }
+            Item::None | Item::Value(_) => {}
+        }
+    }
+}
+
 /// `paperboy.toml` → `paperboy.toml.bak`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_owned();
@@ -337,13 +398,20 @@ fn array_entry<'t>(table: &'t mut Table, key: &str) -> Result<&'t mut Array, Edi
         .ok_or_else(|| refused(format!("`{key}` is not an array")))
 }
 
-/// Appends to an array in the style of its last element: `[ "a" ]` becomes `[ "a", "b" ]`.
+/// Appends to an array in the style of its last element: `[ "a" ]` becomes `[ "a", "b" ]`,
+/// and a one-item-per-line array stays so.
 fn push_formatted(array: &mut Array, item: &str) {
     let mut value = Value::from(item);
     if let Some(last) = array.iter_mut().last() {
-        let decor = last.decor().clone();
+        let raw = |decor: Option<&toml_edit::RawString>| {
+            decor.and_then(|r| r.as_str()).unwrap_or("").to_owned()
+        };
+        let last_prefix = raw(last.decor().prefix());
+        let suffix = raw(last.decor().suffix());
         last.decor_mut().set_suffix("");
-        *value.decor_mut() = decor;
+        let prefix = if last_prefix.contains('\n') { last_prefix } else { " ".to_owned() };
+        value.decor_mut().set_prefix(prefix);
+        value.decor_mut().set_suffix(suffix);
     }
     array.push_formatted(value);
 }
