@@ -34,7 +34,7 @@ fn assert_refused(edit: impl FnOnce(&mut ConfigEdit) -> Result<(), EditError>) -
     let mut config = ConfigEdit::open(&path).unwrap();
     let err = match edit(&mut config) {
         Err(err) => err,
-        Ok(()) => config.save().err().expect("the edit should be refused"),
+        Ok(()) => config.save().expect_err("the edit should be refused"),
     };
     assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(fixture("in.toml")).unwrap());
     assert!(!backup_path(&path).exists());
