@@ -40,10 +40,16 @@ pub enum DeliveryError {
 }
 
 impl DeliveryError {
-    /// Whether trying again later may succeed: a 4xx reply or a network failure.
+    /// Whether trying again later may succeed: a 4xx reply, a timeout, or a connection that
+    /// failed or dropped. A 5xx reply, a TLS failure, or something lettre itself refuses (no
+    /// common AUTH mechanism, an address the server cannot take) needs a person, not a rerun.
     pub fn is_transient(&self) -> bool {
         match self {
-            DeliveryError::Smtp(err) => !err.is_permanent(),
+            DeliveryError::Smtp(err) => {
+                err.is_transient()
+                    || err.is_timeout()
+                    || !(err.is_permanent() || err.is_client() || err.is_tls() || err.is_response())
+            }
             DeliveryError::Write { .. } | DeliveryError::Build(_) => false,
         }
     }
@@ -223,11 +229,18 @@ pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
         .join(format!("{}.eml", file_safe(digest.subscriber.email.as_ref())))
 }
 
-/// An address as a file name: anything but letters, digits and `@._+-` becomes `_`.
+/// An address as a file name: letters, digits and `@._+-` stay, every other byte becomes
+/// `%XX`, so two addresses never share a file and none can leave the folder.
 pub(crate) fn file_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "@._+-".contains(c) { c } else { '_' })
-        .collect()
+    let mut name = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"@._+-".contains(&byte) {
+            name.push(char::from(byte));
+        } else {
+            name.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    name
 }
 
 /// Writes through a temporary file in the same folder, so a reader never sees half a file.
@@ -318,7 +331,10 @@ mod tests {
     #[test]
     fn file_names_keep_addresses_readable_and_safe() {
         assert_eq!(file_safe("a.b+c@example.com"), "a.b+c@example.com");
-        assert_eq!(file_safe("../x/y@z"), ".._x_y@z");
+        assert_eq!(file_safe("../x/y@z"), "..%2Fx%2Fy@z");
+        assert_ne!(file_safe("a/b@z"), file_safe("a_b@z"));
+        assert_ne!(file_safe("a%2Fb@z"), file_safe("a/b@z"));
+        assert_eq!(file_safe("jörg@z"), "j%C3%B6rg@z");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub fn run(args: &InitArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(UsageError(format!(
+            return Err(UsageError::new(format!(
                 "{} already exists; init leaves it alone",
                 path.display()
             ))

@@ -47,7 +47,7 @@ pub(crate) fn read_day(config: &Config, day: &DayArgs, clock: Clock) -> anyhow::
         None => config.sources.clone(),
     };
     if sources.is_empty() {
-        anyhow::bail!(UsageError(format!(
+        anyhow::bail!(UsageError::new(format!(
             "{}: no [[sources]] configured and no --input given",
             config.path.display()
         )));
@@ -92,7 +92,7 @@ pub(crate) fn chosen_subscribers<'c>(
         .iter()
         .find(|s| s.email.to_string().eq_ignore_ascii_case(wanted.trim()))
         .ok_or_else(|| {
-            UsageError(format!("no subscriber `{wanted}` in {}", config.path.display()))
+            UsageError::new(format!("no subscriber `{wanted}` in {}", config.path.display()))
         })?;
     Ok(vec![found])
 }

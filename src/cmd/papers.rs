@@ -47,5 +47,8 @@ fn write_text(out: &mut impl Write, papers: &[Paper]) -> std::io::Result<()> {
             writeln!(out, "  {}", link.url)?;
         }
     }
-    writeln!(out, "{} papers", papers.len())
+    match papers.len() {
+        1 => writeln!(out, "1 paper"),
+        n => writeln!(out, "{n} papers"),
+    }
 }

@@ -131,7 +131,7 @@ fn show(config: &Config, email: &str) -> anyhow::Result<()> {
         .iter()
         .find(|s| s.email.to_string().eq_ignore_ascii_case(email.trim()))
         .ok_or_else(|| {
-            UsageError(format!("no subscriber `{email}` in {}", config.path.display()))
+            UsageError::new(format!("no subscriber `{email}` in {}", config.path.display()))
         })?;
     let mut out = std::io::stdout().lock();
     let name = subscriber.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();

@@ -37,8 +37,8 @@ pub enum EditError {
     },
 }
 
-fn refused(message: impl Into<String>) -> EditError {
-    EditError::Refused(message.into())
+fn refused(message: impl AsRef<str>) -> EditError {
+    EditError::Refused(crate::error::one_line(message.as_ref()))
 }
 
 /// What `subscriber add` and `subscriber set` can say about a subscriber.

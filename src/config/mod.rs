@@ -183,9 +183,10 @@ impl fmt::Display for ConfigError {
             if let Some(line) = problem.line {
                 write!(f, ":{line}")?;
             }
+            let message = crate::error::one_line(&problem.message);
             match &problem.key {
-                Some(key) => write!(f, ": `{key}`: {}", problem.message)?,
-                None => write!(f, ": {}", problem.message)?,
+                Some(key) => write!(f, ": `{key}`: {message}")?,
+                None => write!(f, ": {message}")?,
             }
         }
         Ok(())
