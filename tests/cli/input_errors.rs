@@ -1,0 +1,130 @@
+//! Source files paperboy cannot use: each is exit 65 (EX_DATAERR) with one error line that
+//! names the file and, where there is one, the line. The harness fails any run that panics.
+
+use crate::harness::{Paperboy, Run};
+
+/// `paperboy papers --input <fixture>` with no config, the fixture copied in as `name`.
+fn papers(fixture: &str, name: &str) -> Run {
+    Paperboy::new().fixture(&format!("sources/{fixture}"), name).run(&[
+        "papers",
+        "--input",
+        name,
+        "--date",
+        "2025-08-05",
+    ])
+}
+
+#[test]
+fn an_empty_file_is_a_data_error_at_line_1() {
+    papers("empty.txt", "empty.txt")
+        .code(65)
+        .stdout_is("")
+        .stderr_is("error: empty.txt:1: file is empty\n");
+}
+
+#[test]
+fn a_file_of_blank_lines_is_a_data_error_at_line_1() {
+    papers("blank-lines.txt", "blank.txt")
+        .code(65)
+        .stdout_is("")
+        .stderr_is("error: blank.txt:1: no text: the file holds only blank lines\n");
+}
+
+#[test]
+fn a_binary_file_is_a_data_error_at_the_line_of_its_first_nul_byte() {
+    papers("nul-byte.txt", "listing.bin")
+        .code(65)
+        .stdout_is("")
+        .stderr_is("error: listing.bin:5: binary data (a NUL byte), not a text listing\n");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_a_data_error_at_the_line_of_the_bad_byte() {
+    papers("latin1.txt", "latin1.txt")
+        .code(65)
+        .stdout_is("")
+        .stderr_is("error: latin1.txt:5: not UTF-8 text (invalid byte at offset 19)\n");
+}
+
+#[test]
+fn a_file_with_only_page_chrome_is_a_data_error_at_the_last_line_it_read() {
+    papers("chrome-only.txt", "chrome.txt").code(65).stdout_is("").stderr_is(
+        "error: chrome.txt:11: no papers found: expected a title line, then its abstract\n",
+    );
+}
+
+#[test]
+fn a_missing_input_file_is_a_data_error_naming_it() {
+    Paperboy::new()
+        .run(&["papers", "--input", "nowhere.txt"])
+        .code(65)
+        .stdout_is("")
+        .stderr_is("error: nowhere.txt: cannot read: No such file or directory (os error 2)\n");
+}
+
+#[test]
+fn a_json_file_is_refused_as_a_format_paperboy_cannot_read_yet() {
+    Paperboy::new()
+        .file("papers.json", r#"[{"paper": {"title": "x"}}]"#)
+        .run(&["papers", "--input", "papers.json"])
+        .code(65)
+        .stderr_is(
+            "error: papers.json: looks like JSON, and paperboy reads only `hf-text` sources so far\n",
+        );
+}
+
+#[test]
+fn a_title_left_dangling_at_the_end_is_a_warning_with_its_line_and_the_rest_is_kept() {
+    let run = papers("dangling-title.txt", "day.txt");
+
+    run.success().stderr_is(
+        "warning: day.txt:7: title `A Title That Lost Its Abstract` has no abstract; left out\n",
+    );
+    assert!(run.stdout.contains("  Mamba for Everything\n"), "{run}");
+    assert!(!run.stdout.contains("Lost Its Abstract"), "{run}");
+}
+
+#[test]
+fn a_broken_configured_source_stops_send_with_exit_65_before_anything_is_written() {
+    let config = r#"[newsletter]
+title = "Digest"
+from = "digest@example.org"
+
+[[sources]]
+name = "hf"
+path = "listings/today.txt"
+
+[[subscribers]]
+email = "alice@example.com"
+keywords = ["mamba"]
+"#;
+    let setup =
+        Paperboy::new().config(config).fixture("sources/nul-byte.txt", "listings/today.txt");
+    setup
+        .run(&["send", "--date", "2025-08-05"])
+        .code(65)
+        .stdout_is("")
+        .stderr_is("error: listings/today.txt:5: binary data (a NUL byte), not a text listing\n");
+    assert!(setup.list("outbox").is_empty(), "nothing was delivered");
+}
+
+#[test]
+fn a_dangling_title_in_a_configured_source_warns_and_send_still_delivers() {
+    let config = r#"[newsletter]
+title = "Digest"
+from = "digest@example.org"
+
+[[sources]]
+name = "hf"
+path = "today.txt"
+
+[[subscribers]]
+email = "alice@example.com"
+keywords = ["mamba"]
+"#;
+    let setup = Paperboy::new().config(config).fixture("sources/dangling-title.txt", "today.txt");
+    setup.run(&["send", "--date", "2025-08-05"]).success().stderr_is(
+        "warning: today.txt:7: title `A Title That Lost Its Abstract` has no abstract; left out\n",
+    );
+    assert_eq!(setup.list("outbox/2025-08-05"), ["alice@example.com.eml"]);
+}
