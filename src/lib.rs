@@ -5,7 +5,8 @@
 //! 1. [`source`] reads the day's listing into [`paper::Paper`] records.
 //! 2. [`topic`] picks and orders each subscriber's papers into a [`digest::Digest`].
 //! 3. [`render`] turns a digest into a subject, HTML and plain text with tera templates.
-//! 4. [`deliver`] builds the message and hands it to SMTP or writes it to the outbox.
+//! 4. [`compose`] fits a rendered digest into one message; [`deliver`] hands it to SMTP or
+//!    writes it to the outbox.
 //!
 //! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
 //! subcommand; [`clock`] is the only reader of the system time.
@@ -13,6 +14,7 @@
 pub mod cli;
 pub mod clock;
 pub mod cmd;
+pub mod compose;
 pub mod config;
 pub mod deliver;
 pub mod digest;

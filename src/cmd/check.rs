@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 
 use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
+use crate::compose::compose;
 use crate::config::Config;
-use crate::deliver::{build_message, smtp_transport};
+use crate::deliver::smtp_transport;
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::source::{self, Source};
@@ -34,13 +35,7 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
             let papers = source::parse(SAMPLE, &sample, date)?.papers;
             for digest in Digest::for_each_subscriber(&config.subscribers, &papers, date) {
-                let built = renderer
-                    .render(&digest, &config.newsletter)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|rendered| {
-                        Ok(build_message(&config.newsletter, &digest, &rendered, ctx.clock.now())?)
-                    });
-                if let Err(err) = built {
+                if let Err(err) = compose(&renderer, &config.newsletter, &digest, ctx.clock.now()) {
                     problems.push((Exit::Config, format!("{err:#}")));
                 }
             }

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::cli::PreviewArgs;
 use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
+use crate::compose::{Composed, compose};
 use crate::config::Config;
-use crate::deliver::{build_message, file_safe, write_atomically};
+use crate::deliver::{file_safe, write_atomically};
 use crate::digest::Digest;
 use crate::error::Exit;
 
@@ -50,9 +51,9 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let mut entries = Vec::new();
     for digest in Digest::for_each_subscriber(subscribers, &day.papers, day.date) {
         let email = digest.subscriber.email.to_string();
-        let rendered = renderer.render(&digest, &config.newsletter)?;
-        let message = build_message(&config.newsletter, &digest, &rendered, now)
-            .with_context(|| format!("cannot build the message for {email}"))?;
+        let Composed { rendered, message } =
+            compose(&renderer, &config.newsletter, &digest, now)
+                .with_context(|| format!("cannot compose the digest for {email}"))?;
         let file = file_safe(&email);
         write(&args.out.join(format!("{file}.html")), rendered.html.as_bytes())?;
         write(&args.out.join(format!("{file}.txt")), rendered.text.as_bytes())?;

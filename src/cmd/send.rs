@@ -5,8 +5,9 @@
 
 use crate::cli::SendArgs;
 use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
+use crate::compose::compose;
 use crate::config::Config;
-use crate::deliver::{Mailer, build_message};
+use crate::deliver::Mailer;
 use crate::digest::Digest;
 use crate::error::Exit;
 
@@ -53,22 +54,15 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             tally.skipped += 1;
             continue;
         }
-        let message = renderer
-            .render(&digest, &config.newsletter)
-            .map_err(anyhow::Error::from)
-            .and_then(|rendered| {
-                let message =
-                    build_message(&config.newsletter, &digest, &rendered, ctx.clock.now())?;
-                Ok((rendered.subject, message))
-            });
-        let (subject, message) = match message {
-            Ok(built) => built,
-            Err(err) => {
-                eprintln!("error: {email}: {err:#}");
-                tally.failed += 1;
-                continue;
-            }
-        };
+        let (subject, message) =
+            match compose(&renderer, &config.newsletter, &digest, ctx.clock.now()) {
+                Ok(composed) => (composed.rendered.subject, composed.message),
+                Err(err) => {
+                    eprintln!("error: {email}: {err:#}");
+                    tally.failed += 1;
+                    continue;
+                }
+            };
         let Some(mailer) = &mailer else {
             println!("would send to {email}: {subject}");
             tally.sent += 1;

@@ -68,6 +68,7 @@ pub enum RenderError {
 pub struct Renderer {
     tera: Tera,
     unsubscribe: Option<UnsubscribeLinks>,
+    inliner: css_inline::CSSInliner<'static>,
 }
 
 impl Renderer {
@@ -92,20 +93,38 @@ impl Renderer {
             path: overrides.map_or_else(|| PathBuf::from("(built-in)"), Path::to_owned),
             message: chain(&err),
         })?;
-        Ok(Renderer { tera, unsubscribe })
+        // Mail clients drop <style> blocks, so rules move into style attributes; only what
+        // cannot (the dark-mode media query) stays in a <style> block for clients that read it.
+        let inliner = css_inline::CSSInliner::options()
+            .keep_at_rules(true)
+            .load_remote_stylesheets(false)
+            .minify_css(true)
+            .build();
+        Ok(Renderer { tera, unsubscribe, inliner })
     }
 
-    /// Renders one subscriber's digest.
+    /// Renders one subscriber's digest with whole abstracts.
     pub fn render(
         &self,
         digest: &Digest<'_>,
         newsletter: &Newsletter,
     ) -> Result<RenderedDigest, RenderError> {
+        self.render_within(digest, newsletter, None)
+    }
+
+    /// Renders one subscriber's digest, each abstract cut at a sentence within
+    /// `abstract_chars` when given.
+    pub fn render_within(
+        &self,
+        digest: &Digest<'_>,
+        newsletter: &Newsletter,
+        abstract_chars: Option<usize>,
+    ) -> Result<RenderedDigest, RenderError> {
         let unsubscribe_url = self
             .unsubscribe
             .as_ref()
             .map(|links| links.for_address(digest.subscriber.email.as_ref()));
-        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone());
+        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), abstract_chars);
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
         let render = |template: &'static str| {
             self.tera.render(template, &context).map_err(|err| RenderError::Render {
@@ -114,8 +133,14 @@ impl Renderer {
                 message: chain(&err),
             })
         };
+        let html =
+            self.inliner.inline(&render("digest.html")?).map_err(|err| RenderError::Render {
+                template: "digest.html",
+                subscriber: digest.subscriber.email.to_string(),
+                message: format!("cannot inline its CSS: {err}"),
+            })?;
         Ok(RenderedDigest {
-            html: render("digest.html")?,
+            html,
             text: render("digest.txt")?,
             subject: view.subject,
             unsubscribe_url,

@@ -1,11 +1,14 @@
 //! What templates see: plain serializable views built from a `Digest`, never domain types,
 //! so a template can be edited without knowing the pipeline's internals.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
-use crate::paper::LinkKind;
+use crate::paper::{LinkKind, Paper};
+use crate::unsubscribe::percent_encode;
 
 /// The whole digest, as `digest.html` and `digest.txt` see it.
 #[derive(Debug, Serialize)]
@@ -40,8 +43,13 @@ pub(crate) struct SubscriberView<'a> {
 pub(crate) struct PaperView<'a> {
     pub(crate) id: &'a str,
     pub(crate) title: &'a str,
+    /// The abstract, cut at a sentence when the message would be too large.
     #[serde(rename = "abstract")]
-    pub(crate) abstract_text: &'a str,
+    pub(crate) abstract_text: Cow<'a, str>,
+    /// Whether `abstract` was cut; templates then link to `url`.
+    pub(crate) trimmed: bool,
+    /// Where the full text can be read.
+    pub(crate) url: String,
     pub(crate) links: Vec<LinkView<'a>>,
     /// The subscriber's keywords that picked this paper.
     pub(crate) matched: &'a [String],
@@ -58,10 +66,12 @@ pub(crate) struct LinkView<'a> {
 }
 
 impl<'a> DigestView<'a> {
+    /// `abstract_chars` caps each abstract, cut at a sentence; `None` keeps them whole.
     pub(crate) fn new(
         digest: &'a Digest<'a>,
         newsletter: &'a Newsletter,
         unsubscribe_url: Option<String>,
+        abstract_chars: Option<usize>,
     ) -> DigestView<'a> {
         let subscriber = digest.subscriber;
         let email = subscriber.email.to_string();
@@ -72,7 +82,12 @@ impl<'a> DigestView<'a> {
             .map(|pick| PaperView {
                 id: pick.paper.id.as_str(),
                 title: &pick.paper.title,
-                abstract_text: &pick.paper.abstract_text,
+                abstract_text: match abstract_chars {
+                    Some(limit) => trim_at_sentence(&pick.paper.abstract_text, limit),
+                    None => Cow::Borrowed(pick.paper.abstract_text.as_str()),
+                },
+                trimmed: abstract_chars.is_some_and(|limit| pick.paper.abstract_text.len() > limit),
+                url: full_text_url(pick.paper),
                 links: pick
                     .paper
                     .links
@@ -115,6 +130,37 @@ impl<'a> DigestView<'a> {
     }
 }
 
+/// The longest run of whole sentences within `limit` bytes, or, when even the first sentence
+/// is longer, its words up to `limit` and an ellipsis.
+pub(crate) fn trim_at_sentence(text: &str, limit: usize) -> Cow<'_, str> {
+    if text.len() <= limit {
+        return Cow::Borrowed(text);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    let sentence_end = head
+        .match_indices(". ")
+        .chain(head.match_indices("? "))
+        .chain(head.match_indices("! "))
+        .map(|(at, _)| at + 1)
+        .max();
+    match sentence_end {
+        Some(end) => Cow::Borrowed(&text[..end]),
+        None => {
+            let cut = head.rfind(char::is_whitespace).unwrap_or(head.len());
+            Cow::Owned(format!("{}…", head[..cut].trim_end_matches([',', ';', ':'])))
+        }
+    }
+}
+
+/// A page with the paper's full text; a title search on arXiv when the source gave none.
+fn full_text_url(paper: &Paper) -> String {
+    format!("https://arxiv.org/search/?searchtype=title&query={}", percent_encode(&paper.title))
+}
+
 fn follows(topics: &[String], own: &[crate::topic::Keyword]) -> String {
     let list = |kind: &str, items: Vec<&str>| match items.len() {
         0 => None,
@@ -139,4 +185,24 @@ pub(crate) fn subject(title: &str, digest: &Digest<'_>) -> String {
         n => format!("{n} papers for you"),
     };
     format!("{title} — {} — {count}", digest.date.format("%Y-%m-%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abstracts_are_cut_after_the_last_whole_sentence_that_fits() {
+        let text = "One two. Three four five? Six seven eight nine.";
+        assert_eq!(trim_at_sentence(text, 100), text);
+        assert_eq!(trim_at_sentence(text, 30), "One two. Three four five?");
+        assert_eq!(trim_at_sentence(text, 12), "One two.");
+    }
+
+    #[test]
+    fn a_first_sentence_longer_than_the_cap_is_cut_at_a_word() {
+        assert_eq!(trim_at_sentence("alpha beta, gamma delta", 13), "alpha beta…");
+        assert_eq!(trim_at_sentence("ééééé ééééé", 12), "ééééé…");
+        assert_eq!(trim_at_sentence("éééééééééé", 7), "ééé…");
+    }
 }

@@ -162,9 +162,12 @@ fn the_index_says_which_digests_would_not_be_sent() {
 /// `Code:`, since breaking a URL breaks the link.
 fn is_unbreakable_url_line(line: &str) -> bool {
     let is_url = |word: &str| word.starts_with("https://") || word.starts_with("http://");
+    // A URL alone, or after a label such as `Code:` or `Full abstract:`.
     match line.split_whitespace().collect::<Vec<_>>().as_slice() {
         [url] => is_url(url),
-        [label, url] => label.ends_with(':') && is_url(url),
+        [label @ .., last_label_word, url] => {
+            label.len() < 3 && last_label_word.ends_with(':') && is_url(url)
+        }
         _ => false,
     }
 }

@@ -1,0 +1,130 @@
+//! Between render and deliver: one digest as one message that mail clients show whole.
+//!
+//! Gmail clips a message over about 102 KB and hides the rest behind a link, the footer with
+//! the unsubscribe link included. When a digest would be larger, abstracts are cut at a
+//! sentence, each with a link to the full text, until the message fits.
+
+use chrono::{DateTime, Utc};
+use lettre::Message;
+
+use crate::config::Newsletter;
+use crate::deliver::build_message;
+use crate::digest::Digest;
+use crate::render::{RenderedDigest, Renderer};
+
+/// The largest message paperboy sends, headers and both parts included; under Gmail's
+/// 102 KB with room for the headers a relay adds.
+pub const MAX_MESSAGE_BYTES: usize = 100 * 1000;
+
+/// Caps tried in turn, in bytes per abstract, when whole abstracts do not fit.
+const ABSTRACT_CAPS: [usize; 7] = [1200, 900, 700, 500, 350, 220, 120];
+
+/// A digest ready to deliver.
+pub struct Composed {
+    /// The rendered parts, as they are in the message.
+    pub rendered: RenderedDigest,
+    /// The message.
+    pub message: Message,
+}
+
+/// Renders and builds the message, cutting abstracts as far as needed to stay under
+/// [`MAX_MESSAGE_BYTES`].
+pub fn compose(
+    renderer: &Renderer,
+    newsletter: &Newsletter,
+    digest: &Digest<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Composed> {
+    let mut caps = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some)).peekable();
+    loop {
+        let cap = caps.next().expect("the first try is always there");
+        let rendered = renderer.render_within(digest, newsletter, cap)?;
+        // The parts are most of the message; only a near miss is worth formatting to measure.
+        let near = (rendered.html.len() + rendered.text.len()) * 5 / 4 > MAX_MESSAGE_BYTES;
+        let message = build_message(newsletter, digest, &rendered, now)?;
+        let fits = !near || message.formatted().len() <= MAX_MESSAGE_BYTES;
+        if fits || caps.peek().is_none() {
+            return Ok(Composed { rendered, message });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::paper::{Paper, PaperId};
+    use crate::source::{self, Source};
+
+    fn config(keywords: &str, max_papers: usize) -> Config {
+        let text = format!(
+            "[newsletter]\ntitle = \"Digest\"\nfrom = \"d@example.org\"\nmax_papers = {max_papers}\n\
+             unsubscribe_url = \"https://example.org/u?email={{email}}\"\n\
+             [[subscribers]]\nemail = \"a@example.com\"\nkeywords = [{keywords}]\n"
+        );
+        Config::parse(&text, Path::new("paperboy.toml")).unwrap()
+    }
+
+    fn date() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 8, 5).unwrap()
+    }
+
+    fn composed(config: &Config, papers: &[Paper]) -> Composed {
+        let digest = Digest::for_each_subscriber(&config.subscribers, papers, date()).remove(0);
+        let renderer = Renderer::new(None, None).unwrap();
+        let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
+        compose(&renderer, &config.newsletter, &digest, now).unwrap()
+    }
+
+    fn sample() -> Vec<Paper> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt");
+        source::read(&Source { name: "hf".into(), path, format: None }, date()).unwrap().papers
+    }
+
+    #[test]
+    fn a_small_digest_keeps_whole_abstracts() {
+        let papers = sample();
+        let done = composed(&config("\"knowledge distillation\"", 3), &papers);
+        assert!(!done.rendered.html.contains("Read the full abstract"));
+        assert!(!done.rendered.text.contains("Full abstract"));
+    }
+
+    #[test]
+    fn fifty_papers_of_the_real_sample_fit_under_the_clipping_limit() {
+        let papers = sample();
+        let done = composed(&config("\"model\", \"learning\", \"data\"", 50), &papers);
+        assert_eq!(done.rendered.html.matches("class=\"paper\"").count(), 50);
+        assert!(done.message.formatted().len() <= MAX_MESSAGE_BYTES);
+        for line in done.rendered.text.lines() {
+            let url_only = line.split_whitespace().last().is_some_and(|word| word.contains("://"))
+                && line.split_whitespace().count() <= 3;
+            assert!(line.chars().count() <= 78 || url_only, "too long: {line}");
+        }
+    }
+
+    #[test]
+    fn fifty_huge_non_ascii_abstracts_are_cut_at_sentences_to_fit() {
+        let sentence = "Ein Modell für Übersetzungen — schnell, genau und günstig. ";
+        let papers: Vec<Paper> = (0..50)
+            .map(|i| Paper {
+                id: PaperId::from_title(&format!("Modell {i}")),
+                title: format!("Modell {i}"),
+                abstract_text: sentence.repeat(60),
+                links: Vec::new(),
+                source: "test".into(),
+                date: date(),
+            })
+            .collect();
+        let done = composed(&config("\"modell\"", 50), &papers);
+        let size = done.message.formatted().len();
+        assert!(size <= MAX_MESSAGE_BYTES, "{size} bytes");
+        assert_eq!(done.rendered.html.matches("Read the full abstract").count(), 50);
+        assert!(
+            done.rendered.text.contains("günstig.\n   Full abstract: https://arxiv.org/search/")
+        );
+    }
+}
