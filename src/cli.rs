@@ -225,8 +225,16 @@ pub struct PreviewArgs {
     pub subscriber: Option<String>,
 
     /// The folder to write into.
-    #[arg(long, value_name = "DIR", default_value = "preview")]
+    #[arg(long, value_name = "DIR", default_value = "preview", conflicts_with = "serve")]
     pub out: PathBuf,
+
+    /// Serve the previews over HTTP instead, rendered afresh on every request.
+    #[arg(long)]
+    pub serve: bool,
+
+    /// Where `--serve` listens; loopback unless you say otherwise.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8025", requires = "serve")]
+    pub listen: std::net::SocketAddr,
 
     /// The day to work on.
     #[command(flatten)]

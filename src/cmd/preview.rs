@@ -1,9 +1,12 @@
-//! `paperboy preview`: every digest as files to open in a browser or mail client; sends nothing.
+//! `paperboy preview`: every digest as files to open in a browser or mail client, or served
+//! over HTTP and rendered afresh on each request (`--serve`); sends nothing.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
+use tiny_http::{Header, Response, Server};
 
 use crate::cli::PreviewArgs;
 use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
@@ -12,42 +15,76 @@ use crate::config::Config;
 use crate::deliver::{file_safe, write_atomically};
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::unsubscribe::percent_decode;
 
 const INDEX: &str = r#"<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{{ title }} — preview for {{ date }}</title></head>
-<body style="font-family:-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width:760px; margin:2em auto; padding:0 1em;">
+<body style="font-family:-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width:860px; margin:2em auto; padding:0 1em;">
 <h1>{{ title }} — {{ date }}</h1>
 <p>{{ entries | length }} subscribers, {{ papers }} papers in the listing. Nothing was sent.</p>
 <table cellpadding="6" style="border-collapse:collapse;">
-<tr><th align="left">Subscriber</th><th align="right">Papers</th><th align="left">Subject</th><th align="left">Files</th></tr>
+<tr><th align="left">Subscriber</th><th align="right">Papers</th><th align="left">Subject</th><th align="left">View</th></tr>
 {% for entry in entries %}<tr style="border-top:1px solid #ddd;">
 <td>{{ entry.email }}</td><td align="right">{{ entry.count }}</td>
 <td>{{ entry.subject }}{% if not entry.would_send %} <em>(not sent: nothing matched)</em>{% endif %}</td>
-<td><a href="{{ entry.file }}.html">HTML</a> · <a href="{{ entry.file }}.txt">text</a> · <a href="{{ entry.file }}.eml">.eml</a></td>
+<td><a href="{{ entry.href }}.html">HTML</a> · <a href="{{ entry.href }}.txt">text</a> · <a href="{{ entry.href }}.eml">.eml</a></td>
 </tr>
 {% endfor %}</table>
 </body>
 </html>
 "#;
 
+/// Every chosen subscriber's digest for the day, rendered.
+struct Previews {
+    index: String,
+    digests: Vec<Preview>,
+    summary: String,
+}
+
+struct Preview {
+    /// The file-safe address: the name of its files.
+    file: String,
+    html: String,
+    text: String,
+    eml: Vec<u8>,
+}
+
 #[derive(Serialize)]
 struct IndexEntry {
     email: String,
-    file: String,
+    href: String,
     count: usize,
     subject: String,
     would_send: bool,
 }
 
-/// Writes `DIR/<email>.{html,txt,eml}` for each chosen subscriber and `DIR/index.html`.
+/// Writes the preview files, or serves them with `--serve`.
 pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    if args.serve {
+        return serve(args, ctx);
+    }
+    let previews = render_all(args, ctx)?;
+    for preview in &previews.digests {
+        write(&args.out.join(format!("{}.html", preview.file)), preview.html.as_bytes())?;
+        write(&args.out.join(format!("{}.txt", preview.file)), preview.text.as_bytes())?;
+        write(&args.out.join(format!("{}.eml", preview.file)), &preview.eml)?;
+    }
+    let index_path = args.out.join("index.html");
+    write(&index_path, previews.index.as_bytes())?;
+    println!("{} in {}; open {}", previews.summary, args.out.display(), index_path.display());
+    Ok(Exit::Ok)
+}
+
+/// Loads everything anew, so an edit to the config or a template shows on the next call.
+fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
     let day = read_day(&config, &args.day, ctx.clock)?;
     let renderer = renderer_for(&config)?;
     let now = ctx.clock.now();
 
+    let mut digests = Vec::new();
     let mut entries = Vec::new();
     for digest in Digest::for_each_subscriber(subscribers, &day.papers, day.date) {
         let email = digest.subscriber.email.to_string();
@@ -55,15 +92,19 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             compose(&renderer, &config.newsletter, &digest, now)
                 .with_context(|| format!("cannot compose the digest for {email}"))?;
         let file = file_safe(&email);
-        write(&args.out.join(format!("{file}.html")), rendered.html.as_bytes())?;
-        write(&args.out.join(format!("{file}.txt")), rendered.text.as_bytes())?;
-        write(&args.out.join(format!("{file}.eml")), &message.formatted())?;
         entries.push(IndexEntry {
             would_send: !digest.is_empty() || config.newsletter.send_empty,
             count: digest.picks.len(),
             subject: rendered.subject,
+            // File names keep only [A-Za-z0-9@._+-] and %XX escapes; `%` alone needs escaping.
+            href: file.replace('%', "%25"),
             email,
+        });
+        digests.push(Preview {
             file,
+            html: rendered.html,
+            text: rendered.text,
+            eml: message.formatted(),
         });
     }
 
@@ -74,18 +115,59 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     context.insert("entries", &entries);
     let index =
         tera::Tera::one_off(INDEX, &context, true).context("cannot render the preview index")?;
-    let index_path = args.out.join("index.html");
-    write(&index_path, index.as_bytes())?;
-    println!(
-        "previewed {} digests for {} in {}; open {}",
-        entries.len(),
-        day.date,
-        args.out.display(),
-        index_path.display()
-    );
-    Ok(Exit::Ok)
+    let summary = format!("previewed {} digests for {}", digests.len(), day.date);
+    Ok(Previews { index, digests, summary })
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_atomically(path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Serves `/` (the index) and `/<address>.html|.txt|.eml`, one request at a time.
+fn serve(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    // Fail before listening if the config or sources are broken right now.
+    render_all(args, ctx)?;
+    let server = Server::http(args.listen)
+        .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;
+    let bound =
+        server.server_addr().to_ip().map_or_else(|| args.listen.to_string(), |a| a.to_string());
+    println!("previews on http://{bound}/ (rendered on every request; Ctrl-C stops)");
+    std::io::stdout().flush()?;
+
+    for request in server.incoming_requests() {
+        let path = request.url().split(['?', '#']).next().unwrap_or("/").to_owned();
+        let (status, content_type, body) = match render_all(args, ctx) {
+            Err(err) => (500, "text/plain; charset=utf-8", format!("{err:#}\n").into_bytes()),
+            Ok(previews) => answer(&previews, &path),
+        };
+        let content_type =
+            Header::from_bytes("Content-Type", content_type).expect("a valid header");
+        let no_cache = Header::from_bytes("Cache-Control", "no-store").expect("a valid header");
+        let response = Response::from_data(body)
+            .with_status_code(status)
+            .with_header(content_type)
+            .with_header(no_cache);
+        if let Err(err) = request.respond(response) {
+            eprintln!("warning: could not answer a request: {err}");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn answer(previews: &Previews, path: &str) -> (u16, &'static str, Vec<u8>) {
+    if path == "/" || path == "/index.html" {
+        return (200, "text/html; charset=utf-8", previews.index.clone().into_bytes());
+    }
+    let requested = percent_decode(path.trim_start_matches('/')).unwrap_or_default();
+    for preview in &previews.digests {
+        let Some(kind) = requested.strip_prefix(preview.file.as_str()) else { continue };
+        match kind {
+            ".html" => return (200, "text/html; charset=utf-8", preview.html.clone().into_bytes()),
+            ".txt" => return (200, "text/plain; charset=utf-8", preview.text.clone().into_bytes()),
+            // Shown as text in the browser rather than handed to a mail client.
+            ".eml" => return (200, "text/plain; charset=utf-8", preview.eml.clone()),
+            _ => {}
+        }
+    }
+    (404, "text/plain; charset=utf-8", b"no such preview\n".to_vec())
 }

@@ -160,6 +160,71 @@ impl Paperboy {
     }
 }
 
+impl Paperboy {
+    /// Starts a long-running `paperboy ARGS` (a server) in the scratch folder and waits for
+    /// the first line it prints, which names the `http://` address it listens on.
+    pub(crate) fn spawn(&self, args: &[&str]) -> Background {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("cannot start the paperboy binary");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("stdout is piped")),
+            &mut line,
+        )
+        .expect("cannot read the server's first line");
+        let base = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("`paperboy {}` printed no address: {line:?}", args.join(" ")))
+            .trim_end_matches('/')
+            .to_owned();
+        assert!(base.starts_with("http://127.0.0.1:"), "servers bind to loopback: {line}");
+        Background { child, base }
+    }
+}
+
+/// A `paperboy` server running in the background; killed when dropped.
+pub(crate) struct Background {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub(crate) base: String,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// An HTTP client that returns 4xx and 5xx answers instead of failing on them.
+pub(crate) fn http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// The path of a program the test needs, or a panic that says how to get it: a missing
+/// tool fails the test rather than skipping it, so CI can never pass without checking.
+pub(crate) fn required_tool(name: &str, package: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!("`{name}` is not installed: run `bash .ci/run`, or `apt-get install {package}`")
+        })
+}
+
 fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();

@@ -3,8 +3,10 @@
 mod harness;
 mod smtp;
 
+mod browser;
 mod check;
 mod config_errors;
+mod email_quality;
 mod input_errors;
 mod manage;
 mod papers;

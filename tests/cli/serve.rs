@@ -1,9 +1,6 @@
 //! `paperboy serve`: the unsubscribe link over real HTTP on loopback.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-use crate::harness::{Email, Paperboy, SAMPLE_DATE};
+use crate::harness::{Background, Email, Paperboy, SAMPLE_DATE, http_agent as agent};
 
 const SECRET: &str = "test-secret-not-for-production";
 
@@ -19,39 +16,8 @@ fn config() -> String {
     )
 }
 
-/// A running `paperboy serve` on a free loopback port; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-fn serve(paperboy: &Paperboy) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(paperboy.path(""))
-        .env_clear()
-        .env("PAPERBOY_UNSUBSCRIBE_SECRET", SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start paperboy serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout is piped")).read_line(&mut line).unwrap();
-    let base = line.trim().rsplit(' ').next().expect("serve prints its address").to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{line}");
-    Server { child, base }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+fn serve(paperboy: &Paperboy) -> Background {
+    paperboy.spawn(&["serve", "--listen", "127.0.0.1:0"])
 }
 
 /// The path and query of a subscriber's List-Unsubscribe link, from a previewed message.
