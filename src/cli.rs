@@ -33,6 +33,9 @@ pub enum Command {
     Preview(PreviewArgs),
     /// The daily job: read, pick, render and deliver every subscriber's digest.
     Send(SendArgs),
+    /// Show every paper of the day with its score for a subscriber, and why it was picked
+    /// or left out.
+    Explain(ExplainArgs),
     /// Write a commented starter config.
     Init(InitArgs),
     /// Add, change, remove, list or show subscribers.
@@ -47,6 +50,22 @@ pub enum Command {
     Check(CheckArgs),
     /// Answer the unsubscribe link over HTTP.
     Serve(ServeArgs),
+}
+
+/// `paperboy explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The subscriber whose digest to explain.
+    #[arg(long, value_name = "EMAIL")]
+    pub subscriber: String,
+
+    /// Only this paper (its id, as `paperboy papers` prints it).
+    #[arg(long, value_name = "ID")]
+    pub paper: Option<String>,
+
+    /// The day to work on.
+    #[command(flatten)]
+    pub day: DayArgs,
 }
 
 /// `paperboy init`.

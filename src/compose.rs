@@ -57,7 +57,7 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::paper::{Paper, PaperId};
+    use crate::paper::Paper;
     use crate::source::{self, Source};
 
     fn config(keywords: &str, max_papers: usize) -> Config {
@@ -74,7 +74,8 @@ mod tests {
     }
 
     fn composed(config: &Config, papers: &[Paper]) -> Composed {
-        let digest = Digest::for_each_subscriber(&config.subscribers, papers, date()).remove(0);
+        let digest =
+            Digest::for_each_subscriber(config, &config.subscribers, papers, date()).remove(0);
         let renderer = Renderer::new(None, None).unwrap();
         let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
         compose(&renderer, &config.newsletter, &digest, now).unwrap()
@@ -111,12 +112,8 @@ mod tests {
         let sentence = "Ein Modell für Übersetzungen — schnell, genau und günstig. ";
         let papers: Vec<Paper> = (0..50)
             .map(|i| Paper {
-                id: PaperId::from_title(&format!("Modell {i}")),
-                title: format!("Modell {i}"),
                 abstract_text: sentence.repeat(60),
-                links: Vec::new(),
-                source: "test".into(),
-                date: date(),
+                ..Paper::for_test(&format!("Modell {i}"))
             })
             .collect();
         let done = composed(&config("\"modell\"", 50), &papers);

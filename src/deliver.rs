@@ -279,6 +279,7 @@ mod tests {
             subscriber: &config.subscribers[0],
             date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
             picks: Vec::new(),
+            config,
         };
         let rendered = RenderedDigest {
             subject: crate::render::subject_line(&config.newsletter.title, &digest),

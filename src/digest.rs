@@ -5,9 +5,9 @@
 
 use chrono::NaiveDate;
 
-use crate::config::Subscriber;
+use crate::config::{Config, Subscriber};
 use crate::paper::Paper;
-use crate::topic::{DayIndex, Pick};
+use crate::topic::{DayIndex, Keyword, Matcher, Pick, SentPapers};
 
 /// The papers one subscriber gets for one date, best first.
 #[derive(Debug, Clone)]
@@ -18,24 +18,61 @@ pub struct Digest<'a> {
     pub date: NaiveDate,
     /// The picked papers, in the order they are shown.
     pub picks: Vec<Pick<'a>>,
+    /// The config the subscriber and its keywords belong to.
+    pub config: &'a Config,
 }
 
 impl<'a> Digest<'a> {
-    /// Picks the day's papers for every subscriber, in config order.
+    /// Picks the day's papers for every subscriber, in config order, with no history of
+    /// papers sent before.
     pub fn for_each_subscriber(
+        config: &'a Config,
         subscribers: impl IntoIterator<Item = &'a Subscriber>,
         papers: &'a [Paper],
         date: NaiveDate,
     ) -> Vec<Digest<'a>> {
-        let day = DayIndex::new(papers);
-        subscribers
-            .into_iter()
-            .map(|subscriber| Digest { subscriber, date, picks: subscriber.interest.select(&day) })
-            .collect()
+        let picker = Picker::new(config, papers, date);
+        let none = SentPapers::new();
+        subscribers.into_iter().map(|subscriber| picker.digest(subscriber, &none)).collect()
+    }
+
+    /// Every keyword the subscriber follows, its topics' first.
+    pub fn keywords(&self) -> Vec<&'a Keyword> {
+        self.config.keywords_of(self.subscriber)
     }
 
     /// Whether no paper matched.
     pub fn is_empty(&self) -> bool {
         self.picks.is_empty()
+    }
+}
+
+/// The day's papers indexed and every topic evaluated, ready to pick for each subscriber.
+pub struct Picker<'a> {
+    config: &'a Config,
+    matcher: Matcher<'a>,
+    date: NaiveDate,
+}
+
+impl<'a> Picker<'a> {
+    /// Indexes the papers and evaluates the config's topics once.
+    pub fn new(config: &'a Config, papers: &'a [Paper], date: NaiveDate) -> Picker<'a> {
+        let index = DayIndex::new(papers);
+        Picker { config, matcher: Matcher::new(&index, &config.lexicon, &config.topics), date }
+    }
+
+    /// One subscriber's digest, leaving out the papers in `sent`.
+    pub fn digest(&self, subscriber: &'a Subscriber, sent: &SentPapers) -> Digest<'a> {
+        Digest {
+            subscriber,
+            date: self.date,
+            picks: self.matcher.select(&subscriber.interest, sent),
+            config: self.config,
+        }
+    }
+
+    /// The evaluated day, for explanations.
+    pub fn matcher(&self) -> &Matcher<'a> {
+        &self.matcher
     }
 }

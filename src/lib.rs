@@ -37,6 +37,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Papers(args) => cmd::papers::run(args, &ctx),
         Command::Preview(args) => cmd::preview::run(args, &ctx),
         Command::Send(args) => cmd::send::run(args, &ctx),
+        Command::Explain(args) => cmd::explain::run(args, &ctx),
         Command::Init(args) => cmd::init::run(args, &ctx),
         Command::Subscriber(command) => cmd::subscriber::run(command, &ctx),
         Command::Topic(command) => cmd::topic::run(command, &ctx),

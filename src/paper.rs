@@ -25,6 +25,37 @@ pub struct Paper {
     pub source: String,
     /// The day the paper was listed (featured), not the day it was submitted.
     pub date: NaiveDate,
+    /// Author names, where the source gives them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// arXiv categories such as `cs.LG`, where the source gives them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// Keywords the source attaches (the Hub's `ai_keywords`); matched as part of the abstract.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// Community upvotes, where the source counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upvotes: Option<u32>,
+}
+
+#[cfg(test)]
+impl Paper {
+    /// A paper with this title and nothing else, for tests.
+    pub(crate) fn for_test(title: &str) -> Paper {
+        Paper {
+            id: PaperId::from_title(title),
+            title: title.to_owned(),
+            abstract_text: String::new(),
+            links: Vec::new(),
+            source: "test".to_owned(),
+            date: NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date"),
+            authors: Vec::new(),
+            categories: Vec::new(),
+            keywords: Vec::new(),
+            upvotes: None,
+        }
+    }
 }
 
 /// A paper's stable identity.

@@ -1,6 +1,7 @@
 //! One file per subcommand; what they share lives here.
 
 pub mod check;
+pub mod explain;
 pub mod init;
 pub mod papers;
 pub mod preview;

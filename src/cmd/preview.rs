@@ -86,7 +86,7 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
 
     let mut digests = Vec::new();
     let mut entries = Vec::new();
-    for digest in Digest::for_each_subscriber(subscribers, &day.papers, day.date) {
+    for digest in Digest::for_each_subscriber(&config, subscribers, &day.papers, day.date) {
         let email = digest.subscriber.email.to_string();
         let Composed { rendered, message } =
             compose(&renderer, &config.newsletter, &digest, now)

@@ -48,7 +48,7 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     }
 
     let mut tally = Tally::default();
-    for digest in Digest::for_each_subscriber(subscribers, &day.papers, day.date) {
+    for digest in Digest::for_each_subscriber(&config, subscribers, &day.papers, day.date) {
         let email = digest.subscriber.email.to_string();
         if digest.is_empty() && !config.newsletter.send_empty {
             tally.skipped += 1;

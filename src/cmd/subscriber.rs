@@ -73,19 +73,19 @@ fn is_nothing(fields: &SubscriberFields) -> bool {
 struct SubscriberRow<'a> {
     email: String,
     name: Option<&'a str>,
-    topics: &'a [String],
+    topics: Vec<&'a str>,
     keywords: Vec<&'a str>,
     exclude: Vec<&'a str>,
     max_papers: usize,
 }
 
-fn row<'a>(subscriber: &'a Subscriber, config: &Config) -> SubscriberRow<'a> {
+fn row<'a>(subscriber: &'a Subscriber, config: &'a Config) -> SubscriberRow<'a> {
     SubscriberRow {
         email: subscriber.email.to_string(),
         name: subscriber.name.as_deref(),
-        topics: &subscriber.topics,
-        keywords: subscriber.keywords.iter().map(|k| k.as_str()).collect(),
-        exclude: subscriber.exclude.iter().map(|k| k.as_str()).collect(),
+        topics: config.topic_names(subscriber),
+        keywords: config.keyword_texts(&subscriber.interest.own.keywords),
+        exclude: config.keyword_texts(&subscriber.interest.own.exclude),
         max_papers: subscriber.max_papers.unwrap_or(config.newsletter.max_papers),
     }
 }
@@ -138,35 +138,33 @@ fn show(config: &Config, email: &str) -> anyhow::Result<()> {
     writeln!(out, "{}{name}", subscriber.email)?;
     let max = subscriber.max_papers.unwrap_or(config.newsletter.max_papers);
     writeln!(out, "max papers: {max}")?;
-    for name in &subscriber.topics {
-        let Some(topic) = config.topics.iter().find(|t| t.name == *name) else { continue };
-        writeln!(out, "topic {name}:")?;
-        writeln!(out, "  keywords: {}", joined(&topic.keywords))?;
-        if !topic.require.is_empty() {
-            writeln!(out, "  require:  {}", joined(&topic.require))?;
+    for &index in &subscriber.interest.topics {
+        let topic = &config.topics[index];
+        writeln!(out, "topic {}:", topic.name)?;
+        let rules = &topic.rules;
+        writeln!(out, "  keywords: {}", config.keyword_texts(&rules.keywords).join(", "))?;
+        if !rules.require.is_empty() {
+            writeln!(out, "  require:  {}", config.keyword_texts(&rules.require).join(", "))?;
         }
-        if !topic.exclude.is_empty() {
-            writeln!(out, "  exclude:  {}", joined(&topic.exclude))?;
+        if !rules.exclude.is_empty() {
+            writeln!(out, "  exclude:  {}", config.keyword_texts(&rules.exclude).join(", "))?;
         }
     }
-    if !subscriber.keywords.is_empty() {
-        writeln!(out, "own keywords: {}", joined(&subscriber.keywords))?;
+    let own = &subscriber.interest.own;
+    for (label, ids) in [
+        ("own keywords", &own.keywords),
+        ("own require: ", &own.require),
+        ("own exclude: ", &own.exclude),
+    ] {
+        if !ids.is_empty() {
+            writeln!(out, "{label} {}", config.keyword_texts(ids).join(", "))?;
+        }
     }
-    if !subscriber.require.is_empty() {
-        writeln!(out, "own require:  {}", joined(&subscriber.require))?;
-    }
-    if !subscriber.exclude.is_empty() {
-        writeln!(out, "own exclude:  {}", joined(&subscriber.exclude))?;
-    }
-    let all: Vec<&str> = subscriber.interest.keywords().iter().map(|k| k.as_str()).collect();
+    let all: Vec<&str> = config.keywords_of(subscriber).iter().map(|k| k.as_str()).collect();
     writeln!(
         out,
         "matches on: {}",
         if all.is_empty() { "nothing yet".to_owned() } else { all.join(", ") }
     )?;
     Ok(())
-}
-
-fn joined(keywords: &[crate::topic::Keyword]) -> String {
-    keywords.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }

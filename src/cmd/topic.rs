@@ -31,10 +31,13 @@ pub fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         }
         TopicCommand::List => {
             let config = Config::load(ctx.config_path)?;
-            for topic in &config.topics {
-                let followers =
-                    config.subscribers.iter().filter(|s| s.topics.contains(&topic.name)).count();
-                let keywords: Vec<&str> = topic.keywords.iter().map(|k| k.as_str()).collect();
+            for (index, topic) in config.topics.iter().enumerate() {
+                let followers = config
+                    .subscribers
+                    .iter()
+                    .filter(|s| s.interest.topics.contains(&index))
+                    .count();
+                let keywords = config.keyword_texts(&topic.rules.keywords);
                 let noun = if followers == 1 { "subscriber" } else { "subscribers" };
                 println!("{}  ({followers} {noun})  {}", topic.name, keywords.join(", "));
             }

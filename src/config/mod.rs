@@ -19,7 +19,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::source::{Source, SourceFormat};
-use crate::topic::{Interest, Keyword, OwnRules, Topic};
+use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
 
 /// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
 pub const DEFAULT_PATH: &str = "paperboy.toml";
@@ -39,6 +39,8 @@ pub struct Config {
     pub smtp: Option<Smtp>,
     /// Named keyword sets, in name order.
     pub topics: Vec<Topic>,
+    /// Every distinct keyword of the topics and subscribers, numbered.
+    pub lexicon: Lexicon,
     /// Everyone who gets a digest, in file order.
     pub subscribers: Vec<Subscriber>,
 }
@@ -132,17 +134,9 @@ pub struct Subscriber {
     pub email: Address,
     /// Shown in `To:` and the greeting.
     pub name: Option<String>,
-    /// Names of the topics followed.
-    pub topics: Vec<String>,
-    /// Keywords of the subscriber's own, beyond its topics'.
-    pub keywords: Vec<Keyword>,
-    /// Every paper this subscriber gets must contain all of these.
-    pub require: Vec<Keyword>,
-    /// Keywords that rule a paper out, beyond its topics'.
-    pub exclude: Vec<Keyword>,
     /// This subscriber's cap, when it differs from the newsletter's.
     pub max_papers: Option<usize>,
-    /// Topics and own keywords, compiled together.
+    /// Its topics and own rules, compiled: `interest.own` holds its own keywords.
     pub interest: Interest,
 }
 
@@ -194,6 +188,22 @@ impl fmt::Display for ConfigError {
 }
 
 impl Config {
+    /// Every keyword that picks papers for `subscriber`, its topics' first.
+    pub fn keywords_of(&self, subscriber: &Subscriber) -> Vec<&Keyword> {
+        let ids = subscriber.interest.keyword_ids(&self.topics);
+        ids.into_iter().map(|id| self.lexicon.get(id)).collect()
+    }
+
+    /// The names of the topics a subscriber follows.
+    pub fn topic_names(&self, subscriber: &Subscriber) -> Vec<&str> {
+        subscriber.interest.topics.iter().map(|&t| self.topics[t].name.as_str()).collect()
+    }
+
+    /// The keywords with these ids, as written.
+    pub fn keyword_texts(&self, ids: &[crate::topic::KeywordId]) -> Vec<&str> {
+        ids.iter().map(|&id| self.lexicon.get(id).as_str()).collect()
+    }
+
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
@@ -219,7 +229,8 @@ impl Config {
             }])
         })?;
         let base = path.parent().unwrap_or(Path::new("")).to_owned();
-        Validator { text, base, problems: Vec::new() }.validate(raw, path).map_err(fail)
+        let validator = Validator { text, base, problems: Vec::new(), lexicon: Lexicon::default() };
+        validator.validate(raw, path).map_err(fail)
     }
 }
 
@@ -333,6 +344,8 @@ struct RawTopic {
     require: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    min_score: Option<Spanned<f64>>,
+    min_upvotes: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -349,6 +362,8 @@ struct RawSubscriber {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     max_papers: Option<Spanned<usize>>,
+    min_score: Option<Spanned<f64>>,
+    min_upvotes: Option<u32>,
 }
 
 /// Collects every problem before giving up, so one run shows them all.
@@ -356,6 +371,7 @@ struct Validator<'t> {
     text: &'t str,
     base: PathBuf,
     problems: Vec<Problem>,
+    lexicon: Lexicon,
 }
 
 impl Validator<'_> {
@@ -395,11 +411,16 @@ impl Validator<'_> {
         let topics: Vec<Topic> = raw
             .topics
             .into_iter()
-            .map(|(name, topic)| Topic {
-                keywords: self.keywords(&topic.keywords, &format!("topics.{name}.keywords")),
-                require: self.keywords(&topic.require, &format!("topics.{name}.require")),
-                exclude: self.keywords(&topic.exclude, &format!("topics.{name}.exclude")),
-                name,
+            .map(|(name, topic)| {
+                let key = |field: &str| format!("topics.{name}.{field}");
+                let rules = Rules {
+                    keywords: self.ids(&topic.keywords, &key("keywords")),
+                    require: self.ids(&topic.require, &key("require")),
+                    exclude: self.ids(&topic.exclude, &key("exclude")),
+                    min_score: self.min_score(topic.min_score, &key("min_score")),
+                    min_upvotes: topic.min_upvotes,
+                };
+                Topic { name, rules }
             })
             .collect();
         let subscribers = self.subscribers(raw.subscribers, &topics, newsletter.as_ref());
@@ -413,6 +434,7 @@ impl Validator<'_> {
                 smtp,
                 topics,
                 subscribers,
+                lexicon: self.lexicon,
             }),
             _ => Err(self.problems),
         }
@@ -461,6 +483,20 @@ impl Validator<'_> {
         }
     }
 
+    /// Compiles keywords into the lexicon.
+    fn ids(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<crate::topic::KeywordId> {
+        let keywords = self.keywords(raw, key);
+        keywords.into_iter().map(|keyword| self.lexicon.intern(keyword)).collect()
+    }
+
+    fn min_score(&mut self, raw: Option<Spanned<f64>>, key: &str) -> Option<f64> {
+        let raw = raw?;
+        if !raw.get_ref().is_finite() || *raw.get_ref() < 0.0 {
+            self.problem(&raw, key.to_owned(), "must be a number of 0 or more".into());
+        }
+        Some(raw.into_inner())
+    }
+
     fn keywords(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Keyword> {
         raw.iter()
             .filter_map(|text| {
@@ -500,7 +536,7 @@ impl Validator<'_> {
             }
             let mut followed = Vec::new();
             for name in &raw.topics {
-                match topics.iter().find(|topic| topic.name == *name.get_ref()) {
+                match topics.iter().position(|topic| topic.name == *name.get_ref()) {
                     Some(topic) => followed.push(topic),
                     None => {
                         let known: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
@@ -522,16 +558,20 @@ impl Validator<'_> {
                 }
             }
             let max_papers = raw.max_papers.map(Spanned::into_inner);
-            let own = OwnRules { keywords: &keywords, require: &require, exclude: &exclude };
-            let interest = Interest::new(followed, own, max_papers.unwrap_or(default_max));
+            let own = Rules {
+                keywords: keywords.iter().map(|k| self.lexicon.intern(k.clone())).collect(),
+                require: require.iter().map(|k| self.lexicon.intern(k.clone())).collect(),
+                exclude: exclude.iter().map(|k| self.lexicon.intern(k.clone())).collect(),
+                min_score: self.min_score(raw.min_score, &key("min_score")),
+                min_upvotes: raw.min_upvotes,
+            };
+            followed.dedup();
+            let interest =
+                Interest { topics: followed, own, max_papers: max_papers.unwrap_or(default_max) };
             let Some(email) = email else { continue };
             subscribers.push(Subscriber {
                 email,
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
-                topics: raw.topics.into_iter().map(Spanned::into_inner).collect(),
-                keywords,
-                require,
-                exclude,
                 max_papers,
                 interest,
             });

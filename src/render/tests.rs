@@ -38,7 +38,8 @@ fn renderer(config: &Config, overrides: Option<&Path>) -> Renderer {
 
 fn render_for(subscriber: &str, papers: &[Paper]) -> RenderedDigest {
     let config = config(subscriber);
-    let digest = Digest::for_each_subscriber(&config.subscribers, papers, date()).remove(0);
+    let digest =
+        Digest::for_each_subscriber(&config, &config.subscribers, papers, date()).remove(0);
     renderer(&config, None).render(&digest, &config.newsletter).unwrap()
 }
 
@@ -97,7 +98,8 @@ fn a_template_folder_overrides_only_what_it_holds() {
     std::fs::write(dir.path().join("notes.md"), "not a template").unwrap();
     let config = config(ALICE);
     let papers = sample_papers();
-    let digest = Digest::for_each_subscriber(&config.subscribers, &papers, date()).remove(0);
+    let digest =
+        Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
     let rendered = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap();
     assert_eq!(rendered.text, "3 for alice@example.com");
     assert!(rendered.html.contains("<!DOCTYPE html>"));
@@ -118,7 +120,8 @@ fn an_undefined_variable_is_an_error_naming_template_and_subscriber() {
     std::fs::write(dir.path().join("digest.txt"), "{{ nonsense }}").unwrap();
     let config = config(ALICE);
     let papers = sample_papers();
-    let digest = Digest::for_each_subscriber(&config.subscribers, &papers, date()).remove(0);
+    let digest =
+        Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
     let err = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap_err();
     let err = err.to_string();
     assert!(err.starts_with("template `digest.txt` failed for alice@example.com"), "{err}");

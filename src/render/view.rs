@@ -2,12 +2,14 @@
 //! so a template can be edited without knowing the pipeline's internals.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use serde::Serialize;
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
 use crate::paper::{LinkKind, Paper};
+use crate::topic::{Pick, highlights};
 use crate::unsubscribe::percent_encode;
 
 /// The whole digest, as `digest.html` and `digest.txt` see it.
@@ -32,7 +34,7 @@ pub(crate) struct DigestView<'a> {
 pub(crate) struct SubscriberView<'a> {
     pub(crate) email: String,
     pub(crate) name: Option<&'a str>,
-    pub(crate) topics: &'a [String],
+    pub(crate) topics: Vec<&'a str>,
     /// Every keyword the subscriber follows, topics' and own.
     pub(crate) keywords: Vec<&'a str>,
     /// `the topics distillation, mamba and the keywords ViT`: for the footer's "why".
@@ -51,9 +53,20 @@ pub(crate) struct PaperView<'a> {
     /// Where the full text can be read.
     pub(crate) url: String,
     pub(crate) links: Vec<LinkView<'a>>,
-    /// The subscriber's keywords that picked this paper.
-    pub(crate) matched: &'a [String],
+    /// The subscriber's keywords that picked this paper, best first.
+    pub(crate) matched: Vec<&'a str>,
+    /// The title in pieces, the matched words marked.
+    pub(crate) title_parts: Vec<Segment<'a>>,
+    /// `abstract` in pieces, the matched words marked.
+    pub(crate) abstract_parts: Vec<Segment<'a>>,
     pub(crate) source: &'a str,
+}
+
+/// A piece of text, marked when a keyword matched it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub(crate) struct Segment<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) mark: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,35 +89,8 @@ impl<'a> DigestView<'a> {
         let subscriber = digest.subscriber;
         let email = subscriber.email.to_string();
         let count = digest.picks.len();
-        let papers: Vec<PaperView<'a>> = digest
-            .picks
-            .iter()
-            .map(|pick| PaperView {
-                id: pick.paper.id.as_str(),
-                title: &pick.paper.title,
-                abstract_text: match abstract_chars {
-                    Some(limit) => trim_at_sentence(&pick.paper.abstract_text, limit),
-                    None => Cow::Borrowed(pick.paper.abstract_text.as_str()),
-                },
-                trimmed: abstract_chars.is_some_and(|limit| pick.paper.abstract_text.len() > limit),
-                url: full_text_url(pick.paper),
-                links: pick
-                    .paper
-                    .links
-                    .iter()
-                    .map(|link| LinkView {
-                        kind: link.kind,
-                        label: match link.kind {
-                            LinkKind::Code => "Code",
-                            LinkKind::Project => "Project page",
-                        },
-                        url: &link.url,
-                    })
-                    .collect(),
-                matched: &pick.matched,
-                source: &pick.paper.source,
-            })
-            .collect();
+        let papers: Vec<PaperView<'a>> =
+            digest.picks.iter().map(|pick| PaperView::new(pick, abstract_chars)).collect();
         let preheader = match papers.first() {
             Some(first) if count > 1 => format!("{} and {} more", first.title, count - 1),
             Some(first) => first.title.to_owned(),
@@ -120,9 +106,12 @@ impl<'a> DigestView<'a> {
             subscriber: SubscriberView {
                 email: email.clone(),
                 name: subscriber.name.as_deref(),
-                topics: &subscriber.topics,
-                keywords: subscriber.interest.keywords().iter().map(|k| k.as_str()).collect(),
-                follows: follows(&subscriber.topics, &subscriber.keywords),
+                topics: digest.config.topic_names(subscriber),
+                keywords: digest.keywords().iter().map(|k| k.as_str()).collect(),
+                follows: follows(
+                    &digest.config.topic_names(subscriber),
+                    &digest.config.keyword_texts(&subscriber.interest.own.keywords),
+                ),
             },
             papers,
             unsubscribe_url,
@@ -151,7 +140,7 @@ pub(crate) fn trim_at_sentence(text: &str, limit: usize) -> Cow<'_, str> {
         Some(end) => Cow::Borrowed(&text[..end]),
         None => {
             let cut = head.rfind(char::is_whitespace).unwrap_or(head.len());
-            Cow::Owned(format!("{}…", head[..cut].trim_end_matches([',', ';', ':'])))
+            Cow::Owned(format!("{}{ELLIPSIS}", head[..cut].trim_end_matches([',', ';', ':'])))
         }
     }
 }
@@ -161,20 +150,79 @@ fn full_text_url(paper: &Paper) -> String {
     format!("https://arxiv.org/search/?searchtype=title&query={}", percent_encode(&paper.title))
 }
 
-fn follows(topics: &[String], own: &[crate::topic::Keyword]) -> String {
+fn follows(topics: &[&str], own: &[&str]) -> String {
     let list = |kind: &str, items: Vec<&str>| match items.len() {
         0 => None,
         1 => Some(format!("the {kind} {}", items[0])),
         _ => Some(format!("the {kind}s {}", items.join(", "))),
     };
-    let parts: Vec<String> = [
-        list("topic", topics.iter().map(String::as_str).collect()),
-        list("keyword", own.iter().map(|k| k.as_str()).collect()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let parts: Vec<String> = [list("topic", topics.to_vec()), list("keyword", own.to_vec())]
+        .into_iter()
+        .flatten()
+        .collect();
     if parts.is_empty() { "no topics yet".to_owned() } else { parts.join(" and ") }
+}
+
+impl<'a> PaperView<'a> {
+    fn new(pick: &Pick<'a>, abstract_chars: Option<usize>) -> PaperView<'a> {
+        let paper = pick.paper;
+        let marks = highlights(paper, &pick.matched);
+        let abstract_text = match abstract_chars {
+            Some(limit) => trim_at_sentence(&paper.abstract_text, limit),
+            None => Cow::Borrowed(paper.abstract_text.as_str()),
+        };
+        let shown = abstract_text.strip_suffix(ELLIPSIS).unwrap_or(&abstract_text).len();
+        let mut abstract_parts = segments(&paper.abstract_text[..shown], &marks.abstract_text);
+        if abstract_text.ends_with(ELLIPSIS) {
+            abstract_parts.push(Segment { text: ELLIPSIS, mark: false });
+        }
+        PaperView {
+            id: paper.id.as_str(),
+            title: &paper.title,
+            title_parts: segments(&paper.title, &marks.title),
+            trimmed: shown < paper.abstract_text.len(),
+            abstract_text,
+            abstract_parts,
+            url: full_text_url(paper),
+            links: paper
+                .links
+                .iter()
+                .map(|link| LinkView {
+                    kind: link.kind,
+                    label: match link.kind {
+                        LinkKind::Code => "Code",
+                        LinkKind::Project => "Project page",
+                    },
+                    url: &link.url,
+                })
+                .collect(),
+            matched: pick.matched.iter().map(|k| k.as_str()).collect(),
+            source: &paper.source,
+        }
+    }
+}
+
+const ELLIPSIS: &str = "…";
+
+/// `text` cut into marked and unmarked pieces; marks past its end are clipped.
+fn segments<'t>(text: &'t str, marks: &[Range<usize>]) -> Vec<Segment<'t>> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for mark in marks {
+        let (start, end) = (mark.start.min(text.len()), mark.end.min(text.len()));
+        if start >= end {
+            continue;
+        }
+        if at < start {
+            parts.push(Segment { text: &text[at..start], mark: false });
+        }
+        parts.push(Segment { text: &text[start..end], mark: true });
+        at = end;
+    }
+    if at < text.len() {
+        parts.push(Segment { text: &text[at..], mark: false });
+    }
+    parts
 }
 
 /// `Daily Papers Digest — 2025-08-05 — 7 papers for you`.

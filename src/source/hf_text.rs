@@ -119,6 +119,10 @@ pub(super) fn parse(
             abstract_text,
             source: source_name.to_owned(),
             date,
+            authors: Vec::new(),
+            categories: Vec::new(),
+            keywords: Vec::new(),
+            upvotes: None,
         });
         rest = &after[1..];
     }

@@ -1,405 +1,328 @@
-//! Stage 2: topics pick the papers each subscriber gets, best first.
+//! Stage 2: topics pick and rank the papers each subscriber gets.
 //!
-//! Keywords are compiled once when the config loads, papers are tokenized once per run, and
-//! picking only compares tokens. Nothing here reads files, renders or sends.
+//! Keywords are compiled once when the config loads and numbered in a [`Lexicon`]. Each day
+//! the papers are indexed once ([`DayIndex`]), every keyword is looked up and scored once
+//! (BM25F, a title match weighing more), and every topic is evaluated once ([`Matcher`]).
+//! Picking for one subscriber then only merges its topics' precomputed results with its own
+//! rules. Nothing here reads files, renders or sends.
 
+mod explain;
+mod highlight;
+mod index;
+mod keyword;
 mod tokens;
 
-use std::fmt;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-use tokens::{Token, keyword_words, singular, tokenize};
+use chrono::NaiveDate;
 
-use crate::paper::Paper;
+pub use explain::{Match, Outcome, Verdict};
+pub use highlight::{Highlight, highlights};
+pub use index::DayIndex;
+use index::KeywordHits;
+pub use keyword::{Keyword, KeywordId, Lexicon, Scope};
 
-/// A keyword or phrase, as a subscriber or topic wrote it and as it is matched.
-#[derive(Debug, Clone)]
-pub struct Keyword {
-    text: String,
-    terms: Vec<Term>,
+use crate::paper::{Paper, PaperId};
+
+/// Rules that pick papers: a topic's, or a subscriber's own.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Any of these picks a paper.
+    pub keywords: Vec<KeywordId>,
+    /// All of these must occur as well.
+    pub require: Vec<KeywordId>,
+    /// Any of these rules a paper out.
+    pub exclude: Vec<KeywordId>,
+    /// Papers scoring below this are left out.
+    pub min_score: Option<f64>,
+    /// Papers with fewer community upvotes are left out, where the source gives upvotes.
+    pub min_upvotes: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Term {
-    /// A whole word, in the singular.
-    Word(String),
-    /// `distill*`: any word that starts with this.
-    Prefix(String),
-}
-
-impl Term {
-    fn matches(&self, token: &Token) -> bool {
-        match self {
-            Term::Word(word) => token.singular == *word,
-            Term::Prefix(prefix) => token.folded.starts_with(prefix.as_str()),
-        }
-    }
-}
-
-impl Keyword {
-    /// Compiles a keyword; an error says what is wrong with it, without the location.
-    pub fn parse(text: &str) -> Result<Keyword, String> {
-        let words = keyword_words(text).map_err(str::to_owned)?;
-        if words.is_empty() {
-            return Err(format!("keyword `{text}` has no letters or digits to match"));
-        }
-        let terms = words
-            .into_iter()
-            .map(|word| match word.ends_with_star {
-                true => Term::Prefix(word.folded),
-                false => Term::Word(singular(&word.folded)),
-            })
-            .collect();
-        Ok(Keyword { text: text.trim().to_owned(), terms })
-    }
-
-    /// The keyword as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// Whether the keyword's words stand in a row somewhere in `tokens`.
-    fn occurs_in(&self, tokens: &[Token]) -> bool {
-        tokens
-            .windows(self.terms.len())
-            .any(|window| self.terms.iter().zip(window).all(|(term, token)| term.matches(token)))
-    }
-}
-
-impl fmt::Display for Keyword {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-/// Two keywords are the same when they match the same words.
-impl PartialEq for Keyword {
-    fn eq(&self, other: &Keyword) -> bool {
-        self.terms == other.terms
-    }
-}
-
-/// A named set of keywords that subscribers share.
+/// A named set of rules that subscribers share.
 #[derive(Debug, Clone)]
 pub struct Topic {
     /// The name subscribers refer to it by.
     pub name: String,
-    /// Any of these in a title or abstract picks the paper.
-    pub keywords: Vec<Keyword>,
-    /// A paper this topic picks must contain every one of these as well.
-    pub require: Vec<Keyword>,
-    /// Any of these in a title or abstract rules the paper out.
-    pub exclude: Vec<Keyword>,
+    /// What it picks. Its `require`, `min_score` and `min_upvotes` narrow only what this
+    /// topic picks; its `exclude` rules a paper out for every follower.
+    pub rules: Rules,
 }
 
-/// A day's papers, tokenized once for every subscriber.
-pub struct DayIndex<'p> {
-    papers: Vec<IndexedPaper<'p>>,
-}
-
-struct IndexedPaper<'p> {
-    paper: &'p Paper,
-    title: Vec<Token>,
-    abstract_text: Vec<Token>,
-}
-
-impl<'p> DayIndex<'p> {
-    /// Tokenizes every paper's title and abstract.
-    pub fn new(papers: &'p [Paper]) -> DayIndex<'p> {
-        let papers = papers
-            .iter()
-            .map(|paper| IndexedPaper {
-                paper,
-                title: tokenize(&paper.title),
-                abstract_text: tokenize(&paper.abstract_text),
-            })
-            .collect();
-        DayIndex { papers }
-    }
-}
-
-/// What one subscriber wants: the keywords of its topics and its own, compiled together.
-#[derive(Debug, Clone)]
+/// What one subscriber wants, compiled.
+#[derive(Debug, Clone, Default)]
 pub struct Interest {
-    /// One per followed topic, then the subscriber's own keywords.
-    rules: Vec<Rule>,
-    /// The subscriber's own `require`: every picked paper must contain all of these.
-    require: Vec<Keyword>,
-    /// Topics' and own: any of these rules a paper out.
-    exclude: Vec<Keyword>,
-    max_papers: usize,
-}
-
-/// Keywords that pick a paper only when every one of `require` occurs too.
-#[derive(Debug, Clone)]
-struct Rule {
-    keywords: Vec<Keyword>,
-    require: Vec<Keyword>,
-}
-
-/// A paper picked for a subscriber, and why.
-#[derive(Debug, Clone)]
-pub struct Pick<'p> {
-    /// The paper.
-    pub paper: &'p Paper,
-    /// The subscriber's keywords that occur in it, in the subscriber's order.
-    pub matched: Vec<String>,
-    /// Whether any of them occurs in the title.
-    pub in_title: bool,
-}
-
-/// A subscriber's own rules, beyond its topics'.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OwnRules<'k> {
-    /// Any of these picks a paper.
-    pub keywords: &'k [Keyword],
-    /// Every picked paper must contain all of these.
-    pub require: &'k [Keyword],
-    /// Any of these rules a paper out.
-    pub exclude: &'k [Keyword],
+    /// Indexes into the config's topics.
+    pub topics: Vec<usize>,
+    /// The subscriber's own rules: its keywords pick like a topic's; its `require`,
+    /// `exclude`, `min_score` and `min_upvotes` apply to every paper it gets.
+    pub own: Rules,
+    /// The most papers per digest.
+    pub max_papers: usize,
 }
 
 impl Interest {
-    /// Compiles the subscriber's topics and own rules into one filter.
-    pub fn new<'t>(
-        topics: impl IntoIterator<Item = &'t Topic>,
-        own: OwnRules<'_>,
-        max_papers: usize,
-    ) -> Interest {
-        let mut interest = Interest {
-            rules: Vec::new(),
-            require: own.require.to_vec(),
-            exclude: Vec::new(),
-            max_papers,
-        };
-        for topic in topics {
-            interest
-                .rules
-                .push(Rule { keywords: topic.keywords.clone(), require: topic.require.clone() });
-            push_new(&mut interest.exclude, &topic.exclude);
-        }
-        if !own.keywords.is_empty() {
-            interest.rules.push(Rule { keywords: own.keywords.to_vec(), require: Vec::new() });
-        }
-        push_new(&mut interest.exclude, own.exclude);
-        interest
-    }
-
-    /// Every keyword that can pick a paper, topics' first, without repeats.
-    pub fn keywords(&self) -> Vec<&Keyword> {
-        let mut all: Vec<&Keyword> = Vec::new();
-        for keyword in self.rules.iter().flat_map(|rule| &rule.keywords) {
-            if !all.contains(&keyword) {
-                all.push(keyword);
+    /// Every keyword that can pick a paper, its topics' first, without repeats.
+    pub fn keyword_ids(&self, topics: &[Topic]) -> Vec<KeywordId> {
+        let mut ids: Vec<KeywordId> = Vec::new();
+        let topic_keywords = self.topics.iter().flat_map(|&t| &topics[t].rules.keywords);
+        for &id in topic_keywords.chain(&self.own.keywords) {
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
-        all
-    }
-
-    /// Picks the day's papers: title matches first, then more keywords matched, then
-    /// listing order, capped at `max_papers`.
-    pub fn select<'p>(&self, day: &DayIndex<'p>) -> Vec<Pick<'p>> {
-        let mut picks: Vec<Pick<'p>> = day.papers.iter().filter_map(|p| self.judge(p)).collect();
-        // A stable sort keeps listing order among equals.
-        picks.sort_by_key(|pick| (!pick.in_title, std::cmp::Reverse(pick.matched.len())));
-        picks.truncate(self.max_papers);
-        picks
-    }
-
-    fn judge<'p>(&self, indexed: &IndexedPaper<'p>) -> Option<Pick<'p>> {
-        let occurs = |keyword: &Keyword| {
-            keyword.occurs_in(&indexed.title) || keyword.occurs_in(&indexed.abstract_text)
-        };
-        if self.exclude.iter().any(occurs) || !self.require.iter().all(occurs) {
-            return None;
-        }
-        let mut in_title = false;
-        let mut matched: Vec<String> = Vec::new();
-        for rule in self.rules.iter().filter(|rule| rule.require.iter().all(occurs)) {
-            for keyword in &rule.keywords {
-                let title_hit = keyword.occurs_in(&indexed.title);
-                if title_hit || keyword.occurs_in(&indexed.abstract_text) {
-                    in_title |= title_hit;
-                    if !matched.contains(&keyword.text) {
-                        matched.push(keyword.text.clone());
-                    }
-                }
-            }
-        }
-        (!matched.is_empty()).then_some(Pick { paper: indexed.paper, matched, in_title })
+        ids
     }
 }
 
-fn push_new(into: &mut Vec<Keyword>, keywords: &[Keyword]) {
-    for keyword in keywords {
-        if !into.contains(keyword) {
-            into.push(keyword.clone());
+/// Papers already sent to a subscriber, and when.
+pub type SentPapers = HashMap<PaperId, NaiveDate>;
+
+/// A paper picked for a subscriber.
+#[derive(Debug, Clone)]
+pub struct Pick<'a> {
+    /// The paper.
+    pub paper: &'a Paper,
+    /// Its score: each followed topic's BM25F score for it, plus the subscriber's own
+    /// keywords'.
+    pub score: f64,
+    /// The subscriber's keywords that occur in it, its topics' first.
+    pub matched: Vec<&'a Keyword>,
+}
+
+/// One topic's verdict on the day, shared by all its followers.
+#[derive(Debug, Default)]
+struct TopicResult {
+    /// The topic's score by paper; 0 where it picks nothing (every real score is above 0).
+    scores: Vec<f64>,
+    /// A bit per paper that its `exclude` rules out.
+    excluded: Vec<u64>,
+}
+
+/// The day's papers with every keyword and topic of the config evaluated once.
+pub struct Matcher<'a> {
+    papers: &'a [Paper],
+    lexicon: &'a Lexicon,
+    topics: &'a [Topic],
+    /// By keyword id.
+    hits: Vec<KeywordHits>,
+    /// By keyword id, a bit per paper it occurs in: membership without a search.
+    present: Vec<Vec<u64>>,
+    /// By topic index.
+    results: Vec<TopicResult>,
+}
+
+/// Per-thread scratch space, reused across subscribers so picking allocates little.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f64>,
+    /// A bit per paper the subscriber may not get.
+    blocked: Vec<u64>,
+    /// How many of the subscriber's `require` keywords each paper has.
+    required: Vec<u16>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn bit(bits: &[u64], paper: u32) -> bool {
+    bits[paper as usize / 64] & (1 << (paper % 64)) != 0
+}
+
+fn set_bit(bits: &mut [u64], paper: u32) {
+    bits[paper as usize / 64] |= 1 << (paper % 64);
+}
+
+/// Best first: higher score, then more upvotes, then the smaller id, so the same input
+/// always gives the same digest.
+fn better(a: (f64, &Paper), b: (f64, &Paper)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0)
+        .then(b.1.upvotes.unwrap_or(0).cmp(&a.1.upvotes.unwrap_or(0)))
+        .then_with(|| a.1.id.cmp(&b.1.id))
+}
+
+impl<'a> Matcher<'a> {
+    /// Looks up every keyword of the lexicon and evaluates every topic.
+    pub fn new(index: &DayIndex<'a>, lexicon: &'a Lexicon, topics: &'a [Topic]) -> Matcher<'a> {
+        let hits: Vec<KeywordHits> =
+            (0..lexicon.len()).map(|id| index.hits(lexicon.get(KeywordId(id as u32)))).collect();
+        let words = index.papers.len().div_ceil(64);
+        let present = hits
+            .iter()
+            .map(|hits| {
+                let mut bits = vec![0u64; words];
+                for hit in &hits.papers {
+                    set_bit(&mut bits, hit.paper);
+                }
+                bits
+            })
+            .collect();
+        let mut matcher =
+            Matcher { papers: index.papers, lexicon, topics, hits, present, results: Vec::new() };
+        matcher.results = topics.iter().map(|topic| matcher.evaluate_topic(&topic.rules)).collect();
+        matcher
+    }
+
+    fn hit(&self, keyword: KeywordId, paper: u32) -> Option<f64> {
+        self.hits[keyword.0 as usize].get(paper).map(|hit| hit.score)
+    }
+
+    fn upvotes_ok(&self, paper: u32, min: Option<u32>) -> bool {
+        match (min, self.papers[paper as usize].upvotes) {
+            (Some(min), Some(upvotes)) => upvotes >= min,
+            _ => true,
         }
+    }
+
+    /// The sum of a rule's keyword scores in a paper, in keyword order; 0 when none occurs.
+    fn rule_score(&self, rules: &Rules, paper: u32) -> f64 {
+        rules.keywords.iter().filter_map(|&k| self.hit(k, paper)).fold(0.0, |sum, s| sum + s)
+    }
+
+    /// Whether a topic's own narrowing rules let a paper through.
+    fn topic_passes(&self, rules: &Rules, paper: u32, score: f64) -> bool {
+        rules.require.iter().all(|&r| self.hit(r, paper).is_some())
+            && rules.min_score.is_none_or(|min| score >= min)
+            && self.upvotes_ok(paper, rules.min_upvotes)
+    }
+
+    fn evaluate_topic(&self, rules: &Rules) -> TopicResult {
+        let n = self.papers.len();
+        let mut scores = vec![0.0; n];
+        for &keyword in &rules.keywords {
+            for hit in &self.hits[keyword.0 as usize].papers {
+                scores[hit.paper as usize] += hit.score;
+            }
+        }
+        for (paper, score) in scores.iter_mut().enumerate() {
+            if *score > 0.0 && !self.topic_passes(rules, paper as u32, *score) {
+                *score = 0.0;
+            }
+        }
+        let mut excluded = vec![0u64; n.div_ceil(64)];
+        for &keyword in &rules.exclude {
+            for hit in &self.hits[keyword.0 as usize].papers {
+                set_bit(&mut excluded, hit.paper);
+            }
+        }
+        TopicResult { scores, excluded }
+    }
+
+    /// The lexicon the keyword ids refer to.
+    pub fn lexicon(&self) -> &'a Lexicon {
+        self.lexicon
+    }
+
+    /// A subscriber's score for a paper: each followed topic's score, then its own
+    /// keywords', added in the order `select` adds them.
+    fn score(&self, interest: &Interest, paper: u32) -> f64 {
+        let mut score = 0.0;
+        for &topic in &interest.topics {
+            score += self.results[topic].scores[paper as usize];
+        }
+        for &keyword in &interest.own.keywords {
+            if let Some(s) = self.hit(keyword, paper) {
+                score += s;
+            }
+        }
+        score
+    }
+
+    /// Picks a subscriber's papers: best score first, ties by upvotes then id, capped at
+    /// `max_papers`, leaving out papers in `sent`.
+    ///
+    /// Topics were scored once for the day, so a subscriber costs a few vector additions
+    /// over the day's papers and one pass to keep the best, whatever its keywords.
+    pub fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
+        let n = self.papers.len();
+        let own = &interest.own;
+        let mut kept: Vec<(u32, f64)> = Vec::new();
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { scores, blocked, required } = &mut *scratch;
+            scores.clear();
+            scores.resize(n, 0.0);
+            blocked.clear();
+            blocked.resize(n.div_ceil(64), 0);
+            for &topic in &interest.topics {
+                let result = &self.results[topic];
+                for (total, score) in scores.iter_mut().zip(&result.scores) {
+                    *total += score;
+                }
+                for (block, excluded) in blocked.iter_mut().zip(&result.excluded) {
+                    *block |= excluded;
+                }
+            }
+            for &keyword in &own.keywords {
+                for hit in &self.hits[keyword.0 as usize].papers {
+                    scores[hit.paper as usize] += hit.score;
+                }
+            }
+            for &keyword in &own.exclude {
+                for hit in &self.hits[keyword.0 as usize].papers {
+                    set_bit(blocked, hit.paper);
+                }
+            }
+            if !own.require.is_empty() {
+                required.clear();
+                required.resize(n, 0);
+                for &keyword in &own.require {
+                    for hit in &self.hits[keyword.0 as usize].papers {
+                        required[hit.paper as usize] += 1;
+                    }
+                }
+            }
+            let min_score = own.min_score.unwrap_or(0.0);
+            for (paper, &score) in scores.iter().enumerate() {
+                let paper = paper as u32;
+                if score <= 0.0 || score < min_score || bit(blocked, paper) {
+                    continue;
+                }
+                let beaten = kept.len() == interest.max_papers
+                    && kept.last().is_some_and(|&(_, last)| score < last);
+                if beaten
+                    || (!own.require.is_empty()
+                        && usize::from(required[paper as usize]) < own.require.len())
+                    || !self.upvotes_ok(paper, own.min_upvotes)
+                    || (!sent.is_empty() && sent.contains_key(&self.papers[paper as usize].id))
+                {
+                    continue;
+                }
+                self.keep(&mut kept, (paper, score), interest.max_papers);
+            }
+        });
+        kept.into_iter().map(|(paper, score)| self.pick(interest, paper, score)).collect()
+    }
+
+    /// Inserts into a best-first list of at most `want`.
+    fn keep(&self, kept: &mut Vec<(u32, f64)>, entry: (u32, f64), want: usize) {
+        let key = |(paper, score): (u32, f64)| (score, &self.papers[paper as usize]);
+        let at = kept.partition_point(|&other| better(key(other), key(entry)).is_lt());
+        if at < want {
+            kept.insert(at, entry);
+            kept.truncate(want);
+        }
+    }
+
+    fn pick(&self, interest: &Interest, paper: u32, score: f64) -> Pick<'a> {
+        let picking_topics =
+            interest.topics.iter().filter(|&&t| self.results[t].scores[paper as usize] > 0.0);
+        let keywords = picking_topics
+            .flat_map(|&t| self.topics[t].rules.keywords.iter())
+            .chain(&interest.own.keywords);
+        let mut matched: Vec<&'a Keyword> = Vec::new();
+        for &keyword in keywords {
+            let keyword_here = bit(&self.present[keyword.0 as usize], paper);
+            let keyword = self.lexicon.get(keyword);
+            if keyword_here && !matched.iter().any(|k| std::ptr::eq(*k, keyword)) {
+                matched.push(keyword);
+            }
+        }
+        Pick { paper: &self.papers[paper as usize], score, matched }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
-
-    use super::*;
-    use crate::paper::PaperId;
-
-    fn paper(title: &str, abstract_text: &str) -> Paper {
-        Paper {
-            id: PaperId::from_title(title),
-            title: title.to_owned(),
-            abstract_text: abstract_text.to_owned(),
-            links: Vec::new(),
-            source: "test".to_owned(),
-            date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
-        }
-    }
-
-    fn keywords(words: &[&str]) -> Vec<Keyword> {
-        words.iter().map(|w| Keyword::parse(w).unwrap()).collect()
-    }
-
-    fn picked_titles(keys: &[&str], exclude: &[&str], papers: &[Paper]) -> Vec<String> {
-        let (keys, exclude) = (keywords(keys), keywords(exclude));
-        let own = OwnRules { keywords: &keys, exclude: &exclude, ..OwnRules::default() };
-        let interest = Interest::new([], own, 10);
-        interest.select(&DayIndex::new(papers)).iter().map(|p| p.paper.title.clone()).collect()
-    }
-
-    fn matches(keyword: &str, text: &str) -> bool {
-        !picked_titles(&[keyword], &[], &[paper("t", text)]).is_empty()
-    }
-
-    #[test]
-    fn case_does_not_matter() {
-        assert!(matches("mamba", "The MAMBA architecture"));
-    }
-
-    #[test]
-    fn keywords_match_whole_words_only() {
-        assert!(!matches("mamba", "Mambaout is not it"));
-        assert!(!matches("kd", "skd methods"));
-    }
-
-    #[test]
-    fn phrases_match_across_punctuation_and_hyphens() {
-        assert!(matches("click-through rate", "predicting Click-Through Rate well"));
-        assert!(matches("click-through rate", "the click through rate"));
-        assert!(matches("click through rate", "click-through-rate"));
-        assert!(!matches("click through rate", "click rate through"));
-    }
-
-    #[test]
-    fn plurals_and_possessives_match() {
-        assert!(matches("vision transformer", "Vision Transformers are"));
-        assert!(matches("transformer", "the transformer's attention"));
-        assert!(matches("vision transformers", "a vision transformer"));
-    }
-
-    #[test]
-    fn derived_words_do_not_match() {
-        assert!(!matches("transformer", "a transformation"));
-        assert!(!matches("transformer", "it transformed"));
-    }
-
-    #[test]
-    fn a_trailing_star_matches_every_word_that_starts_so() {
-        assert!(matches("distill*", "we distilled it"));
-        assert!(matches("distill*", "Distillation helps"));
-        assert!(!matches("distill*", "undistilled"));
-    }
-
-    #[test]
-    fn the_title_counts_as_well_as_the_abstract() {
-        let papers = [paper("Mamba in the title", "nothing here")];
-        assert_eq!(picked_titles(&["mamba"], &[], &papers).len(), 1);
-    }
-
-    #[test]
-    fn any_exclude_keyword_removes_the_paper() {
-        let papers = [
-            paper("Dataset distillation", "knowledge distillation too"),
-            paper("Plain", "knowledge distillation"),
-        ];
-        assert_eq!(
-            picked_titles(&["knowledge distillation"], &["dataset distillation"], &papers),
-            ["Plain"]
-        );
-    }
-
-    #[test]
-    fn title_matches_come_first_then_more_keywords_then_listing_order() {
-        let papers = [
-            paper("a", "mamba"),
-            paper("b", "mamba and diffusion"),
-            paper("c mamba", "nothing"),
-            paper("d", "diffusion"),
-        ];
-        assert_eq!(
-            picked_titles(&["mamba", "diffusion"], &[], &papers),
-            ["c mamba", "b", "a", "d"]
-        );
-    }
-
-    #[test]
-    fn the_cap_keeps_the_best() {
-        let papers: Vec<Paper> = (0..5).map(|i| paper(&format!("p{i}"), "mamba")).collect();
-        let keys = keywords(&["mamba"]);
-        let interest = Interest::new([], OwnRules { keywords: &keys, ..OwnRules::default() }, 2);
-        let picks = interest.select(&DayIndex::new(&papers));
-        assert_eq!(picks.iter().map(|p| p.paper.title.as_str()).collect::<Vec<_>>(), ["p0", "p1"]);
-    }
-
-    #[test]
-    fn topics_and_own_keywords_combine_without_repeats() {
-        let topic = Topic {
-            name: "kd".into(),
-            keywords: keywords(&["distill*", "Mamba"]),
-            require: Vec::new(),
-            exclude: keywords(&["dataset distillation"]),
-        };
-        let own = keywords(&["mamba", "ssm"]);
-        let interest =
-            Interest::new([&topic], OwnRules { keywords: &own, ..OwnRules::default() }, 5);
-        let texts: Vec<&str> = interest.keywords().iter().map(|k| k.as_str()).collect();
-        assert_eq!(texts, ["distill*", "Mamba", "ssm"]);
-        assert!(picked_titles(&[], &[], &[paper("x", "mamba")]).is_empty());
-    }
-
-    #[test]
-    fn a_topic_require_narrows_only_that_topic() {
-        let topic = Topic {
-            name: "kd".into(),
-            keywords: keywords(&["knowledge distillation"]),
-            require: keywords(&["segmentation"]),
-            exclude: Vec::new(),
-        };
-        let own = keywords(&["mamba"]);
-        let interest =
-            Interest::new([&topic], OwnRules { keywords: &own, ..OwnRules::default() }, 10);
-        let papers = [
-            paper("KD for segmentation", "knowledge distillation"),
-            paper("KD alone", "knowledge distillation"),
-            paper("Mamba alone", "mamba"),
-        ];
-        let picks = interest.select(&DayIndex::new(&papers));
-        let titles: Vec<&str> = picks.iter().map(|p| p.paper.title.as_str()).collect();
-        assert_eq!(titles, ["Mamba alone", "KD for segmentation"]);
-    }
-
-    #[test]
-    fn a_subscriber_require_narrows_everything() {
-        let (keys, require) = (keywords(&["mamba", "diffusion"]), keywords(&["vision"]));
-        let own = OwnRules { keywords: &keys, require: &require, ..OwnRules::default() };
-        let papers = [paper("a", "mamba for vision"), paper("b", "diffusion for text")];
-        let picks = Interest::new([], own, 10).select(&DayIndex::new(&papers));
-        assert_eq!(picks.len(), 1);
-        assert_eq!(picks[0].paper.title, "a");
-    }
-
-    #[test]
-    fn a_keyword_without_letters_is_refused() {
-        assert!(Keyword::parse("--").is_err());
-        assert!(Keyword::parse("").is_err());
-    }
-}
+mod tests;

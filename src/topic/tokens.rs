@@ -3,6 +3,8 @@
 //! Words are runs of letters and digits, folded to lowercase without accents. Each word also
 //! gets a singular form, so plurals and possessives match and derived words do not.
 
+use std::ops::Range;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -13,6 +15,8 @@ pub(crate) struct Token {
     pub(crate) folded: String,
     /// The folded word in the singular: what a whole-word keyword compares with.
     pub(crate) singular: String,
+    /// Where the word stands in the original text, in bytes, for highlighting.
+    pub(crate) span: Range<usize>,
 }
 
 /// A word of a keyword, and whether a `*` after it asks for every word that starts so.
@@ -26,29 +30,50 @@ pub(crate) struct KeywordWord {
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     words(text)
         .into_iter()
-        .map(|word| Token { singular: singular(&word.folded), folded: word.folded })
+        .map(|(word, span)| Token { singular: singular(&word.folded), folded: word.folded, span })
         .collect()
 }
 
 /// Splits a keyword into words, keeping which end in `*`; an `*` anywhere else is an error.
 pub(crate) fn keyword_words(keyword: &str) -> Result<Vec<KeywordWord>, &'static str> {
-    let words = words(keyword);
+    let words: Vec<KeywordWord> = words(keyword).into_iter().map(|(word, _)| word).collect();
     if words.iter().filter(|w| w.ends_with_star).count() != keyword.matches('*').count() {
         return Err("`*` may only end a word, as in `distill*`");
     }
     Ok(words)
 }
 
-fn words(text: &str) -> Vec<KeywordWord> {
-    let chars: Vec<char> = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
-    let is_word_char_at = |at: usize| chars.get(at).is_some_and(|c| c.is_alphanumeric());
+/// A character after accent folding, with the bytes of the original character it came from.
+struct Folded {
+    c: char,
+    from: Range<usize>,
+}
+
+fn words(text: &str) -> Vec<(KeywordWord, Range<usize>)> {
+    let mut chars: Vec<Folded> = Vec::with_capacity(text.len());
+    for (at, original) in text.char_indices() {
+        let from = at..at + original.len_utf8();
+        if original.is_ascii() {
+            chars.push(Folded { c: original, from });
+        } else {
+            for c in std::iter::once(original).nfkd().filter(|c| !is_combining_mark(*c)) {
+                chars.push(Folded { c, from: from.clone() });
+            }
+        }
+    }
+    let is_word_char_at = |at: usize| chars.get(at).is_some_and(|f| f.c.is_alphanumeric());
     let mut words = Vec::new();
     let mut current = String::new();
+    let mut span = 0..0;
     let mut index = 0;
     while index < chars.len() {
-        let c = chars[index];
+        let Folded { c, from } = &chars[index];
         index += 1;
         if c.is_alphanumeric() {
+            if current.is_empty() {
+                span.start = from.start;
+            }
+            span.end = from.end;
             current.extend(c.to_lowercase());
             continue;
         }
@@ -56,17 +81,20 @@ fn words(text: &str) -> Vec<KeywordWord> {
             continue;
         }
         // `model's` is `model`; `students'` is `students`.
-        if is_apostrophe(c)
-            && matches!(chars.get(index), Some('s' | 'S'))
+        if is_apostrophe(*c)
+            && chars.get(index).is_some_and(|f| matches!(f.c, 's' | 'S'))
             && !is_word_char_at(index + 1)
         {
             index += 1;
         }
-        let ends_with_star = c == '*' && !is_word_char_at(index);
-        words.push(KeywordWord { folded: std::mem::take(&mut current), ends_with_star });
+        let ends_with_star = *c == '*' && !is_word_char_at(index);
+        words.push((
+            KeywordWord { folded: std::mem::take(&mut current), ends_with_star },
+            span.clone(),
+        ));
     }
     if !current.is_empty() {
-        words.push(KeywordWord { folded: current, ends_with_star: false });
+        words.push((KeywordWord { folded: current, ends_with_star: false }, span));
     }
     words
 }
@@ -124,6 +152,13 @@ mod tests {
     #[test]
     fn accents_and_case_fold_away() {
         assert_eq!(folded("Pižurica ÉCOLE"), ["pizurica", "ecole"]);
+    }
+
+    #[test]
+    fn tokens_know_where_they_stand_in_the_original() {
+        let text = "Pižurica's click-through";
+        let spans: Vec<&str> = tokenize(text).iter().map(|t| &text[t.span.clone()]).collect();
+        assert_eq!(spans, ["Pižurica", "click", "through"]);
     }
 
     #[test]

@@ -373,9 +373,11 @@ pub(crate) fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Undoes the entity escapes tera's HTML autoescape writes.
+/// Undoes the entity escapes tera's HTML autoescape writes, and drops the `<mark>` tags
+/// that highlight matched words, so a title reads as the listing wrote it.
 pub(crate) fn unescape_html(html: &str) -> String {
-    html.replace("&lt;", "<")
+    without_marks(html)
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
@@ -383,6 +385,18 @@ pub(crate) fn unescape_html(html: &str) -> String {
         .replace("&#x2F;", "/")
         .replace("&#47;", "/")
         .replace("&amp;", "&")
+}
+
+/// `html` without `<mark ...>` and `</mark>` tags.
+pub(crate) fn without_marks(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<mark") {
+        out.push_str(&rest[..at]);
+        rest = rest[at..].split_once('>').map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    out.replace("</mark>", "")
 }
 
 /// One address of an address header.

@@ -1,0 +1,65 @@
+//! `paperboy explain`: the day's papers through one subscriber's rules, with every score and
+//! every reason, so a surprising digest can be understood.
+
+use std::io::Write;
+
+use crate::cli::ExplainArgs;
+use crate::cmd::{Ctx, chosen_subscribers, read_day};
+use crate::config::Config;
+use crate::digest::Picker;
+use crate::error::{Exit, UsageError};
+use crate::topic::{Outcome, SentPapers, Verdict};
+
+/// Prints the picked papers by rank, then every other paper in listing order.
+pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    let config = Config::load(ctx.config_path)?;
+    let subscriber = chosen_subscribers(&config, Some(&args.subscriber))?[0];
+    let day = read_day(&config, &args.day, ctx.clock)?;
+    let sent = SentPapers::new();
+    let picker = Picker::new(&config, &day.papers, day.date);
+    let mut verdicts = picker.matcher().explain(&subscriber.interest, &sent);
+    if let Some(id) = &args.paper {
+        verdicts.retain(|v| v.paper.id.as_str() == id);
+        if verdicts.is_empty() {
+            return Err(
+                UsageError::new(format!("no paper `{id}` in the listing of {}", day.date)).into()
+            );
+        }
+    }
+    let picked = verdicts.iter().filter(|v| matches!(v.outcome, Outcome::Picked { .. })).count();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} on {}: {} papers in the listing, {picked} picked (max_papers {})",
+        subscriber.email,
+        day.date,
+        day.papers.len(),
+        subscriber.interest.max_papers
+    )?;
+    verdicts.sort_by_key(|v| match v.outcome {
+        Outcome::Picked { rank } => rank,
+        _ => usize::MAX,
+    });
+    for verdict in &verdicts {
+        write_verdict(&mut out, verdict)?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn write_verdict(out: &mut impl Write, verdict: &Verdict<'_>) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}  [{}]", verdict.paper.title, verdict.paper.id)?;
+    match verdict.outcome {
+        Outcome::NoMatch => writeln!(out, "  {}", verdict.outcome)?,
+        _ => writeln!(out, "  {} · score {:.2}", verdict.outcome, verdict.score)?,
+    }
+    for found in &verdict.matches {
+        let words = if found.words.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", found.words.join("; "))
+        };
+        writeln!(out, "  matched `{}` ({}, {:.2}){words}", found.keyword, found.from, found.score)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,358 @@
+use chrono::NaiveDate;
+
+use super::*;
+use crate::paper::{Paper, PaperId};
+
+fn paper(title: &str, abstract_text: &str) -> Paper {
+    Paper { abstract_text: abstract_text.to_owned(), ..Paper::for_test(title) }
+}
+
+/// A lexicon, topics and an interest built from plain strings.
+struct Setup {
+    lexicon: Lexicon,
+    topics: Vec<Topic>,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        Setup { lexicon: Lexicon::default(), topics: Vec::new() }
+    }
+
+    fn ids(&mut self, words: &[&str]) -> Vec<KeywordId> {
+        words.iter().map(|w| self.lexicon.intern(Keyword::parse(w).unwrap())).collect()
+    }
+
+    fn topic(
+        &mut self,
+        name: &str,
+        keywords: &[&str],
+        require: &[&str],
+        exclude: &[&str],
+    ) -> usize {
+        let rules = Rules {
+            keywords: self.ids(keywords),
+            require: self.ids(require),
+            exclude: self.ids(exclude),
+            ..Rules::default()
+        };
+        self.topics.push(Topic { name: name.to_owned(), rules });
+        self.topics.len() - 1
+    }
+
+    fn own(&mut self, keywords: &[&str], exclude: &[&str]) -> Interest {
+        let own =
+            Rules { keywords: self.ids(keywords), exclude: self.ids(exclude), ..Rules::default() };
+        Interest { topics: Vec::new(), own, max_papers: 10 }
+    }
+
+    fn titles(&self, interest: &Interest, papers: &[Paper]) -> Vec<String> {
+        let index = DayIndex::new(papers);
+        let matcher = Matcher::new(&index, &self.lexicon, &self.topics);
+        matcher.select(interest, &SentPapers::new()).iter().map(|p| p.paper.title.clone()).collect()
+    }
+}
+
+fn picked(keys: &[&str], exclude: &[&str], papers: &[Paper]) -> Vec<String> {
+    let mut setup = Setup::new();
+    let interest = setup.own(keys, exclude);
+    setup.titles(&interest, papers)
+}
+
+fn matches(keyword: &str, text: &str) -> bool {
+    !picked(&[keyword], &[], &[paper("t", text)]).is_empty()
+}
+
+#[test]
+fn case_does_not_matter() {
+    assert!(matches("mamba", "The MAMBA architecture"));
+}
+
+#[test]
+fn keywords_match_whole_words_only() {
+    assert!(!matches("mamba", "Mambaout is not it"));
+    assert!(!matches("kd", "skd methods"));
+}
+
+#[test]
+fn phrases_match_across_punctuation_and_hyphens() {
+    assert!(matches("click-through rate", "predicting Click-Through Rate well"));
+    assert!(matches("click-through rate", "the click through rate"));
+    assert!(matches("click through rate", "click-through-rate"));
+    assert!(!matches("click through rate", "click rate through"));
+}
+
+#[test]
+fn plurals_and_possessives_match() {
+    assert!(matches("vision transformer", "Vision Transformers are"));
+    assert!(matches("transformer", "the transformer's attention"));
+    assert!(matches("vision transformers", "a vision transformer"));
+}
+
+#[test]
+fn derived_words_do_not_match() {
+    assert!(!matches("transformer", "a transformation"));
+    assert!(!matches("transformer", "it transformed"));
+}
+
+#[test]
+fn a_trailing_star_matches_every_word_that_starts_so() {
+    assert!(matches("distill*", "we distilled it"));
+    assert!(matches("distill*", "Distillation helps"));
+    assert!(!matches("distill*", "undistilled"));
+}
+
+#[test]
+fn any_exclude_keyword_removes_the_paper() {
+    let papers = [
+        paper("Dataset distillation", "knowledge distillation too"),
+        paper("Plain", "knowledge distillation"),
+    ];
+    assert_eq!(picked(&["knowledge distillation"], &["dataset distillation"], &papers), ["Plain"]);
+}
+
+#[test]
+fn a_title_match_outranks_an_abstract_match() {
+    let papers = [paper("a", "mamba"), paper("b mamba", "nothing")];
+    assert_eq!(picked(&["mamba"], &[], &papers), ["b mamba", "a"]);
+}
+
+#[test]
+fn more_matching_keywords_rank_higher() {
+    let papers = [paper("a", "mamba"), paper("b", "mamba and diffusion"), paper("c", "diffusion")];
+    assert_eq!(picked(&["mamba", "diffusion"], &[], &papers)[0], "b");
+}
+
+#[test]
+fn rare_keywords_weigh_more_than_common_ones() {
+    let mut papers: Vec<Paper> = (0..8).map(|i| paper(&format!("common {i}"), "model")).collect();
+    papers.push(paper("rare", "mamba"));
+    papers.push(paper("both-common", "model model"));
+    let titles = picked(&["model", "mamba"], &[], &papers);
+    assert_eq!(titles[0], "rare");
+}
+
+#[test]
+fn equal_scores_fall_back_to_upvotes_then_id() {
+    let mut papers: Vec<Paper> = ["z", "y", "x"].iter().map(|t| paper(t, "mamba")).collect();
+    papers[1].upvotes = Some(5);
+    let titles = picked(&["mamba"], &[], &papers);
+    assert_eq!(titles[0], "y");
+    let (x, z) = (PaperId::from_title("x"), PaperId::from_title("z"));
+    let expected_rest = if x < z { ["x", "z"] } else { ["z", "x"] };
+    assert_eq!(&titles[1..], expected_rest);
+}
+
+#[test]
+fn the_cap_keeps_the_best() {
+    let papers: Vec<Paper> = (0..5).map(|i| paper(&format!("p{i}"), "mamba")).collect();
+    let mut setup = Setup::new();
+    let mut interest = setup.own(&["mamba"], &[]);
+    interest.max_papers = 2;
+    assert_eq!(setup.titles(&interest, &papers).len(), 2);
+}
+
+#[test]
+fn a_topic_require_narrows_only_that_topic() {
+    let mut setup = Setup::new();
+    let kd = setup.topic("kd", &["knowledge distillation"], &["segmentation"], &[]);
+    let mut interest = setup.own(&["mamba"], &[]);
+    interest.topics.push(kd);
+    let papers = [
+        paper("KD for segmentation", "knowledge distillation"),
+        paper("KD alone", "knowledge distillation"),
+        paper("Mamba alone", "mamba"),
+    ];
+    let mut titles = setup.titles(&interest, &papers);
+    titles.sort();
+    assert_eq!(titles, ["KD for segmentation", "Mamba alone"]);
+}
+
+#[test]
+fn a_topic_exclude_rules_a_paper_out_even_when_another_rule_picks_it() {
+    let mut setup = Setup::new();
+    let kd = setup.topic("kd", &["distill*"], &[], &["dataset distillation"]);
+    let mut interest = setup.own(&["mamba"], &[]);
+    interest.topics.push(kd);
+    let papers = [paper("Mamba for dataset distillation", "x")];
+    assert!(setup.titles(&interest, &papers).is_empty());
+}
+
+#[test]
+fn a_subscriber_require_narrows_everything() {
+    let mut setup = Setup::new();
+    let mut interest = setup.own(&["mamba", "diffusion"], &[]);
+    interest.own.require = setup.ids(&["vision"]);
+    let papers = [paper("a", "mamba for vision"), paper("b", "diffusion for text")];
+    assert_eq!(setup.titles(&interest, &papers), ["a"]);
+}
+
+#[test]
+fn field_prefixes_look_only_there() {
+    let mut with_meta = paper("Plain title", "about mamba");
+    with_meta.authors = vec!["Aleš Pižurica".into(), "Yann LeCun".into()];
+    with_meta.categories = vec!["cs.LG".into(), "cs.CV".into()];
+    let papers = [with_meta];
+    assert!(picked(&["title:mamba"], &[], &papers).is_empty());
+    assert_eq!(picked(&["title:plain"], &[], &papers).len(), 1);
+    assert_eq!(picked(&["author:ales pizurica"], &[], &papers).len(), 1);
+    assert_eq!(picked(&["author:LeCun"], &[], &papers).len(), 1);
+    assert!(
+        picked(&["author:pizurica yann"], &[], &papers).is_empty(),
+        "a phrase never spans two authors"
+    );
+    assert_eq!(picked(&["category:cs.LG"], &[], &papers).len(), 1);
+    assert!(picked(&["category:cs.AI"], &[], &papers).is_empty());
+    assert!(picked(&["lecun"], &[], &papers).is_empty(), "plain keywords do not look at authors");
+}
+
+#[test]
+fn keywords_a_source_attaches_count_as_abstract() {
+    let mut tagged = paper("x", "nothing");
+    tagged.keywords = vec!["state space model".into()];
+    assert_eq!(picked(&["state space model"], &[], &[tagged]).len(), 1);
+}
+
+#[test]
+fn min_score_and_min_upvotes_leave_papers_out() {
+    let mut papers = vec![paper("mamba in title", "mamba mamba"), paper("x", "a mamba")];
+    papers.extend((0..6).map(|i| paper(&format!("filler {i}"), "nothing")));
+    papers[0].upvotes = Some(3);
+    let mut setup = Setup::new();
+    let mut interest = setup.own(&["mamba"], &[]);
+    let index = DayIndex::new(&papers);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+    let scores: Vec<f64> =
+        matcher.select(&interest, &SentPapers::new()).iter().map(|p| p.score).collect();
+    interest.own.min_score = Some((scores[0] + scores[1]) / 2.0);
+    assert_eq!(setup.titles(&interest, &papers), ["mamba in title"]);
+    interest.own.min_score = None;
+    interest.own.min_upvotes = Some(10);
+    // The paper without upvotes stays: its source does not count them.
+    assert_eq!(setup.titles(&interest, &papers), ["x"]);
+}
+
+#[test]
+fn papers_already_sent_are_left_out() {
+    let papers = [paper("a", "mamba"), paper("b", "mamba")];
+    let mut setup = Setup::new();
+    let interest = setup.own(&["mamba"], &[]);
+    let index = DayIndex::new(&papers);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+    let sent =
+        SentPapers::from([(papers[0].id.clone(), NaiveDate::from_ymd_opt(2025, 8, 4).unwrap())]);
+    let picks = matcher.select(&interest, &sent);
+    assert_eq!(picks.len(), 1);
+    assert_eq!(picks[0].paper.title, "b");
+    let verdicts = matcher.explain(&interest, &sent);
+    assert_eq!(
+        verdicts[0].outcome,
+        Outcome::AlreadySent { on: NaiveDate::from_ymd_opt(2025, 8, 4).unwrap() }
+    );
+}
+
+/// Explain and select must agree: explain's picked papers are exactly select's, in order.
+#[test]
+fn explain_agrees_with_select_on_the_real_sample() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt");
+    let source = crate::source::Source { name: "hf".into(), path, format: None };
+    let papers =
+        crate::source::read(&source, NaiveDate::from_ymd_opt(2025, 8, 5).unwrap()).unwrap().papers;
+    let mut setup = Setup::new();
+    let kd = setup.topic(
+        "kd",
+        &["knowledge distillation", "distill*"],
+        &["teacher"],
+        &["dataset distillation"],
+    );
+    let vit = setup.topic("vit", &["vision transformer", "ViT"], &[], &["segmentation"]);
+    for (topics, own, max) in [
+        (vec![kd], vec!["mamba"], 5),
+        (vec![kd, vit], vec![], 3),
+        (vec![vit], vec!["diffusion", "title:image"], 50),
+        (vec![], vec!["model"], 10),
+    ] {
+        let mut interest = setup.own(&own, &[]);
+        interest.topics = topics;
+        interest.max_papers = max;
+        let index = DayIndex::new(&papers);
+        let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+        let picks = matcher.select(&interest, &SentPapers::new());
+        let verdicts = matcher.explain(&interest, &SentPapers::new());
+        assert_eq!(verdicts.len(), papers.len(), "every paper is accounted for");
+        let mut explained: Vec<(usize, &str)> = verdicts
+            .iter()
+            .filter_map(|v| match v.outcome {
+                Outcome::Picked { rank } => Some((rank, v.paper.title.as_str())),
+                _ => None,
+            })
+            .collect();
+        explained.sort();
+        let selected: Vec<(usize, &str)> =
+            picks.iter().enumerate().map(|(at, p)| (at + 1, p.paper.title.as_str())).collect();
+        assert_eq!(explained, selected);
+        for verdict in &verdicts {
+            let has_matches = !verdict.matches.is_empty();
+            match &verdict.outcome {
+                Outcome::NoMatch => assert!(!has_matches, "{}", verdict.paper.title),
+                Outcome::Picked { .. } | Outcome::CutByMaxPapers { .. } => assert!(has_matches),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn explain_names_the_rule_that_left_each_paper_out() {
+    let mut papers = vec![
+        paper("kd one", "knowledge distillation with a teacher"),
+        paper("kd two", "knowledge distillation, no mentor"),
+        paper("kd three", "knowledge distillation for dataset distillation"),
+        paper(
+            "weak",
+            "a passing knowledge distillation mention in a long abstract about other things entirely",
+        ),
+        paper("unrelated", "nothing"),
+    ];
+    papers[0].upvotes = Some(1);
+    let mut setup = Setup::new();
+    let kd = setup.topic("kd", &["knowledge distillation"], &[], &["dataset distillation"]);
+    let mut interest = setup.own(&[], &[]);
+    interest.topics = vec![kd];
+    interest.own.require = setup.ids(&["teacher"]);
+    let index = DayIndex::new(&papers);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+    let verdicts = matcher.explain(&interest, &SentPapers::new());
+    assert_eq!(verdicts[0].outcome, Outcome::Picked { rank: 1 });
+    assert_eq!(
+        verdicts[1].outcome,
+        Outcome::RequireMissing { keyword: "teacher".into(), by: "subscriber".into() }
+    );
+    assert_eq!(
+        verdicts[2].outcome,
+        Outcome::Excluded { keyword: "dataset distillation".into(), by: "topic kd".into() }
+    );
+    assert_eq!(verdicts[4].outcome, Outcome::NoMatch);
+
+    interest.own.require.clear();
+    interest.own.min_upvotes = Some(5);
+    let verdicts = matcher.explain(&interest, &SentPapers::new());
+    assert_eq!(
+        verdicts[0].outcome,
+        Outcome::TooFewUpvotes { upvotes: 1, min: 5, by: "subscriber".into() }
+    );
+
+    interest.own.min_upvotes = None;
+    interest.max_papers = 1;
+    let verdicts = matcher.explain(&interest, &SentPapers::new());
+    assert!(verdicts.iter().any(|v| matches!(v.outcome, Outcome::CutByMaxPapers { max: 1, .. })));
+
+    interest.max_papers = 10;
+    interest.own.min_score = Some(verdicts[3].score + 0.01);
+    let verdicts = matcher.explain(&interest, &SentPapers::new());
+    assert!(
+        matches!(verdicts[3].outcome, Outcome::BelowMinScore { .. }),
+        "{:?}",
+        verdicts[3].outcome
+    );
+}
