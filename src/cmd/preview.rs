@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::deliver::{build_message, file_safe, write_atomically};
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::outcome;
 
 const INDEX: &str = r#"<!DOCTYPE html>
 <html lang="en">
@@ -43,7 +44,7 @@ struct IndexEntry {
 pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
-    let day = read_day(&config, &args.day, ctx.clock)?;
+    let day = read_day(&config, &args.day, ctx.clock, false)?;
     let renderer = renderer_for(&config)?;
     let now = ctx.clock.now();
 
@@ -82,7 +83,10 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         args.out.display(),
         index_path.display()
     );
-    Ok(Exit::Ok)
+    if let Some(line) = outcome::sources_line(&day.reports) {
+        println!("{line}");
+    }
+    Ok(outcome::sources_exit(&day.reports, day.papers.len()))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

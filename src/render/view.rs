@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
-use crate::paper::LinkKind;
+use crate::paper::{LinkKind, Paper};
 
 /// The whole digest, as `digest.html` and `digest.txt` see it.
 #[derive(Debug, Serialize)]
@@ -46,6 +46,22 @@ pub(crate) struct PaperView<'a> {
     /// The subscriber's keywords that picked this paper.
     pub(crate) matched: &'a [String],
     pub(crate) source: &'a str,
+    /// Every source that listed it.
+    pub(crate) sources: &'a [String],
+    pub(crate) authors: &'a [String],
+    /// `Ana Lee, Bo Li and Cy Wu`, or the first six and `et al.`; empty without authors.
+    pub(crate) byline: String,
+    pub(crate) arxiv_id: Option<&'a str>,
+    pub(crate) categories: &'a [String],
+    /// `2024-10-22`: the day it was submitted to arXiv.
+    pub(crate) published: Option<String>,
+    pub(crate) upvotes: Option<u64>,
+    pub(crate) comment_count: Option<u64>,
+    pub(crate) arxiv_comment: Option<&'a str>,
+    pub(crate) journal_ref: Option<&'a str>,
+    /// `arXiv:2410.17243 · cs.CL, cs.AI · submitted 2024-10-22 · 64 upvotes · 3 comments`:
+    /// whichever of these the paper has; empty when none.
+    pub(crate) details: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,15 +95,23 @@ impl<'a> DigestView<'a> {
                     .iter()
                     .map(|link| LinkView {
                         kind: link.kind,
-                        label: match link.kind {
-                            LinkKind::Code => "Code",
-                            LinkKind::Project => "Project page",
-                        },
+                        label: link.kind.label(),
                         url: &link.url,
                     })
                     .collect(),
                 matched: &pick.matched,
                 source: &pick.paper.source,
+                sources: &pick.paper.sources,
+                authors: &pick.paper.authors,
+                byline: byline(&pick.paper.authors),
+                arxiv_id: pick.paper.arxiv_id.as_deref(),
+                categories: &pick.paper.categories,
+                published: pick.paper.published.map(|date| date.format("%Y-%m-%d").to_string()),
+                upvotes: pick.paper.upvotes,
+                comment_count: pick.paper.comment_count,
+                arxiv_comment: pick.paper.arxiv_comment.as_deref(),
+                journal_ref: pick.paper.journal_ref.as_deref(),
+                details: details(pick.paper),
             })
             .collect();
         let preheader = match papers.first() {
@@ -113,6 +137,33 @@ impl<'a> DigestView<'a> {
             unsubscribe_url,
         }
     }
+}
+
+/// Authors for a line under the title: all of up to six, else the first six and `et al.`.
+fn byline(authors: &[String]) -> String {
+    match authors {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first @ .., last] if authors.len() <= 6 => format!("{} and {last}", first.join(", ")),
+        _ => format!("{} et al.", authors[..6].join(", ")),
+    }
+}
+
+/// What a reader may want to know besides the title and abstract, in one line.
+fn details(paper: &Paper) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    [
+        paper.arxiv_id.as_ref().map(|id| format!("arXiv:{id}")),
+        (!paper.categories.is_empty()).then(|| paper.categories.join(", ")),
+        paper.published.map(|date| format!("submitted {}", date.format("%Y-%m-%d"))),
+        paper.upvotes.map(|n| plural(n, "upvote", "upvotes")),
+        paper.comment_count.filter(|n| *n > 0).map(|n| plural(n, "comment", "comments")),
+        paper.journal_ref.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 fn follows(topics: &[String], own: &[crate::topic::Keyword]) -> String {

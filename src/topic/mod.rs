@@ -245,14 +245,14 @@ mod tests {
     use crate::paper::PaperId;
 
     fn paper(title: &str, abstract_text: &str) -> Paper {
-        Paper {
-            id: PaperId::from_title(title),
-            title: title.to_owned(),
-            abstract_text: abstract_text.to_owned(),
-            links: Vec::new(),
-            source: "test".to_owned(),
-            date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
-        }
+        let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
+        Paper::new(
+            PaperId::from_title(title),
+            title.to_owned(),
+            abstract_text.to_owned(),
+            "test",
+            date,
+        )
     }
 
     fn keywords(words: &[&str]) -> Vec<Keyword> {
