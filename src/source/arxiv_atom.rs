@@ -40,10 +40,10 @@ pub(super) fn parse(input: &Input<'_>) -> Result<Listing, SourceError> {
     if let Some(cut_at) = document.cut_at {
         if complete.is_empty() && !entries.is_empty() {
             return Err(
-                input.error_at(cut_at, "the feed is cut off before its first complete entry")
+                input.error_at(entries[0].offset, "the feed is cut off inside its first entry")
             );
         }
-        warnings.push(xml::truncation_warning(input, cut_at, complete.len(), "entry"));
+        warnings.push(xml::truncation_warning(input, &entries, cut_at, "entry"));
     }
     for entry in complete {
         match draft(entry) {

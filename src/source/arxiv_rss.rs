@@ -68,11 +68,11 @@ pub(super) fn parse(input: &Input<'_>) -> Result<Listing, SourceError> {
     if let Some(cut_at) = document.cut_at {
         if complete.is_empty() && !items.is_empty() {
             return Err(input.error_at(
-                cut_at,
-                format!("the feed is cut off before its first complete {what}"),
+                items[0].offset,
+                format!("the feed is cut off inside its first {what}"),
             ));
         }
-        warnings.push(xml::truncation_warning(input, cut_at, complete.len(), what));
+        warnings.push(xml::truncation_warning(input, &items, cut_at, what));
     }
     let mut papers = Vec::new();
     let mut listed_on = None;
@@ -268,7 +268,7 @@ mod tests {
         let warning = listing.warnings[0].to_string();
         assert!(warning.starts_with("feed.xml:"), "{warning}");
         assert!(
-            warning.ends_with("the feed ends inside an entry (a truncated download?); kept the 86 complete entries before it"),
+            warning.ends_with("feed.xml:1229: the feed ends inside this entry (a truncated download?); kept the 86 complete entries before it"),
             "{warning}"
         );
     }

@@ -113,20 +113,29 @@ pub(super) fn local_date(text: &str) -> Option<chrono::NaiveDate> {
         .or_else(|| chrono::NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok())
 }
 
-/// The warning for a feed whose text ended inside an entry.
+/// The warning for a feed whose text ended inside an entry: at the line where that entry
+/// starts, or where the text ends if it ended outside any entry.
 pub(super) fn truncation_warning(
     input: &Input<'_>,
+    items: &[&Element],
     cut_at: usize,
-    kept: usize,
     what: &str,
 ) -> super::SourceWarning {
-    input.warning_at(
-        cut_at,
-        format!(
-            "the feed ends inside an {what} (a truncated download?); kept the {kept} complete {}s before it",
-            what.strip_suffix('y').map_or_else(|| what.to_owned(), |stem| format!("{stem}ie"))
+    let kept = items.iter().filter(|item| item.complete).count();
+    let plural =
+        what.strip_suffix('y').map_or_else(|| format!("{what}s"), |stem| format!("{stem}ies"));
+    match items.iter().find(|item| !item.complete) {
+        Some(cut) => input.warning_at(
+            cut.offset,
+            format!(
+                "the feed ends inside this {what} (a truncated download?); kept the {kept} complete {plural} before it"
+            ),
         ),
-    )
+        None => input.warning_at(
+            cut_at,
+            format!("the feed ends early (a truncated download?); kept its {kept} complete {plural}"),
+        ),
+    }
 }
 
 /// A parsed document: its root, and where the text ended if it ended inside an element.

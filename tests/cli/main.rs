@@ -1,13 +1,18 @@
-//! Integration tests: run the `paperboy` binary against real files and a real SMTP server.
+//! Integration tests: run the `paperboy` binary against real files, a real SMTP server and
+//! real HTTP servers, all on loopback.
 
 mod harness;
+mod http;
 mod smtp;
 
 mod check;
 mod config_errors;
+mod fetch;
 mod input_errors;
 mod manage;
+mod outcomes;
 mod papers;
 mod preview;
 mod send;
 mod serve;
+mod sources;
