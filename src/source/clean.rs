@@ -539,6 +539,14 @@ impl Scanner<'_> {
             | "textsf" | "textsc" | "emph" | "text" | "mbox" | "operatorname" | "underline"
             | "textnormal" | "url" | "left" | "right" | "big" | "Big" | "bigg" | "Bigg" => {}
             "quad" | "qquad" => self.out.push(' '),
+            // Spacing: `\mkern-2mu`, `\hspace{1em}` say how far apart, not what.
+            "mkern" | "kern" | "mskip" | "hskip" | "mspace" => self.dimension(),
+            "hspace" | "vspace" => {
+                if self.peek() == Some('*') {
+                    self.at += 1;
+                }
+                let _ = self.group();
+            }
             _ => match symbol(&name) {
                 Some(symbol) => {
                     self.out.push_str(symbol);
@@ -549,6 +557,23 @@ impl Scanner<'_> {
                 }
                 None => self.out.push_str(&name),
             },
+        }
+    }
+
+    /// Skips a TeX dimension such as `-2mu` or `0.5 em` after a spacing command.
+    fn dimension(&mut self) {
+        let start = self.at;
+        while self
+            .peek()
+            .is_some_and(|c| c == ' ' || c == '-' || c == '+' || c == '.' || c.is_ascii_digit())
+        {
+            self.at += 1;
+        }
+        let unit: String = self.chars[self.at..].iter().take(2).collect();
+        if ["mu", "pt", "em", "ex", "px", "cm", "mm", "in", "bp", "pc"].contains(&unit.as_str()) {
+            self.at += 2;
+        } else {
+            self.at = start;
         }
     }
 
@@ -984,6 +1009,8 @@ mod tests {
             ("by ~30% and distillation~(KD)", "by ~30% and distillation (KD)"),
             ("LOGO -- Long", "LOGO – Long"),
             ("sets \\{1, 2\\}", "sets {1, 2}"),
+            ("logics $\\mathcal{E\\mkern-2mu L}$ and", "logics E L and"),
+            ("a\\hspace{1em}b \\kern 3pt c", "ab c"),
         ]);
     }
 
