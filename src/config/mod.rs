@@ -292,7 +292,7 @@ struct RawFetch {
     connect_timeout_secs: Spanned<u64>,
     /// Tries after the first, on timeouts, 429 and 5xx.
     #[serde(default = "default_retries")]
-    retries: u32,
+    retries: Spanned<u32>,
 }
 
 impl Default for RawFetch {
@@ -318,9 +318,12 @@ fn default_connect_timeout() -> Spanned<u64> {
     Spanned::new(0..0, 10)
 }
 
-fn default_retries() -> u32 {
-    3
+fn default_retries() -> Spanned<u32> {
+    Spanned::new(0..0, 3)
 }
+
+/// More tries than this would keep a cron job waiting for many minutes on a dead server.
+const MAX_RETRIES: u32 = 10;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -570,11 +573,15 @@ impl Validator<'_> {
                 self.problem(value, format!("fetch.{field}"), "must be at least 1".into());
             }
         }
+        if *raw.retries.get_ref() > MAX_RETRIES {
+            let message = format!("must be at most {MAX_RETRIES}");
+            self.problem(&raw.retries, "fetch.retries".into(), message);
+        }
         FetchSettings {
             cache_dir: self.base.join(raw.cache_dir),
             connect_timeout: std::time::Duration::from_secs(raw.connect_timeout_secs.into_inner()),
             timeout: std::time::Duration::from_secs(raw.timeout_secs.into_inner()),
-            retries: raw.retries,
+            retries: raw.retries.into_inner(),
             ..FetchSettings::default()
         }
     }

@@ -267,3 +267,18 @@ fn a_config_source_needs_exactly_one_of_path_and_url_and_a_sound_url() {
          error: paperboy.toml:17: `sources[3].announce`: applies to `arxiv-rss` sources only, and this one is `hf-json`\n",
     );
 }
+
+#[test]
+fn fetch_settings_are_checked_with_their_lines() {
+    let config = "[newsletter]\ntitle = \"D\"\nfrom = \"d@example.org\"\n\
+                  [fetch]\ntimeout_secs = 0\nretries = 50\nproxy = \"x\"\n";
+    Paperboy::new().config(config).run(&["check"]).code(78).stderr_is(
+        "error: paperboy.toml:7: `fetch.proxy`: unknown field `proxy`, expected one of \
+         `cache_dir`, `timeout_secs`, `connect_timeout_secs`, `retries`\n",
+    );
+    let config = config.replace("proxy = \"x\"\n", "");
+    Paperboy::new().config(&config).run(&["check"]).code(78).stderr_is(
+        "error: paperboy.toml:5: `fetch.timeout_secs`: must be at least 1\n\
+         error: paperboy.toml:6: `fetch.retries`: must be at most 10\n",
+    );
+}
