@@ -82,8 +82,8 @@ fn entry_draft(entry: &Fields<'_>) -> Result<Option<Draft>, (String, String)> {
     }
     let id_field = paper.field("id");
     let id = id_field.string()?.ok_or_else(|| id_field.missing())?;
-    let arxiv = arxiv_id(id)
-        .ok_or_else(|| (id_field.path.clone(), format!("`{id}` is not an arXiv id")))?;
+    // The Hub's ids are arXiv's; one that is not keeps its Hub page and a title id.
+    let arxiv = arxiv_id(id);
     let title = match paper.field("title").string()? {
         Some(title) if !title.trim().is_empty() => title,
         _ => entry
@@ -112,14 +112,17 @@ fn entry_draft(entry: &Fields<'_>) -> Result<Option<Draft>, (String, String)> {
     if let Some(page) = paper.field("projectPage").string()?.filter(|p| !p.trim().is_empty()) {
         links.push(Link::new(LinkKind::Project, page.trim()));
     }
-    links.push(Link::new(LinkKind::HuggingFace, format!("https://huggingface.co/papers/{arxiv}")));
+    links.push(Link::new(
+        LinkKind::HuggingFace,
+        format!("https://huggingface.co/papers/{}", id.trim()),
+    ));
     let featured =
         entry.field("publishedAt").date()?.or(paper.field("submittedOnDailyAt").date()?);
     Ok(Some(Draft {
         title: title.to_owned(),
         abstract_text: summary.unwrap_or_default().to_owned(),
         authors,
-        arxiv_id: Some(arxiv),
+        arxiv_id: arxiv,
         links,
         published: paper.field("publishedAt").date()?,
         upvotes: paper.field("upvotes").count()?,
@@ -295,6 +298,20 @@ mod tests {
     }
 
     #[test]
+    fn an_id_that_is_not_arxiv_s_keeps_the_hub_page_and_a_title_id() {
+        let listing =
+            parse_str(r#"[{"paper": {"id": "hub-only-7", "title": "A Hub Paper"}}]"#).unwrap();
+        let paper = &listing.papers[0];
+        assert!(paper.id.as_str().starts_with("title:"));
+        assert_eq!(paper.arxiv_id, None);
+        assert_eq!(
+            paper.link(LinkKind::HuggingFace),
+            Some("https://huggingface.co/papers/hub-only-7")
+        );
+        assert_eq!(paper.link(LinkKind::Pdf), None);
+    }
+
+    #[test]
     fn an_empty_array_is_an_empty_listing() {
         assert!(parse_str("[]").unwrap().papers.is_empty());
     }
@@ -309,10 +326,6 @@ mod tests {
             (
                 r#"[{"paper": {"title": "x"}}]"#,
                 "day.json: at `[0].paper.id`: missing, and every paper needs it",
-            ),
-            (
-                r#"[{"paper": {"id": "2508.1", "title": "x"}}]"#,
-                "day.json: at `[0].paper.id`: `2508.1` is not an arXiv id",
             ),
             (
                 r#"[{"paper": {"id": "2508.00001"}}]"#,
