@@ -39,9 +39,8 @@ impl Rng {
 
 fn main() {
     let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
-    let sample_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt");
-    let sample = source::read(&Source { name: "hf".into(), path: sample_path, format: None }, date)
+    let text = include_str!("hf-daily-papers-aug5.txt");
+    let sample = source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date)
         .expect("the bundled sample parses")
         .papers;
     let mut rng = Rng(0x5eed);
@@ -56,18 +55,10 @@ fn main() {
                 (0..8).map(|_| title_words[rng.below(title_words.len())]).collect();
             let body: Vec<&str> = (0..9).map(|_| sentences[rng.below(sentences.len())]).collect();
             let title = format!("{} {i}", title.join(" "));
-            Paper {
-                id: PaperId::from_title(&title),
-                title,
-                abstract_text: body.join(". "),
-                links: Vec::new(),
-                source: "bench".into(),
-                date,
-                authors: Vec::new(),
-                categories: Vec::new(),
-                keywords: Vec::new(),
-                upvotes: Some(rng.below(200) as u32),
-            }
+            let mut paper =
+                Paper::new(PaperId::from_title(&title), title, body.join(". "), "bench", date);
+            paper.upvotes = Some(rng.below(200) as u64);
+            paper
         })
         .collect();
 

@@ -10,9 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "paperboy",
     version,
-    after_help = "Exit status: 0 ok · 1 a run-time failure (e.g. a digest not delivered) · 2 bad usage · \
-                  65 a source file that cannot be parsed · 75 only temporary delivery failures, \
-                  a rerun may succeed · 78 a missing or invalid config"
+    after_help = "Exit status: 0 ok, papers delivered · 1 a run-time failure (e.g. a digest not \
+                  delivered) · 2 bad usage · 3 no papers today (the sources list none; nothing \
+                  sent) · 4 a source is stale (its old listing left out) · 65 a source failed \
+                  (cannot be fetched, read or parsed; the others were used, nothing sent when \
+                  all failed) · 75 only temporary delivery failures, a rerun may succeed · \
+                  78 a missing or invalid config"
 )]
 pub struct Cli {
     /// The config file.

@@ -82,8 +82,8 @@ mod tests {
     }
 
     fn sample() -> Vec<Paper> {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt");
-        source::read(&Source { name: "hf".into(), path, format: None }, date()).unwrap().papers
+        let text = include_str!("../examples/hf-daily-papers-aug5.txt");
+        source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date()).unwrap().papers
     }
 
     #[test]

@@ -20,7 +20,12 @@ pub enum Exit {
     Failure = 1,
     /// The command line was wrong (clap's own status).
     Usage = 2,
-    /// EX_DATAERR: a source file could not be parsed.
+    /// The sources were read and list no papers for the day (a weekend, a holiday): nothing
+    /// was sent.
+    NoPapers = 3,
+    /// A source serves an old listing; its papers were left out.
+    Stale = 4,
+    /// EX_DATAERR: a source could not be fetched, read or parsed; the others were used.
     DataError = 65,
     /// EX_TEMPFAIL: only temporary delivery failures; a rerun may succeed.
     TempFail = 75,

@@ -9,7 +9,8 @@
 //!    writes it to the outbox.
 //!
 //! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
-//! subcommand; [`clock`] is the only reader of the system time.
+//! subcommand; [`outcome`] decides how a run ends and says so; [`clock`] is the only reader
+//! of the system time.
 
 pub mod cli;
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod deliver;
 pub mod digest;
 pub mod error;
+pub mod outcome;
 pub mod paper;
 pub mod render;
 pub mod source;

@@ -4,12 +4,17 @@
 //! Nothing here reads files or talks to the network.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;
 
-/// One paper of a day's listing.
+/// One paper of a day's listing, as one source gave it or as several were merged into.
+///
+/// Text fields hold the cleaned text (unwrapped, LaTeX made readable, HTML stripped); what the
+/// source said is kept in `original` whenever cleaning changed it. Optional fields stay out of
+/// the JSON of `paperboy papers` when a source did not give them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Paper {
     /// Stable across runs: the journal and dedupe key on it.
@@ -19,41 +24,142 @@ pub struct Paper {
     /// The abstract as one paragraph.
     #[serde(rename = "abstract")]
     pub abstract_text: String,
-    /// Code repositories and project pages named in the text, in order of appearance.
+    /// Code repositories and project pages first, then the arXiv, PDF, Hugging Face and DOI
+    /// pages, each at most once.
     pub links: Vec<Link>,
-    /// The `name` of the configured source the paper came from.
+    /// The `name` of the first configured source that listed the paper.
     pub source: String,
-    /// The day the paper was listed (featured), not the day it was submitted.
+    /// Every source that listed the paper, in config order, when there is more than one.
+    #[serde(skip_serializing_if = "is_single")]
+    pub sources: Vec<String>,
+    /// The day the paper was listed (featured or announced), not the day it was submitted.
     pub date: NaiveDate,
-    /// Author names, where the source gives them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Author names, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
-    /// arXiv categories such as `cs.LG`, where the source gives them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The arXiv identifier without its version, such as `2508.01234` or `cond-mat/0412498`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arxiv_id: Option<String>,
+    /// arXiv categories, the primary one first when the source says which it is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
+    /// The day the paper was first submitted to arXiv.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<NaiveDate>,
+    /// Upvotes on the Hugging Face page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upvotes: Option<u64>,
     /// Keywords the source attaches (the Hub's `ai_keywords`); matched as part of the abstract.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
-    /// Community upvotes, where the source counts them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upvotes: Option<u32>,
+    /// Comments on the Hugging Face page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment_count: Option<u64>,
+    /// The authors' arXiv comment, such as `12 pages, accepted at ICML`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arxiv_comment: Option<String>,
+    /// The journal reference, when the paper is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_ref: Option<String>,
+    /// How arXiv's daily listing announced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announce_type: Option<AnnounceType>,
+    /// The title and abstract as the source gave them, when cleaning changed either.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<Original>,
 }
 
-#[cfg(test)]
+/// A paper's title and abstract before cleaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Original {
+    /// The title as the source gave it.
+    pub title: String,
+    /// The abstract as the source gave it.
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+}
+
+fn is_single(sources: &[String]) -> bool {
+    sources.len() <= 1
+}
+
 impl Paper {
-    /// A paper with this title and nothing else, for tests.
-    pub(crate) fn for_test(title: &str) -> Paper {
+    /// A paper with only the fields every source has; sources fill in the rest.
+    pub fn new(
+        id: PaperId,
+        title: String,
+        abstract_text: String,
+        source: &str,
+        date: NaiveDate,
+    ) -> Paper {
         Paper {
-            id: PaperId::from_title(title),
-            title: title.to_owned(),
-            abstract_text: String::new(),
+            id,
+            title,
+            abstract_text,
             links: Vec::new(),
-            source: "test".to_owned(),
-            date: NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date"),
+            source: source.to_owned(),
+            sources: vec![source.to_owned()],
+            date,
             authors: Vec::new(),
+            arxiv_id: None,
             categories: Vec::new(),
-            keywords: Vec::new(),
+            published: None,
             upvotes: None,
+            keywords: Vec::new(),
+            comment_count: None,
+            arxiv_comment: None,
+            journal_ref: None,
+            announce_type: None,
+            original: None,
+        }
+    }
+
+    /// A paper with this title and nothing else, for tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(title: &str) -> Paper {
+        let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
+        Paper::new(PaperId::from_title(title), title.to_owned(), String::new(), "test", date)
+    }
+
+    /// The first link of a kind.
+    pub fn link(&self, kind: LinkKind) -> Option<&str> {
+        self.links.iter().find(|link| link.kind == kind).map(|link| link.url.as_str())
+    }
+}
+
+/// How arXiv's daily listing announced a paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnnounceType {
+    /// First appearance, in its primary category.
+    New,
+    /// Cross-listed from another category.
+    Cross,
+    /// A new version of a paper announced before.
+    Replace,
+    /// A new version of a cross-listed paper.
+    ReplaceCross,
+}
+
+impl AnnounceType {
+    /// The type as arXiv's `arxiv:announce_type` writes it.
+    pub fn parse(text: &str) -> Option<AnnounceType> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "new" => Some(AnnounceType::New),
+            "cross" => Some(AnnounceType::Cross),
+            "replace" => Some(AnnounceType::Replace),
+            "replace-cross" => Some(AnnounceType::ReplaceCross),
+            _ => None,
+        }
+    }
+
+    /// The name arXiv and the config use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnounceType::New => "new",
+            AnnounceType::Cross => "cross",
+            AnnounceType::Replace => "replace",
+            AnnounceType::ReplaceCross => "replace-cross",
         }
     }
 }
@@ -70,6 +176,12 @@ impl PaperId {
     /// The id of a paper known only by its title.
     pub fn from_title(title: &str) -> PaperId {
         PaperId(format!("title:{:016x}", stable_hash(normalise_title(title).as_bytes())))
+    }
+
+    /// The id of a paper on arXiv: `arxiv:` and the identifier without its version, so every
+    /// source that knows the identifier gives the same id.
+    pub fn from_arxiv(arxiv_id: &str) -> PaperId {
+        PaperId(format!("arxiv:{arxiv_id}"))
     }
 
     /// The id as text.
@@ -93,6 +205,21 @@ pub fn normalise_title(title: &str) -> String {
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The arXiv identifier, without its version, that ends `text`: a bare `2508.13167`, an
+/// `arXiv:2508.13167v1`, an `oai:arXiv.org:2508.13167v1`, or an abstract URL such as
+/// `http://arxiv.org/abs/cond-mat/0412498v1` (the old scheme, with its archive).
+pub fn arxiv_id(text: &str) -> Option<String> {
+    static ID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)(?:^|[^0-9a-z.\-])(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$",
+        )
+        .expect("the arXiv id pattern is a valid regex")
+    });
+    let text = text.trim().trim_end_matches('/');
+    let text = text.strip_suffix(".pdf").unwrap_or(text);
+    ID.captures(text).map(|captures| captures[1].to_owned())
 }
 
 /// FNV-1a, 64 bits: fixed by its definition, so ids and Message-IDs never change between
@@ -120,6 +247,73 @@ pub enum LinkKind {
     Code,
     /// A project page or anything else.
     Project,
+    /// The arXiv abstract page.
+    Abstract,
+    /// The PDF.
+    Pdf,
+    /// The paper's page on Hugging Face.
+    HuggingFace,
+    /// The publisher's version, through its DOI.
+    Doi,
+}
+
+impl LinkKind {
+    /// How a reader sees the link named.
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkKind::Code => "Code",
+            LinkKind::Project => "Project page",
+            LinkKind::Abstract => "arXiv",
+            LinkKind::Pdf => "PDF",
+            LinkKind::HuggingFace => "Hugging Face",
+            LinkKind::Doi => "DOI",
+        }
+    }
+
+    /// Code and project pages come from the paper's text and can be many; the others are
+    /// the paper's own pages, one of each.
+    pub(crate) fn is_page(self) -> bool {
+        !matches!(self, LinkKind::Code | LinkKind::Project)
+    }
+}
+
+impl Link {
+    /// A link of a known kind.
+    pub fn new(kind: LinkKind, url: impl Into<String>) -> Link {
+        Link { kind, url: url.into() }
+    }
+
+    /// A code or project link, by its host.
+    pub fn found(url: impl Into<String>) -> Link {
+        let url = url.into();
+        Link { kind: link_kind(&url), url }
+    }
+}
+
+/// Adds `link` unless the list has it already (the same URL, whatever its scheme, case,
+/// trailing slash or `.git`) or, for the paper's own pages, a link of that kind.
+pub(crate) fn push_link(links: &mut Vec<Link>, link: Link) {
+    let key = link_key(&link.url);
+    let known = links
+        .iter()
+        .any(|have| link_key(&have.url) == key || (link.kind.is_page() && have.kind == link.kind));
+    if !known {
+        // Code and project links stay ahead of the paper's own pages.
+        let at = if link.kind.is_page() {
+            links.len()
+        } else {
+            links.iter().position(|have| have.kind.is_page()).unwrap_or(links.len())
+        };
+        links.insert(at, link);
+    }
+}
+
+fn link_key(url: &str) -> String {
+    let url = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let url = url.strip_prefix("www.").unwrap_or(url);
+    let url = url.trim_end_matches('/');
+    let url = url.strip_suffix(".git").unwrap_or(url);
+    url.to_lowercase()
 }
 
 const CODE_HOSTS: [&str; 4] = ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org"];
@@ -211,6 +405,36 @@ mod tests {
         let links = LinkFinder::new().find("https://www.github.com/a/b and https://x.me/KArAt");
         assert_eq!(links[0].kind, LinkKind::Code);
         assert_eq!(links[1].kind, LinkKind::Project);
+    }
+
+    #[test]
+    fn arxiv_ids_lose_their_version_and_prefix() {
+        assert_eq!(arxiv_id("oai:arXiv.org:2508.13167v1").as_deref(), Some("2508.13167"));
+        assert_eq!(arxiv_id("http://arxiv.org/abs/1201.4869v1").as_deref(), Some("1201.4869"));
+        assert_eq!(
+            arxiv_id("http://arxiv.org/abs/cond-mat/0412498v1").as_deref(),
+            Some("cond-mat/0412498")
+        );
+        assert_eq!(arxiv_id("https://arxiv.org/pdf/2508.13167v2").as_deref(), Some("2508.13167"));
+        assert_eq!(arxiv_id("2410.17243").as_deref(), Some("2410.17243"));
+        assert_eq!(arxiv_id("arXiv:2508.13167v1").as_deref(), Some("2508.13167"));
+        assert_eq!(arxiv_id("https://arxiv.org/api/errors#incorrect_id_format_for_abc"), None);
+        assert_eq!(arxiv_id("12508.13167"), None);
+        assert_eq!(arxiv_id(""), None);
+    }
+
+    #[test]
+    fn a_link_already_listed_is_not_added_again() {
+        let mut links = vec![Link::found("https://github.com/a/b")];
+        push_link(&mut links, Link::new(LinkKind::Pdf, "https://arxiv.org/pdf/1"));
+        push_link(&mut links, Link::found("http://www.GitHub.com/a/b.git"));
+        push_link(&mut links, Link::found("https://x.org/project"));
+        push_link(&mut links, Link::new(LinkKind::Pdf, "https://arxiv.org/pdf/2"));
+        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            ["https://github.com/a/b", "https://x.org/project", "https://arxiv.org/pdf/1"]
+        );
     }
 
     #[test]

@@ -3,8 +3,6 @@
 //! It uses the same loader, renderer and source readers as `send`; there is no second
 //! validator to drift out of step.
 
-use std::path::PathBuf;
-
 use chrono::NaiveDate;
 
 use crate::cli::CheckArgs;
@@ -14,7 +12,7 @@ use crate::config::Config;
 use crate::deliver::smtp_transport;
 use crate::digest::Digest;
 use crate::error::Exit;
-use crate::source::{self, Source};
+use crate::source::{self, Reading, Source};
 
 const SAMPLE: &str = include_str!("../../examples/hf-daily-papers-aug5.txt");
 
@@ -27,11 +25,7 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     match renderer_for(&config) {
         Err(err) => problems.push((Exit::Config, format!("{err:#}"))),
         Ok(renderer) => {
-            let sample = Source {
-                name: "sample".into(),
-                path: PathBuf::from("(bundled sample)"),
-                format: None,
-            };
+            let sample = Source::file("sample", "(bundled sample)");
             let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
             let papers = source::parse(SAMPLE, &sample, date)?.papers;
             for digest in Digest::for_each_subscriber(&config, &config.subscribers, &papers, date) {
@@ -42,11 +36,11 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         }
     }
 
-    let today = ctx.clock.today();
+    let reading = Reading { date: ctx.clock.today(), fetch: &config.fetch, clock: ctx.clock };
     for source in &config.sources {
-        match source::read(source, today) {
-            Ok(listing) => {
-                for warning in &listing.warnings {
+        match source::read(source, &reading) {
+            Ok(read) => {
+                for warning in &read.listing.warnings {
                     eprintln!("warning: {warning}");
                 }
             }

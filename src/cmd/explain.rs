@@ -14,7 +14,7 @@ use crate::topic::{Outcome, SentPapers, Verdict};
 pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscriber = chosen_subscribers(&config, Some(&args.subscriber))?[0];
-    let day = read_day(&config, &args.day, ctx.clock)?;
+    let day = read_day(&config, &args.day, ctx.clock, false)?;
     let sent = SentPapers::new();
     let picker = Picker::new(&config, &day.papers, day.date);
     let mut verdicts = picker.matcher().explain(&subscriber.interest, &sent);

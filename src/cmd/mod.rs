@@ -19,9 +19,10 @@ use crate::cli::DayArgs;
 use crate::clock::Clock;
 use crate::config::{Config, Subscriber};
 use crate::error::UsageError;
+use crate::outcome;
 use crate::paper::Paper;
 use crate::render::Renderer;
-use crate::source::{self, Source};
+use crate::source::{self, Expectations, Harvest, Reading, Source, SourceReport, SourceStatus};
 use crate::unsubscribe::UnsubscribeLinks;
 
 /// What every subcommand gets besides its own arguments.
@@ -32,32 +33,61 @@ pub struct Ctx<'a> {
     pub clock: Clock,
 }
 
-/// A day's papers and the date the digests are for.
+/// A day's papers, the date the digests are for, and how each source fared.
 pub(crate) struct Day {
     pub(crate) papers: Vec<Paper>,
     pub(crate) date: NaiveDate,
+    pub(crate) reports: Vec<SourceReport>,
 }
 
-/// Reads the day's papers from `--input` or the configured sources, printing warnings.
+/// Reads the day's papers from `--input` or the configured sources, printing warnings and,
+/// as `error:` lines, each source that failed or is stale.
 ///
-/// The digest date is `--date` when given, else the listing's own date.
-pub(crate) fn read_day(config: &Config, day: &DayArgs, clock: Clock) -> anyhow::Result<Day> {
+/// Configured sources are expected to list the run date (`--date`, else today); `--input`
+/// is read as given: a failure stops the command, and nothing is cached or compared. `record`
+/// makes this run the one later runs compare their listings with (`send` does, once it sends
+/// for real). The digest date is `--date` when given, else the listing's own date.
+pub(crate) fn read_day(
+    config: &Config,
+    day: &DayArgs,
+    clock: Clock,
+    record: bool,
+) -> anyhow::Result<Day> {
     let run_date = day.date.unwrap_or_else(|| clock.today());
-    let sources = match &day.input {
-        Some(path) => vec![input_source(path)],
-        None => config.sources.clone(),
+    let reading = Reading { date: run_date, fetch: &config.fetch, clock };
+    let harvest = match &day.input {
+        Some(path) => {
+            let source = input_source(path);
+            let listing = source::read(&source, &reading)?.listing;
+            let status = if listing.papers.is_empty() {
+                SourceStatus::Empty { note: listing.empty_note }
+            } else {
+                SourceStatus::Fresh { papers: listing.papers.len() }
+            };
+            Harvest {
+                papers: listing.papers,
+                warnings: listing.warnings,
+                reports: vec![SourceReport { name: source.name, status }],
+            }
+        }
+        None if config.sources.is_empty() => {
+            anyhow::bail!(UsageError::new(format!(
+                "{}: no [[sources]] configured and no --input given",
+                config.path.display()
+            )));
+        }
+        None => {
+            let expect = Expectations { date: Some(run_date), check_history: true, record };
+            source::read_all(&config.sources, &reading, expect)
+        }
     };
-    if sources.is_empty() {
-        anyhow::bail!(UsageError::new(format!(
-            "{}: no [[sources]] configured and no --input given",
-            config.path.display()
-        )));
-    }
-    let listing = source::read_all(&sources, run_date)?;
-    for warning in &listing.warnings {
+    for warning in &harvest.warnings {
         eprintln!("warning: {warning}");
     }
-    let listed_on = listing.papers.iter().map(|paper| paper.date).max();
+    for problem in outcome::source_problems(&harvest.reports) {
+        eprintln!("error: {problem}");
+    }
+    let listed_on = harvest.papers.iter().map(|paper| paper.date).max();
     let date = match (day.date, listed_on) {
         (Some(asked), Some(listed)) if asked != listed => {
             eprintln!("warning: the sources list papers of {listed}, not of --date {asked}");
@@ -66,7 +96,7 @@ pub(crate) fn read_day(config: &Config, day: &DayArgs, clock: Clock) -> anyhow::
         (Some(asked), _) => asked,
         (None, listed) => listed.unwrap_or(run_date),
     };
-    Ok(Day { papers: listing.papers, date })
+    Ok(Day { papers: harvest.papers, date, reports: harvest.reports })
 }
 
 /// The run's templates, with unsubscribe links signed when the URL asks for a token.
@@ -79,7 +109,7 @@ pub(crate) fn renderer_for(config: &Config) -> anyhow::Result<Renderer> {
 pub(crate) fn input_source(path: &Path) -> Source {
     let name =
         path.file_stem().map_or_else(|| "input".to_owned(), |s| s.to_string_lossy().into_owned());
-    Source { name, path: path.to_owned(), format: None }
+    Source::file(&name, path)
 }
 
 /// Every subscriber, or only the one `--subscriber` names.

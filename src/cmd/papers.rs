@@ -6,25 +6,43 @@ use crate::cli::{DayArgs, PapersArgs, PapersFormat};
 use crate::cmd::{Ctx, input_source, read_day};
 use crate::config::Config;
 use crate::error::Exit;
+use crate::outcome;
 use crate::paper::Paper;
-use crate::source;
+use crate::source::{self, FetchSettings, Reading, SourceReport, SourceStatus};
 
-/// Prints the parsed papers; `--input` needs no config.
+/// Prints the merged records with the source(s) each came from; `--input` needs no config.
+///
+/// The status is the sources' outcome: 0, 3 (no papers), 4 (stale), 65 (a source failed).
 pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
-    let papers = match &args.input {
+    let day = match &args.input {
         Some(path) => {
-            let listing =
-                source::read(&input_source(path), args.date.unwrap_or(ctx.clock.today()))?;
+            // No config: a file needs no fetch settings, and nothing is cached.
+            let fetch = FetchSettings::default();
+            let reading = Reading {
+                date: args.date.unwrap_or(ctx.clock.today()),
+                fetch: &fetch,
+                clock: ctx.clock,
+            };
+            let source = input_source(path);
+            let listing = source::read(&source, &reading)?.listing;
             for warning in &listing.warnings {
                 eprintln!("warning: {warning}");
             }
-            listing.papers
+            let status = if listing.papers.is_empty() {
+                SourceStatus::Empty { note: listing.empty_note }
+            } else {
+                SourceStatus::Fresh { papers: listing.papers.len() }
+            };
+            (listing.papers, vec![SourceReport { name: source.name, status }])
         }
         None => {
             let config = Config::load(ctx.config_path)?;
-            read_day(&config, &DayArgs { date: args.date, input: None }, ctx.clock)?.papers
+            let day =
+                read_day(&config, &DayArgs { date: args.date, input: None }, ctx.clock, false)?;
+            (day.papers, day.reports)
         }
     };
+    let (papers, reports) = day;
     let mut out = std::io::stdout().lock();
     match args.format {
         PapersFormat::Json => {
@@ -33,7 +51,7 @@ pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         }
         PapersFormat::Text => write_text(&mut out, &papers)?,
     }
-    Ok(Exit::Ok)
+    Ok(outcome::sources_exit(&reports, papers.len()))
 }
 
 fn write_text(out: &mut impl Write, papers: &[Paper]) -> std::io::Result<()> {
@@ -41,8 +59,11 @@ fn write_text(out: &mut impl Write, papers: &[Paper]) -> std::io::Result<()> {
         if index > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "{}  {}  {}", paper.date, paper.id, paper.source)?;
+        writeln!(out, "{}  {}  {}", paper.date, paper.id, paper.sources.join(", "))?;
         writeln!(out, "  {}", paper.title)?;
+        if !paper.authors.is_empty() {
+            writeln!(out, "  by {}", paper.authors.join(", "))?;
+        }
         for link in &paper.links {
             writeln!(out, "  {}", link.url)?;
         }

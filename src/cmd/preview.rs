@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::deliver::{file_safe, write_atomically};
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::outcome;
 use crate::unsubscribe::percent_decode;
 
 const INDEX: &str = r#"<!DOCTYPE html>
@@ -40,6 +41,10 @@ struct Previews {
     index: String,
     digests: Vec<Preview>,
     summary: String,
+    /// What went wrong with a source, if anything.
+    sources_line: Option<String>,
+    /// The outcome the sources alone call for.
+    exit: Exit,
 }
 
 struct Preview {
@@ -73,14 +78,17 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let index_path = args.out.join("index.html");
     write(&index_path, previews.index.as_bytes())?;
     println!("{} in {}; open {}", previews.summary, args.out.display(), index_path.display());
-    Ok(Exit::Ok)
+    if let Some(line) = &previews.sources_line {
+        println!("{line}");
+    }
+    Ok(previews.exit)
 }
 
 /// Loads everything anew, so an edit to the config or a template shows on the next call.
 fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
-    let day = read_day(&config, &args.day, ctx.clock)?;
+    let day = read_day(&config, &args.day, ctx.clock, false)?;
     let renderer = renderer_for(&config)?;
     let now = ctx.clock.now();
 
@@ -116,7 +124,9 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
     let index =
         tera::Tera::one_off(INDEX, &context, true).context("cannot render the preview index")?;
     let summary = format!("previewed {} digests for {}", digests.len(), day.date);
-    Ok(Previews { index, digests, summary })
+    let sources_line = outcome::sources_line(&day.reports);
+    let exit = outcome::sources_exit(&day.reports, day.papers.len());
+    Ok(Previews { index, digests, summary, sources_line, exit })
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

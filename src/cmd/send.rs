@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::deliver::Mailer;
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::outcome;
 
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -40,9 +41,13 @@ impl Tally {
 pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
-    let day = read_day(&config, &args.day, ctx.clock)?;
+    let day = read_day(&config, &args.day, ctx.clock, !args.dry_run)?;
     let renderer = renderer_for(&config)?;
     let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
+    if let Some((line, exit)) = outcome::nothing_to_send(&day.reports, day.papers.len(), day.date) {
+        println!("{line}");
+        return Ok(exit);
+    }
     if subscribers.is_empty() {
         eprintln!("warning: {} lists no [[subscribers]]", config.path.display());
     }
@@ -92,5 +97,8 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         summary.push_str(&format!(", deferred {}", tally.deferred));
     }
     println!("{summary} (digests for {}{destination})", day.date);
-    Ok(tally.exit())
+    if let Some(line) = outcome::sources_line(&day.reports) {
+        println!("{line}");
+    }
+    Ok(outcome::combine(tally.exit(), outcome::sources_exit(&day.reports, day.papers.len())))
 }

@@ -18,7 +18,8 @@ use lettre::message::Mailbox;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::source::{Source, SourceFormat};
+use crate::paper::AnnounceType;
+use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
 
 /// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
@@ -33,6 +34,8 @@ pub struct Config {
     pub newsletter: Newsletter,
     /// Where the day's papers come from, in order.
     pub sources: Vec<Source>,
+    /// How sources with a `url` are fetched, and where responses are cached.
+    pub fetch: FetchSettings,
     /// How digests leave.
     pub delivery: Delivery,
     /// The mail server, when `delivery.transport = "smtp"`.
@@ -241,6 +244,8 @@ struct RawConfig {
     #[serde(default)]
     sources: Vec<RawSource>,
     #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
     delivery: RawDelivery,
     smtp: Option<RawSmtp>,
     #[serde(default)]
@@ -274,10 +279,62 @@ fn default_max_papers() -> Spanned<usize> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
-    name: String,
-    path: String,
-    format: Option<SourceFormat>,
+    /// Names the source in messages, on papers, and in the cache folder; unique.
+    name: Spanned<String>,
+    /// A file, relative to the config file. Exactly one of `path` and `url`.
+    path: Option<String>,
+    /// An `http(s)://` URL; `{date}` is replaced by the run date.
+    url: Option<Spanned<String>>,
+    format: Option<Spanned<SourceFormat>>,
+    /// For `arxiv-rss`: which announce types to take.
+    announce: Option<Spanned<Vec<AnnounceType>>>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    /// Raw responses per source and date, and the listing fingerprints of earlier runs.
+    #[serde(default = "default_cache_dir")]
+    cache_dir: String,
+    /// The whole of one request, body included.
+    #[serde(default = "default_fetch_timeout")]
+    timeout_secs: Spanned<u64>,
+    #[serde(default = "default_connect_timeout")]
+    connect_timeout_secs: Spanned<u64>,
+    /// Tries after the first, on timeouts, 429 and 5xx.
+    #[serde(default = "default_retries")]
+    retries: Spanned<u32>,
+}
+
+impl Default for RawFetch {
+    fn default() -> RawFetch {
+        RawFetch {
+            cache_dir: default_cache_dir(),
+            timeout_secs: default_fetch_timeout(),
+            connect_timeout_secs: default_connect_timeout(),
+            retries: default_retries(),
+        }
+    }
+}
+
+fn default_cache_dir() -> String {
+    "cache".to_owned()
+}
+
+fn default_fetch_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, 60)
+}
+
+fn default_connect_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, 10)
+}
+
+fn default_retries() -> Spanned<u32> {
+    Spanned::new(0..0, 3)
+}
+
+/// More tries than this would keep a cron job waiting for many minutes on a dead server.
+const MAX_RETRIES: u32 = 10;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -345,7 +402,7 @@ struct RawTopic {
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
     min_score: Option<Spanned<f64>>,
-    min_upvotes: Option<u32>,
+    min_upvotes: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -363,7 +420,7 @@ struct RawSubscriber {
     exclude: Vec<Spanned<String>>,
     max_papers: Option<Spanned<usize>>,
     min_score: Option<Spanned<f64>>,
-    min_upvotes: Option<u32>,
+    min_upvotes: Option<u64>,
 }
 
 /// Collects every problem before giving up, so one run shows them all.
@@ -382,15 +439,8 @@ impl Validator<'_> {
 
     fn validate(mut self, raw: RawConfig, path: &Path) -> Result<Config, Vec<Problem>> {
         let newsletter = self.newsletter(raw.newsletter);
-        let sources = raw
-            .sources
-            .into_iter()
-            .map(|source| Source {
-                name: source.name,
-                path: self.base.join(source.path),
-                format: source.format,
-            })
-            .collect();
+        let sources = self.sources(raw.sources);
+        let fetch = self.fetch(raw.fetch);
         let smtp = raw.smtp.map(|smtp| Smtp {
             port: smtp.port.unwrap_or(smtp.security.default_port()),
             host: smtp.host,
@@ -430,6 +480,7 @@ impl Validator<'_> {
                 path: path.to_owned(),
                 newsletter,
                 sources,
+                fetch,
                 delivery,
                 smtp,
                 topics,
@@ -470,6 +521,91 @@ impl Validator<'_> {
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
         })
+    }
+
+    fn sources(&mut self, raw: Vec<RawSource>) -> Vec<Source> {
+        let mut seen = HashSet::new();
+        let mut sources = Vec::new();
+        for (index, raw) in raw.into_iter().enumerate() {
+            let key = |field: &str| format!("sources[{index}].{field}");
+            let name = raw.name.get_ref().trim().to_owned();
+            if name.is_empty() {
+                self.problem(&raw.name, key("name"), "must not be empty".into());
+            } else if !seen.insert(name.to_lowercase()) {
+                let message = format!(
+                    "`{name}` names two sources; each needs its own name (it keys the cache)"
+                );
+                self.problem(&raw.name, key("name"), message);
+            }
+            let location = match (raw.path, raw.url) {
+                (Some(path), None) => Some(Location::Path(self.base.join(path))),
+                (None, Some(url)) => match check_source_url(url.get_ref()) {
+                    Ok(()) => Some(Location::Url(url.into_inner())),
+                    Err(message) => {
+                        self.problem(&url, key("url"), message);
+                        None
+                    }
+                },
+                (Some(_), Some(url)) => {
+                    self.problem(&url, key("url"), "give `path` or `url`, not both".into());
+                    None
+                }
+                (None, None) => {
+                    self.problem(
+                        &raw.name,
+                        format!("sources[{index}]"),
+                        "needs a `path` or a `url`".into(),
+                    );
+                    None
+                }
+            };
+            let format = raw.format.map(Spanned::into_inner);
+            let announce = match raw.announce {
+                None => default_announce(),
+                Some(announce) => {
+                    if announce.get_ref().is_empty() {
+                        self.problem(
+                            &announce,
+                            key("announce"),
+                            "must name at least one announce type".into(),
+                        );
+                    }
+                    if let Some(other) = format.filter(|f| *f != SourceFormat::ArxivRss) {
+                        let message = format!(
+                            "applies to `arxiv-rss` sources only, and this one is `{other}`"
+                        );
+                        self.problem(&announce, key("announce"), message);
+                    }
+                    announce.into_inner()
+                }
+            };
+            if let Some(location) = location {
+                sources.push(Source { name, location, format, announce });
+            }
+        }
+        sources
+    }
+
+    fn fetch(&mut self, raw: RawFetch) -> FetchSettings {
+        for (value, field) in [
+            (&raw.timeout_secs, "timeout_secs"),
+            (&raw.connect_timeout_secs, "connect_timeout_secs"),
+        ] {
+            if *value.get_ref() == 0 {
+                self.problem(value, format!("fetch.{field}"), "must be at least 1".into());
+            }
+        }
+        if *raw.retries.get_ref() > MAX_RETRIES {
+            let message = format!("must be at most {MAX_RETRIES}");
+            self.problem(&raw.retries, "fetch.retries".into(), message);
+        }
+        FetchSettings {
+            cache_dir: self.base.join(raw.cache_dir),
+            connect_timeout: std::time::Duration::from_secs(raw.connect_timeout_secs.into_inner()),
+            timeout: std::time::Duration::from_secs(raw.timeout_secs.into_inner()),
+            retries: raw.retries.into_inner(),
+            ..FetchSettings::default()
+        }
     }
 
     fn mailbox(&mut self, raw: &Spanned<String>, key: &str) -> Option<Mailbox> {
@@ -578,6 +714,21 @@ impl Validator<'_> {
         }
         subscribers
     }
+}
+
+/// A source URL is fetched as it stands but for `{date}`, the one placeholder.
+fn check_source_url(url: &str) -> Result<(), String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!("`{url}` must start with https:// or http://"));
+    }
+    if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("`{url}` must not contain {bad:?}"));
+    }
+    let without = url.replace("{date}", "");
+    if without.contains('{') || without.contains('}') {
+        return Err(format!("`{url}`: `{{date}}` is the only placeholder"));
+    }
+    Ok(())
 }
 
 /// An unsubscribe URL goes into a header between `<` and `>`, so it must be one clean token.

@@ -18,7 +18,10 @@ fn the_example_config_loads() {
     assert_eq!(config.subscribers.len(), 3);
     assert_eq!(config.delivery.transport, TransportKind::File);
     assert_eq!(config.subscribers[0].max_papers, Some(5));
-    assert!(config.sources[0].path.ends_with("examples/hf-daily-papers-aug5.txt"));
+    assert!(matches!(
+        &config.sources[0].location,
+        crate::source::Location::Path(path) if path.ends_with("examples/hf-daily-papers-aug5.txt")
+    ));
 }
 
 #[test]

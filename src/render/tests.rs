@@ -9,12 +9,8 @@ use crate::source::{self, Source};
 use crate::unsubscribe::UnsubscribeLinks;
 
 fn sample_papers() -> Vec<Paper> {
-    let source = Source {
-        name: "hf".into(),
-        path: Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt"),
-        format: None,
-    };
-    source::read(&source, date()).unwrap().papers
+    let text = include_str!("../../examples/hf-daily-papers-aug5.txt");
+    source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date()).unwrap().papers
 }
 
 fn date() -> NaiveDate {

@@ -60,6 +60,22 @@ pub(crate) struct PaperView<'a> {
     /// `abstract` in pieces, the matched words marked.
     pub(crate) abstract_parts: Vec<Segment<'a>>,
     pub(crate) source: &'a str,
+    /// Every source that listed it.
+    pub(crate) sources: &'a [String],
+    pub(crate) authors: &'a [String],
+    /// `Ana Lee, Bo Li and Cy Wu`, or the first six and `et al.`; empty without authors.
+    pub(crate) byline: String,
+    pub(crate) arxiv_id: Option<&'a str>,
+    pub(crate) categories: &'a [String],
+    /// `2024-10-22`: the day it was submitted to arXiv.
+    pub(crate) published: Option<String>,
+    pub(crate) upvotes: Option<u64>,
+    pub(crate) comment_count: Option<u64>,
+    pub(crate) arxiv_comment: Option<&'a str>,
+    pub(crate) journal_ref: Option<&'a str>,
+    /// `arXiv:2410.17243 · cs.CL, cs.AI · submitted 2024-10-22 · 64 upvotes · 3 comments`:
+    /// whichever of these the paper has; empty when none.
+    pub(crate) details: String,
 }
 
 /// A piece of text, marked when a keyword matched it.
@@ -145,9 +161,48 @@ pub(crate) fn trim_at_sentence(text: &str, limit: usize) -> Cow<'_, str> {
     }
 }
 
-/// A page with the paper's full text; a title search on arXiv when the source gave none.
+/// A page with the paper's full abstract: its own page where the source gave one, else a
+/// title search on arXiv.
 fn full_text_url(paper: &Paper) -> String {
-    format!("https://arxiv.org/search/?searchtype=title&query={}", percent_encode(&paper.title))
+    [LinkKind::Abstract, LinkKind::HuggingFace, LinkKind::Doi]
+        .into_iter()
+        .find_map(|kind| paper.link(kind))
+        .map_or_else(
+            || {
+                format!(
+                    "https://arxiv.org/search/?searchtype=title&query={}",
+                    percent_encode(&paper.title)
+                )
+            },
+            str::to_owned,
+        )
+}
+
+/// Authors for a line under the title: all of up to six, else the first six and `et al.`.
+fn byline(authors: &[String]) -> String {
+    match authors {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first @ .., last] if authors.len() <= 6 => format!("{} and {last}", first.join(", ")),
+        _ => format!("{} et al.", authors[..6].join(", ")),
+    }
+}
+
+/// What a reader may want to know besides the title and abstract, in one line.
+fn details(paper: &Paper) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    [
+        paper.arxiv_id.as_ref().map(|id| format!("arXiv:{id}")),
+        (!paper.categories.is_empty()).then(|| paper.categories.join(", ")),
+        paper.published.map(|date| format!("submitted {}", date.format("%Y-%m-%d"))),
+        paper.upvotes.map(|n| plural(n, "upvote", "upvotes")),
+        paper.comment_count.filter(|n| *n > 0).map(|n| plural(n, "comment", "comments")),
+        paper.journal_ref.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 fn follows(topics: &[&str], own: &[&str]) -> String {
@@ -187,17 +242,21 @@ impl<'a> PaperView<'a> {
             links: paper
                 .links
                 .iter()
-                .map(|link| LinkView {
-                    kind: link.kind,
-                    label: match link.kind {
-                        LinkKind::Code => "Code",
-                        LinkKind::Project => "Project page",
-                    },
-                    url: &link.url,
-                })
+                .map(|link| LinkView { kind: link.kind, label: link.kind.label(), url: &link.url })
                 .collect(),
             matched: pick.matched.iter().map(|k| k.as_str()).collect(),
             source: &paper.source,
+            sources: &paper.sources,
+            authors: &paper.authors,
+            byline: byline(&paper.authors),
+            arxiv_id: paper.arxiv_id.as_deref(),
+            categories: &paper.categories,
+            published: paper.published.map(|date| date.format("%Y-%m-%d").to_string()),
+            upvotes: paper.upvotes,
+            comment_count: paper.comment_count,
+            arxiv_comment: paper.arxiv_comment.as_deref(),
+            journal_ref: paper.journal_ref.as_deref(),
+            details: details(paper),
         }
     }
 }

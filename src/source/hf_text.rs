@@ -4,14 +4,13 @@
 //! abstract. The parser is forgiving about whitespace and line ends, and says which line it
 //! skipped and why rather than guessing silently.
 
-use std::path::Path;
 use std::sync::LazyLock;
 
 use chrono::{Datelike, Days, NaiveDate};
 use regex::Regex;
 
-use super::{Listing, SourceError, SourceWarning};
-use crate::paper::{LinkFinder, Paper, PaperId};
+use super::{Draft, Input, Listing, SourceError, SourceWarning};
+use crate::paper::LinkFinder;
 
 /// Lines of the page around the listing that are not papers, compared case-insensitively.
 const CHROME: [&str; 6] = [
@@ -49,22 +48,15 @@ impl Paragraph<'_> {
     }
 }
 
-pub(super) fn parse(
-    text: &str,
-    path: &Path,
-    source_name: &str,
-    today: NaiveDate,
-) -> Result<Listing, SourceError> {
-    let fail = |line, message: &str| SourceError {
-        path: path.to_owned(),
-        line,
-        message: message.to_owned(),
-    };
-    let warn = |line, message: String| SourceWarning { path: path.to_owned(), line, message };
+pub(super) fn parse(input: &Input<'_>) -> Result<Listing, SourceError> {
+    let (text, today) = (input.text, input.date);
+    let fail = |line, message: &str| SourceError::at_line(input.origin, line, message);
+    let warn =
+        |line, message: String| SourceWarning { origin: input.origin.to_owned(), line, message };
 
     let paragraphs = paragraphs(text);
     if paragraphs.is_empty() {
-        return Err(fail(Some(1), "no text: the file holds only blank lines"));
+        return Err(fail(1, "no text: the file holds only blank lines"));
     }
 
     let mut warnings = Vec::new();
@@ -110,28 +102,22 @@ pub(super) fn parse(
             rest = after;
             continue;
         };
-        let title = title.joined();
-        let abstract_text = abstract_paragraph.joined();
-        papers.push(Paper {
-            id: PaperId::from_title(&title),
-            links: links.find(&abstract_text),
-            title,
-            abstract_text,
-            source: source_name.to_owned(),
-            date,
-            authors: Vec::new(),
-            categories: Vec::new(),
-            keywords: Vec::new(),
-            upvotes: None,
-        });
+        let draft = Draft {
+            title: title.joined(),
+            abstract_text: abstract_paragraph.joined(),
+            date: Some(date),
+            ..Draft::default()
+        };
+        papers.push(draft.finish(&input.source.name, today, &links));
         rest = &after[1..];
     }
 
     if papers.is_empty() {
         let line = body.first().map_or(paragraphs[paragraphs.len() - 1].line, |p| p.line);
-        return Err(fail(Some(line), "no papers found: expected a title line, then its abstract"));
+        return Err(fail(line, "no papers found: expected a title line, then its abstract"));
     }
-    Ok(Listing { papers, warnings })
+    // The page's date has no year, so it says nothing certain about staleness.
+    Ok(Listing { papers, warnings, listed_on: None, empty_note: None })
 }
 
 /// Splits text into paragraphs, whatever its line ends, trailing spaces or blank-line runs.
@@ -217,7 +203,13 @@ mod tests {
     }
 
     fn parse_str(text: &str) -> Result<Listing, SourceError> {
-        parse(text, Path::new("day.txt"), "hf", today())
+        crate::source::parse_test(
+            text,
+            "day.txt",
+            (2025, 8, 5),
+            |source| source.name = "hf".into(),
+            parse,
+        )
     }
 
     fn titles(listing: &Listing) -> Vec<&str> {

@@ -1,9 +1,23 @@
-//! Stage 1: sources turn input files into `Paper` records.
+//! Stage 1: sources turn the day's listings into `Paper` records.
 //!
-//! A source only reads and parses; it never filters or ranks. Every problem it reports names
-//! the file and, where there is one, the line.
+//! A source is a file or a URL in one of four formats (`hf-text`, `hf-json`, `arxiv-atom`,
+//! `arxiv-rss`), told by the config or recognised from the content. Reading one goes: fetch
+//! (or read the file, or the cache), decode, parse into drafts, clean the text, then merge the
+//! sources' papers into one record per paper. A source only reads and parses; it never
+//! filters by topic or ranks. Every problem it reports names the source and, where there is
+//! one, the line or the JSON path.
 
+mod arxiv_atom;
+mod arxiv_rss;
+mod clean;
+pub mod fetch;
+mod freshness;
+#[cfg(test)]
+mod fuzz;
+mod hf_json;
 mod hf_text;
+mod merge;
+mod xml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,66 +25,211 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::paper::Paper;
+use crate::clock::Clock;
+use crate::paper::{AnnounceType, Link, LinkFinder, LinkKind, Original, Paper, PaperId, push_link};
+pub use fetch::FetchSettings;
 
-/// How a source file is laid out.
+/// The most bytes a listing may have, on disk or over the network. The largest real daily
+/// listing is well under a megabyte; this only keeps a runaway response from filling memory.
+pub const MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
+
+/// How a listing is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum SourceFormat {
     /// The Hugging Face Daily Papers page as a browser copies it to text.
     #[serde(rename = "hf-text")]
     HfText,
+    /// The Hub's `GET /api/daily_papers` JSON.
+    #[serde(rename = "hf-json")]
+    HfJson,
+    /// An arXiv API (`export.arxiv.org/api/query`) Atom response.
+    #[serde(rename = "arxiv-atom")]
+    ArxivAtom,
+    /// arXiv's daily listing of a category, RSS 2.0 (`/rss/CAT`) or Atom (`/atom/CAT`).
+    #[serde(rename = "arxiv-rss")]
+    ArxivRss,
 }
 
 impl SourceFormat {
-    /// Recognises the format from the content, never from the file name.
-    fn detect(text: &str) -> Result<SourceFormat, &'static str> {
+    /// The name the config uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::HfText => "hf-text",
+            SourceFormat::HfJson => "hf-json",
+            SourceFormat::ArxivAtom => "arxiv-atom",
+            SourceFormat::ArxivRss => "arxiv-rss",
+        }
+    }
+
+    /// Recognises the format from the content, never from the file name: JSON is the Hub's;
+    /// XML is arXiv's daily listing when it is RSS or an Atom feed from `rss.arxiv.org` (or
+    /// one whose entries carry an announce type), else an arXiv API response; anything else
+    /// is a copied page.
+    fn detect(text: &str) -> Result<SourceFormat, String> {
         match text.trim_start().chars().next() {
-            Some('<') => Err("looks like XML, and paperboy reads only `hf-text` sources so far"),
-            Some('{' | '[') => {
-                Err("looks like JSON, and paperboy reads only `hf-text` sources so far")
-            }
+            Some('{' | '[') => Ok(SourceFormat::HfJson),
+            Some('<') => match xml::root_name(text) {
+                Some(root) if root == "rss" || root == "RDF" => Ok(SourceFormat::ArxivRss),
+                Some(root) if root == "feed" => {
+                    let head = &text[..text.len().min(64 * 1024)];
+                    if head.contains("rss.arxiv.org") || head.contains("announce_type>") {
+                        Ok(SourceFormat::ArxivRss)
+                    } else {
+                        Ok(SourceFormat::ArxivAtom)
+                    }
+                }
+                Some(root) => Err(format!(
+                    "looks like XML with a `{root}` root, neither an Atom feed nor RSS; set `format` if it is one"
+                )),
+                None => Err("looks like XML, but no element could be read".to_owned()),
+            },
             _ => Ok(SourceFormat::HfText),
         }
     }
 }
 
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a source's listing is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A file, already resolved against the config file's folder.
+    Path(PathBuf),
+    /// An `http(s)://` URL; `{date}` stands for the run date, `YYYY-MM-DD`.
+    Url(String),
+}
+
 /// A configured input: where the day's listing is and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// Shown in `papers` and recorded on every paper it yields.
+    /// Shown in `papers`, recorded on every paper it yields, and naming its cache folder.
     pub name: String,
-    /// The file to read, already resolved against the config file's folder.
-    pub path: PathBuf,
+    /// The file or URL.
+    pub location: Location,
     /// `None` detects the format from the content.
     pub format: Option<SourceFormat>,
+    /// Which of arXiv's announce types an `arxiv-rss` listing contributes.
+    pub announce: Vec<AnnounceType>,
 }
 
-/// The papers of one or more sources, with what was odd but not fatal about them.
+impl Source {
+    /// A file source with a detected format and the default announce types.
+    pub fn file(name: &str, path: impl Into<PathBuf>) -> Source {
+        Source {
+            name: name.to_owned(),
+            location: Location::Path(path.into()),
+            format: None,
+            announce: default_announce(),
+        }
+    }
+
+    /// The URL to fetch for `date`, with `{date}` filled in; `None` for a file source.
+    pub fn url_for(&self, date: NaiveDate) -> Option<String> {
+        match &self.location {
+            Location::Url(url) => Some(url.replace("{date}", &date.format("%Y-%m-%d").to_string())),
+            Location::Path(_) => None,
+        }
+    }
+
+    /// The file's path or the URL, as messages show it.
+    fn origin(&self, date: NaiveDate) -> String {
+        match &self.location {
+            Location::Path(path) => path.display().to_string(),
+            Location::Url(_) => self.url_for(date).unwrap_or_default(),
+        }
+    }
+}
+
+/// arXiv's new submissions only: cross-lists and replacements are opt-in.
+pub fn default_announce() -> Vec<AnnounceType> {
+    vec![AnnounceType::New]
+}
+
+/// What reading needs besides the source.
+#[derive(Debug, Clone)]
+pub struct Reading<'a> {
+    /// The run date: it fills `{date}`, keys the cache, and gives the year a copied page's
+    /// `Aug 5` leaves out.
+    pub date: NaiveDate,
+    /// Timeouts, retries and the cache folder.
+    pub fetch: &'a FetchSettings,
+    /// For `Retry-After` dates.
+    pub clock: Clock,
+}
+
+/// The papers of one source, with what was odd but not fatal about them.
 #[derive(Debug, Default)]
 pub struct Listing {
     /// In listing order, without duplicates.
     pub papers: Vec<Paper>,
     /// Problems that left something out but did not stop the read.
     pub warnings: Vec<SourceWarning>,
+    /// The day the listing says it is for, when it says so in full (`hf-text`'s `Aug 5`
+    /// does not count: its year is guessed).
+    pub listed_on: Option<NaiveDate>,
+    /// Why an empty listing is empty, when the listing says (arXiv's `skipDays`).
+    pub empty_note: Option<String>,
+}
+
+/// Where in a listing a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// 1-based line, and column when known.
+    Line {
+        /// 1-based.
+        line: usize,
+        /// 1-based, in characters.
+        column: Option<usize>,
+    },
+    /// A JSON path such as `[3].paper.id`.
+    JsonPath(String),
 }
 
 /// A source that could not be read at all.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {message}", location(path, *line))]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {message}", location(origin, position.as_ref()))]
 pub struct SourceError {
-    /// The file that failed.
-    pub path: PathBuf,
-    /// 1-based line of the problem, when it has one.
-    pub line: Option<usize>,
+    /// The file or URL that failed.
+    pub origin: String,
+    /// Where in it, when the problem has a place.
+    pub position: Option<Position>,
     /// What is wrong, lowercase, without the location.
     pub message: String,
+}
+
+impl SourceError {
+    /// A problem at a line of `origin`.
+    pub(crate) fn at_line(origin: &str, line: usize, message: impl Into<String>) -> SourceError {
+        SourceError {
+            origin: origin.to_owned(),
+            position: Some(Position::Line { line, column: None }),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with `origin` as a whole.
+    pub(crate) fn whole(origin: &str, message: impl Into<String>) -> SourceError {
+        SourceError { origin: origin.to_owned(), position: None, message: message.into() }
+    }
+
+    /// The 1-based line, when the problem has one.
+    pub fn line(&self) -> Option<usize> {
+        match self.position {
+            Some(Position::Line { line, .. }) => Some(line),
+            _ => None,
+        }
+    }
 }
 
 /// Something a source left out, with where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceWarning {
-    /// The file the warning is about.
-    pub path: PathBuf,
+    /// The file or URL the warning is about.
+    pub origin: String,
     /// 1-based line, when there is one.
     pub line: Option<usize>,
     /// What was left out and why.
@@ -79,53 +238,242 @@ pub struct SourceWarning {
 
 impl fmt::Display for SourceWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", location(&self.path, self.line), self.message)
+        let position = self.line.map(|line| Position::Line { line, column: None });
+        write!(f, "{}: {}", location(&self.origin, position.as_ref()), self.message)
     }
 }
 
-fn location(path: &Path, line: Option<usize>) -> String {
-    match line {
-        Some(line) => format!("{}:{line}", path.display()),
-        None => path.display().to_string(),
+/// `file:12:5` for a file; a URL is followed by words, since `:12` after it reads as a port.
+fn location(origin: &str, position: Option<&Position>) -> String {
+    let is_url = origin.starts_with("http://") || origin.starts_with("https://");
+    match position {
+        None => origin.to_owned(),
+        Some(Position::Line { line, column }) if is_url => match column {
+            Some(column) => format!("{origin} (line {line}, column {column})"),
+            None => format!("{origin} (line {line})"),
+        },
+        Some(Position::Line { line, column }) => match column {
+            Some(column) => format!("{origin}:{line}:{column}"),
+            None => format!("{origin}:{line}"),
+        },
+        Some(Position::JsonPath(path)) => format!("{origin}: at `{path}`"),
     }
 }
 
-/// Reads every source in order; a paper listed by two sources is kept once, as the first
-/// source gave it.
-///
-/// `today` is the run date: it supplies the year that a listing's "Aug 5" leaves out.
-pub fn read_all(sources: &[Source], today: NaiveDate) -> Result<Listing, SourceError> {
-    let mut listing = Listing::default();
-    let mut seen = std::collections::HashSet::new();
-    for source in sources {
-        let one = read(source, today)?;
-        listing.warnings.extend(one.warnings);
-        listing.papers.extend(one.papers.into_iter().filter(|paper| seen.insert(paper.id.clone())));
+/// The 1-based line and column of a byte offset (clamped to the text, and to a character
+/// boundary).
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
     }
-    Ok(listing)
+    let before = &text[..offset];
+    let line = 1 + before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    (line, 1 + before[line_start..].chars().count())
 }
 
-/// Reads and parses one source file.
-pub fn read(source: &Source, today: NaiveDate) -> Result<Listing, SourceError> {
-    let fail = |line, message: String| SourceError { path: source.path.clone(), line, message };
-    let bytes =
-        std::fs::read(&source.path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
-    let text = decode(&bytes).map_err(|(line, message)| fail(Some(line), message))?;
-    parse(text, source, today)
+/// What a parser knows about the text it is reading, for its messages.
+pub(crate) struct Input<'a> {
+    /// The whole listing, decoded.
+    pub(crate) text: &'a str,
+    /// The file or URL, as messages show it.
+    pub(crate) origin: &'a str,
+    /// The configured source.
+    pub(crate) source: &'a Source,
+    /// The run date.
+    pub(crate) date: NaiveDate,
 }
 
-/// Parses a listing already in memory, as if read from `source.path`.
-pub fn parse(text: &str, source: &Source, today: NaiveDate) -> Result<Listing, SourceError> {
+impl Input<'_> {
+    /// An error at a byte offset of the text.
+    pub(crate) fn error_at(&self, offset: usize, message: impl Into<String>) -> SourceError {
+        let (line, column) = line_column(self.text, offset);
+        SourceError {
+            origin: self.origin.to_owned(),
+            position: Some(Position::Line { line, column: Some(column) }),
+            message: message.into(),
+        }
+    }
+
+    /// A warning at a byte offset of the text.
+    pub(crate) fn warning_at(&self, offset: usize, message: impl Into<String>) -> SourceWarning {
+        SourceWarning {
+            origin: self.origin.to_owned(),
+            line: Some(line_column(self.text, offset).0),
+            message: message.into(),
+        }
+    }
+}
+
+/// One paper as a parser found it, before cleaning; `finish` makes it a `Paper`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    /// As the source wrote it.
+    pub(crate) title: String,
+    /// As the source wrote it.
+    pub(crate) abstract_text: String,
+    /// Whether title and abstract are HTML (an RSS description, an Atom `type="html"`).
+    pub(crate) html: bool,
+    /// As the source wrote them, one name each.
+    pub(crate) authors: Vec<String>,
+    pub(crate) arxiv_id: Option<String>,
+    /// Links the source states outright (a repository field, a DOI); the arXiv abstract and
+    /// PDF links are derived from the arXiv id when missing.
+    pub(crate) links: Vec<Link>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) published: Option<NaiveDate>,
+    pub(crate) upvotes: Option<u64>,
+    /// Keywords the source attaches, such as the Hub's `ai_keywords`.
+    pub(crate) keywords: Vec<String>,
+    pub(crate) comment_count: Option<u64>,
+    pub(crate) arxiv_comment: Option<String>,
+    pub(crate) journal_ref: Option<String>,
+    pub(crate) announce_type: Option<AnnounceType>,
+    /// The listing date; `None` takes the run date.
+    pub(crate) date: Option<NaiveDate>,
+}
+
+impl Draft {
+    /// Cleans the text, finds the links, and gives the paper its id.
+    pub(crate) fn finish(self, source: &str, run_date: NaiveDate, finder: &LinkFinder) -> Paper {
+        let clean = if self.html { clean::html } else { clean::plain };
+        let title = clean(&self.title);
+        let abstract_text = clean(&self.abstract_text);
+        let original = (title != self.title || abstract_text != self.abstract_text).then(|| {
+            Original { title: self.title.clone(), abstract_text: self.abstract_text.clone() }
+        });
+        let id = match &self.arxiv_id {
+            Some(arxiv_id) => PaperId::from_arxiv(arxiv_id),
+            None => PaperId::from_title(&title),
+        };
+        let arxiv_comment =
+            self.arxiv_comment.as_deref().map(clean::plain).filter(|c| !c.is_empty());
+        // Stated links first, so a repository field wins over a URL in the abstract.
+        let mut links = Vec::new();
+        for link in self.links {
+            push_link(&mut links, link);
+        }
+        for text in [Some(abstract_text.as_str()), arxiv_comment.as_deref()].into_iter().flatten() {
+            for link in finder.find(text) {
+                push_link(&mut links, link);
+            }
+        }
+        if let Some(arxiv_id) = &self.arxiv_id {
+            push_link(
+                &mut links,
+                Link::new(LinkKind::Abstract, format!("https://arxiv.org/abs/{arxiv_id}")),
+            );
+            push_link(
+                &mut links,
+                Link::new(LinkKind::Pdf, format!("https://arxiv.org/pdf/{arxiv_id}")),
+            );
+        }
+        let mut categories: Vec<String> = Vec::new();
+        for category in self.categories {
+            let category = category.trim().to_owned();
+            if !category.is_empty() && !categories.contains(&category) {
+                categories.push(category);
+            }
+        }
+        let mut paper = Paper::new(id, title, abstract_text, source, self.date.unwrap_or(run_date));
+        paper.links = links;
+        paper.authors =
+            self.authors.iter().map(|name| clean::plain(name)).filter(|n| !n.is_empty()).collect();
+        paper.arxiv_id = self.arxiv_id;
+        paper.categories = categories;
+        paper.published = self.published;
+        paper.upvotes = self.upvotes;
+        paper.keywords =
+            self.keywords.iter().map(|k| clean::plain(k)).filter(|k| !k.is_empty()).collect();
+        paper.comment_count = self.comment_count;
+        paper.arxiv_comment = arxiv_comment;
+        paper.journal_ref = self.journal_ref.as_deref().map(clean::plain).filter(|j| !j.is_empty());
+        paper.announce_type = self.announce_type;
+        paper.original = original;
+        paper
+    }
+}
+
+/// What `read` got: the listing, and the raw response to keep in the cache once the caller
+/// has found the listing fresh.
+#[derive(Debug)]
+pub struct Read {
+    /// The parsed listing.
+    pub listing: Listing,
+    /// A response fetched over the network, not yet in the cache.
+    pub fetched: Option<fetch::Fetched>,
+}
+
+/// Reads and parses one source: the file, or the URL (from the cache when this date's
+/// response is there). Nothing is written to the cache here.
+pub fn read(source: &Source, reading: &Reading<'_>) -> Result<Read, SourceError> {
+    let origin = source.origin(reading.date);
+    let (bytes, fetched) = match &source.location {
+        Location::Path(path) => (read_file(path, &origin)?, None),
+        Location::Url(_) => {
+            let url = source.url_for(reading.date).unwrap_or_default();
+            match fetch::cached(reading.fetch, &source.name, &url, reading.date) {
+                Some(bytes) => (bytes, None),
+                None => {
+                    let fetched = fetch::fetch(
+                        reading.fetch,
+                        &source.name,
+                        &url,
+                        reading.date,
+                        reading.clock,
+                    )?;
+                    (fetched.bytes.clone(), Some(fetched))
+                }
+            }
+        }
+    };
+    let text =
+        decode(&bytes).map_err(|(line, message)| SourceError::at_line(&origin, line, message))?;
+    let listing = parse_as(text, source, &origin, reading.date)?;
+    Ok(Read { listing, fetched })
+}
+
+fn read_file(path: &Path, origin: &str) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)
+        .map_err(|err| SourceError::whole(origin, format!("cannot read: {err}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_LISTING_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| SourceError::whole(origin, format!("cannot read: {err}")))?;
+    if bytes.len() as u64 > MAX_LISTING_BYTES {
+        return Err(SourceError::whole(
+            origin,
+            format!("larger than {} MiB; not a daily listing", MAX_LISTING_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Parses a listing already in memory, as if read from the source for `date`.
+pub fn parse(text: &str, source: &Source, date: NaiveDate) -> Result<Listing, SourceError> {
+    parse_as(text, source, &source.origin(date), date)
+}
+
+fn parse_as(
+    text: &str,
+    source: &Source,
+    origin: &str,
+    date: NaiveDate,
+) -> Result<Listing, SourceError> {
     let format = match source.format {
         Some(format) => format,
-        None => SourceFormat::detect(text).map_err(|message| SourceError {
-            path: source.path.clone(),
-            line: None,
-            message: message.to_owned(),
-        })?,
+        None => {
+            SourceFormat::detect(text).map_err(|message| SourceError::whole(origin, message))?
+        }
     };
+    let input = Input { text, origin, source, date };
     match format {
-        SourceFormat::HfText => hf_text::parse(text, &source.path, &source.name, today),
+        SourceFormat::HfText => hf_text::parse(&input),
+        SourceFormat::HfJson => hf_json::parse(&input),
+        SourceFormat::ArxivAtom => arxiv_atom::parse(&input),
+        SourceFormat::ArxivRss => arxiv_rss::parse(&input),
     }
 }
 
@@ -145,6 +493,149 @@ fn decode(bytes: &[u8]) -> Result<&str, (usize, String)> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
+/// Every configured source read, checked for staleness, and merged.
+#[derive(Debug, Default)]
+pub struct Harvest {
+    /// The merged papers of the fresh sources, in listing order.
+    pub papers: Vec<Paper>,
+    /// What the sources left out, each with where it stands.
+    pub warnings: Vec<SourceWarning>,
+    /// One per source, in config order.
+    pub reports: Vec<SourceReport>,
+}
+
+/// How one source fared in a run.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    /// The source's name.
+    pub name: String,
+    /// What came of it.
+    pub status: SourceStatus,
+}
+
+/// What came of reading one source.
+#[derive(Debug, Clone)]
+pub enum SourceStatus {
+    /// Read, current, and listing papers.
+    Fresh {
+        /// How many papers it listed.
+        papers: usize,
+    },
+    /// Read and current, and listing no papers: a weekend, a holiday.
+    Empty {
+        /// Why, when the listing says.
+        note: Option<String>,
+    },
+    /// Read, but it serves an old listing; its papers were left out.
+    Stale {
+        /// What is old about it.
+        reason: String,
+    },
+    /// Could not be fetched, read or parsed.
+    Failed(SourceError),
+}
+
+/// How `read_all` treats a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Expectations {
+    /// The listing date the run expects; a listing dated earlier is stale. `None` trusts the
+    /// listing's own date.
+    pub date: Option<NaiveDate>,
+    /// Whether to compare each listing with the one recorded for an earlier date.
+    pub check_history: bool,
+    /// Whether this run counts as "the previous run" for later ones: `send` records the
+    /// listing it used, so a source serving the same listing for another date is stale.
+    pub record: bool,
+}
+
+/// Reads every source; one that fails or is stale is reported and the others go on.
+///
+/// A fresh response fetched over the network is kept in the cache; papers the sources share
+/// (the same arXiv id, else the same title) become one record listing every source.
+pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations) -> Harvest {
+    let ledger = freshness::Ledger::new(&reading.fetch.cache_dir);
+    let mut harvest = Harvest::default();
+    let mut lists = Vec::new();
+    for source in sources {
+        let status = match read(source, reading) {
+            Err(err) => SourceStatus::Failed(err),
+            Ok(read) => {
+                let mut listing = read.listing;
+                harvest.warnings.append(&mut listing.warnings);
+                let stale = freshness::stale(
+                    &ledger,
+                    source,
+                    &listing,
+                    reading.date,
+                    expect.date,
+                    expect.check_history,
+                );
+                match stale {
+                    Some(reason) => SourceStatus::Stale { reason },
+                    None if listing.papers.is_empty() => {
+                        SourceStatus::Empty { note: listing.empty_note }
+                    }
+                    None => {
+                        if let Some(fetched) = read.fetched {
+                            if let Err(err) = fetched.keep() {
+                                harvest.warnings.push(SourceWarning {
+                                    origin: fetched.url.clone(),
+                                    line: None,
+                                    message: format!(
+                                        "cannot keep the response in the cache: {err}"
+                                    ),
+                                });
+                            }
+                        }
+                        if expect.record {
+                            if let Err(err) =
+                                ledger.record(&source.name, reading.date, &listing.papers)
+                            {
+                                harvest.warnings.push(SourceWarning {
+                                    origin: source.name.clone(),
+                                    line: None,
+                                    message: format!(
+                                        "cannot record the listing for the staleness check: {err}"
+                                    ),
+                                });
+                            }
+                        }
+                        let count = listing.papers.len();
+                        lists.push(listing.papers);
+                        SourceStatus::Fresh { papers: count }
+                    }
+                }
+            }
+        };
+        harvest.reports.push(SourceReport { name: source.name.clone(), status });
+    }
+    harvest.papers = merge::merge(lists);
+    harvest
+}
+
+/// A real sample from `tests/fixtures/real/` (see its README for where each came from).
+#[cfg(test)]
+pub(crate) fn real_sample(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/real/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("cannot read {path}: {err}"))
+}
+
+/// Runs a parser's `parse` on `text` as if read from `origin` on the given run date, with
+/// the source adjusted by `configure`: the one way parser tests build their input.
+#[cfg(test)]
+pub(crate) fn parse_test<T>(
+    text: &str,
+    origin: &str,
+    (year, month, day): (i32, u32, u32),
+    configure: impl FnOnce(&mut Source),
+    parse: impl FnOnce(&Input<'_>) -> T,
+) -> T {
+    let mut source = Source::file("test", origin);
+    configure(&mut source);
+    let date = NaiveDate::from_ymd_opt(year, month, day).expect("a valid test date");
+    parse(&Input { text, origin, source: &source, date })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,9 +653,60 @@ mod tests {
     }
 
     #[test]
-    fn detection_refuses_structured_formats_it_cannot_read_yet() {
+    fn the_format_is_told_by_the_content() {
         assert_eq!(SourceFormat::detect("new\n\nAug 5\n"), Ok(SourceFormat::HfText));
-        assert!(SourceFormat::detect("  <?xml version").is_err());
-        assert!(SourceFormat::detect("[{\"paper\":{}}]").is_err());
+        assert_eq!(SourceFormat::detect("[{\"paper\":{}}]"), Ok(SourceFormat::HfJson));
+        assert_eq!(SourceFormat::detect("  {\"error\":\"x\"}"), Ok(SourceFormat::HfJson));
+        assert_eq!(
+            SourceFormat::detect("<?xml version='1.0'?>\n<rss version=\"2.0\"><channel/></rss>"),
+            Ok(SourceFormat::ArxivRss)
+        );
+        assert_eq!(
+            SourceFormat::detect(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>http://rss.arxiv.org/atom/cs.AI</id></feed>"
+            ),
+            Ok(SourceFormat::ArxivRss)
+        );
+        assert_eq!(
+            SourceFormat::detect(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>https://arxiv.org/api/x</id></feed>"
+            ),
+            Ok(SourceFormat::ArxivAtom)
+        );
+        assert!(SourceFormat::detect("<html><body/></html>").unwrap_err().contains("`html` root"));
+    }
+
+    #[test]
+    fn locations_read_as_file_positions_or_url_words() {
+        let at = |origin: &str, position| location(origin, Some(&position));
+        assert_eq!(at("day.xml", Position::Line { line: 3, column: Some(7) }), "day.xml:3:7");
+        assert_eq!(at("day.txt", Position::Line { line: 3, column: None }), "day.txt:3");
+        assert_eq!(
+            at("https://x.org/a", Position::Line { line: 3, column: Some(7) }),
+            "https://x.org/a (line 3, column 7)"
+        );
+        assert_eq!(
+            at("day.json", Position::JsonPath("[2].paper.id".into())),
+            "day.json: at `[2].paper.id`"
+        );
+    }
+
+    #[test]
+    fn line_column_counts_characters_and_survives_any_offset() {
+        assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
+        assert_eq!(line_column("ab\ncé", 5), (2, 2));
+        assert_eq!(line_column("ab", 99), (1, 3));
+    }
+
+    #[test]
+    fn the_date_in_a_url_is_the_run_date() {
+        let source = Source {
+            name: "hf".into(),
+            location: Location::Url("https://x.org/api?date={date}".into()),
+            format: None,
+            announce: default_announce(),
+        };
+        let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
+        assert_eq!(source.url_for(date).as_deref(), Some("https://x.org/api?date=2025-08-05"));
     }
 }

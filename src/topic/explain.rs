@@ -72,9 +72,9 @@ pub enum Outcome {
     /// It has fewer upvotes than a `min_upvotes`.
     TooFewUpvotes {
         /// Its upvotes.
-        upvotes: u32,
+        upvotes: u64,
         /// The minimum.
-        min: u32,
+        min: u64,
         /// `topic NAME` or `subscriber`.
         by: String,
     },

@@ -37,7 +37,7 @@ pub struct Rules {
     /// Papers scoring below this are left out.
     pub min_score: Option<f64>,
     /// Papers with fewer community upvotes are left out, where the source gives upvotes.
-    pub min_upvotes: Option<u32>,
+    pub min_upvotes: Option<u64>,
 }
 
 /// A named set of rules that subscribers share.
@@ -169,7 +169,7 @@ impl<'a> Matcher<'a> {
         self.hits[keyword.0 as usize].get(paper).map(|hit| hit.score)
     }
 
-    fn upvotes_ok(&self, paper: u32, min: Option<u32>) -> bool {
+    fn upvotes_ok(&self, paper: u32, min: Option<u64>) -> bool {
         match (min, self.papers[paper as usize].upvotes) {
             (Some(min), Some(upvotes)) => upvotes >= min,
             _ => true,

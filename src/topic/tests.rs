@@ -253,11 +253,10 @@ fn papers_already_sent_are_left_out() {
 /// Explain and select must agree: explain's picked papers are exactly select's, in order.
 #[test]
 fn explain_agrees_with_select_on_the_real_sample() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hf-daily-papers-aug5.txt");
-    let source = crate::source::Source { name: "hf".into(), path, format: None };
-    let papers =
-        crate::source::read(&source, NaiveDate::from_ymd_opt(2025, 8, 5).unwrap()).unwrap().papers;
+    let text = include_str!("../../examples/hf-daily-papers-aug5.txt");
+    let source = crate::source::Source::file("hf", "hf-daily-papers-aug5.txt");
+    let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
+    let papers = crate::source::parse(text, &source, date).unwrap().papers;
     let mut setup = Setup::new();
     let kd = setup.topic(
         "kd",

@@ -71,6 +71,11 @@ impl Paperboy {
         self.file(SAMPLE, sample_text())
     }
 
+    /// Copies the bundled sample listing in under another name.
+    pub(crate) fn sample_as(self, path: &str) -> Paperboy {
+        self.file(path, sample_text())
+    }
+
     /// Sets `PAPERBOY_SMTP_PASSWORD` for every run; otherwise the variable is never set.
     pub(crate) fn smtp_password(self, password: &str) -> Paperboy {
         self.env("PAPERBOY_SMTP_PASSWORD", password)

@@ -63,14 +63,13 @@ fn a_missing_input_file_is_a_data_error_naming_it() {
 }
 
 #[test]
-fn a_json_file_is_refused_as_a_format_paperboy_cannot_read_yet() {
+fn a_json_file_is_read_as_the_hub_s_format_and_a_missing_id_is_named_by_its_json_path() {
     Paperboy::new()
         .file("papers.json", r#"[{"paper": {"title": "x"}}]"#)
         .run(&["papers", "--input", "papers.json"])
         .code(65)
-        .stderr_is(
-            "error: papers.json: looks like JSON, and paperboy reads only `hf-text` sources so far\n",
-        );
+        .stdout_is("")
+        .stderr_is("error: papers.json: at `[0].paper.id`: missing, and every paper needs it\n");
 }
 
 #[test]
@@ -84,8 +83,10 @@ fn a_title_left_dangling_at_the_end_is_a_warning_with_its_line_and_the_rest_is_k
     assert!(!run.stdout.contains("Lost Its Abstract"), "{run}");
 }
 
+/// Issue 3 made a failing source one outcome among others: the run names it, says that
+/// nothing was sent, and exits 65 as before.
 #[test]
-fn a_broken_configured_source_stops_send_with_exit_65_before_anything_is_written() {
+fn a_broken_configured_source_fails_send_with_exit_65_and_nothing_is_written() {
     let config = r#"[newsletter]
 title = "Digest"
 from = "digest@example.org"
@@ -103,8 +104,10 @@ keywords = ["mamba"]
     setup
         .run(&["send", "--date", "2025-08-05"])
         .code(65)
-        .stdout_is("")
-        .stderr_is("error: listings/today.txt:5: binary data (a NUL byte), not a text listing\n");
+        .stdout_is("nothing sent: every source failed (hf)\n")
+        .stderr_is(
+            "error: source `hf` failed: listings/today.txt:5: binary data (a NUL byte), not a text listing\n",
+        );
     assert!(setup.list("outbox").is_empty(), "nothing was delivered");
 }
 

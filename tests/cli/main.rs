@@ -1,15 +1,20 @@
-//! Integration tests: run the `paperboy` binary against real files and a real SMTP server.
+//! Integration tests: run the `paperboy` binary against real files, a real SMTP server and
+//! real HTTP servers, all on loopback.
 
 mod harness;
+mod http;
 mod smtp;
 
 mod browser;
 mod check;
 mod config_errors;
 mod email_quality;
+mod fetch;
 mod input_errors;
 mod manage;
+mod outcomes;
 mod papers;
 mod preview;
 mod send;
 mod serve;
+mod sources;
