@@ -12,6 +12,7 @@ mod email_quality;
 mod fetch;
 mod input_errors;
 mod manage;
+mod matching;
 mod outcomes;
 mod papers;
 mod preview;
