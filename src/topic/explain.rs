@@ -125,7 +125,7 @@ impl<'a> Matcher<'a> {
         (0..self.papers.len() as u32)
             .map(|paper| {
                 let matches = self.matches(interest, paper);
-                let score = self.score(interest, paper);
+                let score = f64::from(self.score(interest, paper));
                 let this = &self.papers[paper as usize];
                 let rank_in = |list: &[super::Pick<'_>]| {
                     list.iter().position(|p| std::ptr::eq(p.paper, this)).map(|at| at + 1)
@@ -164,6 +164,7 @@ impl<'a> Matcher<'a> {
                     Some(t) => format!("topic {}", self.topics[t].name),
                     None => "own keywords".to_owned(),
                 };
+                let score = f64::from(score);
                 matches.push(Match { keyword, from, score, words: self.words(keyword, paper) });
             }
         }
@@ -228,7 +229,7 @@ impl<'a> Matcher<'a> {
             if score == 0.0 {
                 continue;
             }
-            match self.rule_fails(rules, paper, score, Some(topic)) {
+            match self.rule_fails(rules, paper, f64::from(score), Some(topic)) {
                 Some(failure) => {
                     first_failure.get_or_insert(failure);
                 }
@@ -238,7 +239,7 @@ impl<'a> Matcher<'a> {
         if !picked {
             return first_failure.unwrap_or(Outcome::NoMatch);
         }
-        let passing_score = self.score(interest, paper);
+        let passing_score = f64::from(self.score(interest, paper));
         let own = Rules { keywords: Vec::new(), ..interest.own.clone() };
         if let Some(reason) = self.rule_fails(&own, paper, passing_score, None) {
             return reason;

@@ -4,6 +4,7 @@
 //! Picking for a subscriber then only combines precomputed hits: nothing here scans
 //! subscriber × paper × keyword.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use super::keyword::{Keyword, Scope, Term};
@@ -125,10 +126,10 @@ impl<'p> DayIndex<'p> {
         self.papers.is_empty()
     }
 
-    /// The postings of one term, sorted.
-    fn postings(&self, term: &Term) -> Vec<Posting> {
+    /// The postings of one term, sorted; borrowed for a whole word, gathered for a prefix.
+    fn postings(&self, term: &Term) -> Cow<'_, [Posting]> {
         match term {
-            Term::Word(word) => self.words.get(word).cloned().unwrap_or_default(),
+            Term::Word(word) => Cow::Borrowed(self.words.get(word).map_or(&[][..], Vec::as_slice)),
             Term::Prefix(prefix) => {
                 let mut all: Vec<Posting> = self
                     .folded
@@ -137,7 +138,7 @@ impl<'p> DayIndex<'p> {
                     .flat_map(|(_, postings)| postings.iter().copied())
                     .collect();
                 all.sort_unstable();
-                all
+                Cow::Owned(all)
             }
         }
     }
@@ -145,7 +146,7 @@ impl<'p> DayIndex<'p> {
     /// Every paper where `keyword` occurs, with its BM25F score there.
     pub(crate) fn hits(&self, keyword: &Keyword) -> KeywordHits {
         let fields = keyword.scope.fields();
-        let lists: Vec<Vec<Posting>> =
+        let lists: Vec<Cow<'_, [Posting]>> =
             keyword.terms.iter().map(|term| self.postings(term)).collect();
         let mut counts: BTreeMap<u32, [u32; FIELDS]> = BTreeMap::new();
         for first in lists[0].iter().filter(|p| fields.contains(&p.field)) {
@@ -171,7 +172,7 @@ impl<'p> DayIndex<'p> {
                     })
                     .sum();
                 let score = idf * weighted * (K1 + 1.0) / (weighted + K1);
-                PaperHit { paper, score }
+                PaperHit { paper, score: score as f32 }
             })
             .collect();
         KeywordHits { papers }
@@ -189,7 +190,8 @@ pub(crate) struct KeywordHits {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PaperHit {
     pub(crate) paper: u32,
-    pub(crate) score: f64,
+    /// Single precision: enough to rank by, and half the memory to add up per subscriber.
+    pub(crate) score: f32,
 }
 
 impl KeywordHits {

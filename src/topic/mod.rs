@@ -95,7 +95,7 @@ pub struct Pick<'a> {
 #[derive(Debug, Default)]
 struct TopicResult {
     /// The topic's score by paper; 0 where it picks nothing (every real score is above 0).
-    scores: Vec<f64>,
+    scores: Vec<f32>,
     /// A bit per paper that its `exclude` rules out.
     excluded: Vec<u64>,
 }
@@ -111,12 +111,14 @@ pub struct Matcher<'a> {
     present: Vec<Vec<u64>>,
     /// By topic index.
     results: Vec<TopicResult>,
+    /// By paper: its place among papers of equal score.
+    tie_order: Vec<u32>,
 }
 
 /// Per-thread scratch space, reused across subscribers so picking allocates little.
 #[derive(Default)]
 struct Scratch {
-    scores: Vec<f64>,
+    scores: Vec<f32>,
     /// A bit per paper the subscriber may not get.
     blocked: Vec<u64>,
     /// How many of the subscriber's `require` keywords each paper has.
@@ -135,12 +137,19 @@ fn set_bit(bits: &mut [u64], paper: u32) {
     bits[paper as usize / 64] |= 1 << (paper % 64);
 }
 
-/// Best first: higher score, then more upvotes, then the smaller id, so the same input
-/// always gives the same digest.
-fn better(a: (f64, &Paper), b: (f64, &Paper)) -> std::cmp::Ordering {
-    b.0.total_cmp(&a.0)
-        .then(b.1.upvotes.unwrap_or(0).cmp(&a.1.upvotes.unwrap_or(0)))
-        .then_with(|| a.1.id.cmp(&b.1.id))
+/// Each paper's place among equal scores: more upvotes first, then the smaller id, so the
+/// same input always gives the same digest.
+fn tie_order(papers: &[Paper]) -> Vec<u32> {
+    let mut by_preference: Vec<usize> = (0..papers.len()).collect();
+    by_preference.sort_by(|&a, &b| {
+        let (pa, pb) = (&papers[a], &papers[b]);
+        pb.upvotes.unwrap_or(0).cmp(&pa.upvotes.unwrap_or(0)).then_with(|| pa.id.cmp(&pb.id))
+    });
+    let mut order = vec![0; papers.len()];
+    for (place, paper) in by_preference.into_iter().enumerate() {
+        order[paper] = place as u32;
+    }
+    order
 }
 
 impl<'a> Matcher<'a> {
@@ -159,13 +168,20 @@ impl<'a> Matcher<'a> {
                 bits
             })
             .collect();
-        let mut matcher =
-            Matcher { papers: index.papers, lexicon, topics, hits, present, results: Vec::new() };
+        let mut matcher = Matcher {
+            papers: index.papers,
+            lexicon,
+            topics,
+            hits,
+            present,
+            results: Vec::new(),
+            tie_order: tie_order(index.papers),
+        };
         matcher.results = topics.iter().map(|topic| matcher.evaluate_topic(&topic.rules)).collect();
         matcher
     }
 
-    fn hit(&self, keyword: KeywordId, paper: u32) -> Option<f64> {
+    fn hit(&self, keyword: KeywordId, paper: u32) -> Option<f32> {
         self.hits[keyword.0 as usize].get(paper).map(|hit| hit.score)
     }
 
@@ -177,14 +193,14 @@ impl<'a> Matcher<'a> {
     }
 
     /// The sum of a rule's keyword scores in a paper, in keyword order; 0 when none occurs.
-    fn rule_score(&self, rules: &Rules, paper: u32) -> f64 {
+    fn rule_score(&self, rules: &Rules, paper: u32) -> f32 {
         rules.keywords.iter().filter_map(|&k| self.hit(k, paper)).fold(0.0, |sum, s| sum + s)
     }
 
     /// Whether a topic's own narrowing rules let a paper through.
-    fn topic_passes(&self, rules: &Rules, paper: u32, score: f64) -> bool {
+    fn topic_passes(&self, rules: &Rules, paper: u32, score: f32) -> bool {
         rules.require.iter().all(|&r| self.hit(r, paper).is_some())
-            && rules.min_score.is_none_or(|min| score >= min)
+            && rules.min_score.is_none_or(|min| f64::from(score) >= min)
             && self.upvotes_ok(paper, rules.min_upvotes)
     }
 
@@ -217,7 +233,7 @@ impl<'a> Matcher<'a> {
 
     /// A subscriber's score for a paper: each followed topic's score, then its own
     /// keywords', added in the order `select` adds them.
-    fn score(&self, interest: &Interest, paper: u32) -> f64 {
+    fn score(&self, interest: &Interest, paper: u32) -> f32 {
         let mut score = 0.0;
         for &topic in &interest.topics {
             score += self.results[topic].scores[paper as usize];
@@ -238,7 +254,7 @@ impl<'a> Matcher<'a> {
     pub fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
         let n = self.papers.len();
         let own = &interest.own;
-        let mut kept: Vec<(u32, f64)> = Vec::new();
+        let mut kept: Vec<(u32, f32)> = Vec::new();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let Scratch { scores, blocked, required } = &mut *scratch;
@@ -274,39 +290,51 @@ impl<'a> Matcher<'a> {
                     }
                 }
             }
+            // One cheap comparison turns most papers away: nothing under `min_score`, and once
+            // `max_papers` are kept, nothing under the last one kept.
             let min_score = own.min_score.unwrap_or(0.0);
-            for (paper, &score) in scores.iter().enumerate() {
-                let paper = paper as u32;
-                if score <= 0.0 || score < min_score || bit(blocked, paper) {
-                    continue;
+            let floor = (min_score as f32).max(f32::MIN_POSITIVE);
+            let mut lower = floor;
+            for (word, chunk) in scores.chunks(64).enumerate() {
+                let blocked_bits = blocked[word];
+                for (offset, &score) in chunk.iter().enumerate() {
+                    if score < lower || blocked_bits & (1 << offset) != 0 {
+                        continue;
+                    }
+                    let paper = (word * 64 + offset) as u32;
+                    if f64::from(score) < min_score
+                        || (!own.require.is_empty()
+                            && usize::from(required[paper as usize]) < own.require.len())
+                        || !self.upvotes_ok(paper, own.min_upvotes)
+                        || (!sent.is_empty() && sent.contains_key(&self.papers[paper as usize].id))
+                    {
+                        continue;
+                    }
+                    self.keep(&mut kept, (paper, score), interest.max_papers);
+                    if kept.len() == interest.max_papers {
+                        lower = kept.last().map_or(floor, |&(_, last)| last.max(floor));
+                    }
                 }
-                let beaten = kept.len() == interest.max_papers
-                    && kept.last().is_some_and(|&(_, last)| score < last);
-                if beaten
-                    || (!own.require.is_empty()
-                        && usize::from(required[paper as usize]) < own.require.len())
-                    || !self.upvotes_ok(paper, own.min_upvotes)
-                    || (!sent.is_empty() && sent.contains_key(&self.papers[paper as usize].id))
-                {
-                    continue;
-                }
-                self.keep(&mut kept, (paper, score), interest.max_papers);
             }
         });
         kept.into_iter().map(|(paper, score)| self.pick(interest, paper, score)).collect()
     }
 
     /// Inserts into a best-first list of at most `want`.
-    fn keep(&self, kept: &mut Vec<(u32, f64)>, entry: (u32, f64), want: usize) {
-        let key = |(paper, score): (u32, f64)| (score, &self.papers[paper as usize]);
-        let at = kept.partition_point(|&other| better(key(other), key(entry)).is_lt());
+    fn keep(&self, kept: &mut Vec<(u32, f32)>, entry: (u32, f32), want: usize) {
+        let better = |(a, a_score): (u32, f32), (b, b_score): (u32, f32)| {
+            b_score
+                .total_cmp(&a_score)
+                .then(self.tie_order[a as usize].cmp(&self.tie_order[b as usize]))
+        };
+        let at = kept.partition_point(|&other| better(other, entry).is_lt());
         if at < want {
             kept.insert(at, entry);
             kept.truncate(want);
         }
     }
 
-    fn pick(&self, interest: &Interest, paper: u32, score: f64) -> Pick<'a> {
+    fn pick(&self, interest: &Interest, paper: u32, score: f32) -> Pick<'a> {
         let picking_topics =
             interest.topics.iter().filter(|&&t| self.results[t].scores[paper as usize] > 0.0);
         let keywords = picking_topics
@@ -320,7 +348,7 @@ impl<'a> Matcher<'a> {
                 matched.push(keyword);
             }
         }
-        Pick { paper: &self.papers[paper as usize], score, matched }
+        Pick { paper: &self.papers[paper as usize], score: f64::from(score), matched }
     }
 }
 
