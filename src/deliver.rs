@@ -232,15 +232,7 @@ pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
 /// An address as a file name: letters, digits and `@._+-` stay, every other byte becomes
 /// `%XX`, so two addresses never share a file and none can leave the folder.
 pub(crate) fn file_safe(text: &str) -> String {
-    let mut name = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"@._+-".contains(&byte) {
-            name.push(char::from(byte));
-        } else {
-            name.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    name
+    crate::unsubscribe::percent_encode_keeping(text, b"@._+-")
 }
 
 /// Writes through a temporary file in the same folder, so a reader never sees half a file.

@@ -102,9 +102,14 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 /// Encodes everything but RFC 3986's unreserved characters, so an address with `+` or `&`
 /// stays one query value.
 pub fn percent_encode(text: &str) -> String {
+    percent_encode_keeping(text, b"-._~")
+}
+
+/// `%XX` for every byte but ASCII letters, digits and `keep`.
+pub(crate) fn percent_encode_keeping(text: &str, keep: &[u8]) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
             encoded.push(char::from(byte));
         } else {
             encoded.push_str(&format!("%{byte:02X}"));

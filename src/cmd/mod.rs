@@ -118,12 +118,30 @@ pub(crate) fn chosen_subscribers<'c>(
     only: Option<&str>,
 ) -> anyhow::Result<Vec<&'c Subscriber>> {
     let Some(wanted) = only else { return Ok(config.subscribers.iter().collect()) };
-    let found = config
-        .subscribers
-        .iter()
-        .find(|s| s.email.to_string().eq_ignore_ascii_case(wanted.trim()))
-        .ok_or_else(|| {
-            UsageError::new(format!("no subscriber `{wanted}` in {}", config.path.display()))
-        })?;
-    Ok(vec![found])
+    Ok(vec![find_subscriber(config, wanted)?])
+}
+
+/// The subscriber with this address, or a usage error naming the config.
+pub(crate) fn find_subscriber<'c>(
+    config: &'c Config,
+    email: &str,
+) -> anyhow::Result<&'c Subscriber> {
+    let found = config.subscriber(email).ok_or_else(|| {
+        UsageError::new(format!("no subscriber `{email}` in {}", config.path.display()))
+    })?;
+    Ok(found)
+}
+
+/// Listens on `address` and prints the URL it serves, as the first line a wrapper (or a
+/// test) reads; a port of 0 gets a free one.
+pub(crate) fn listen(
+    address: std::net::SocketAddr,
+    what: &str,
+) -> anyhow::Result<tiny_http::Server> {
+    let server = tiny_http::Server::http(address)
+        .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
+    let bound = server.server_addr().to_ip().map_or_else(|| address.to_string(), |a| a.to_string());
+    println!("{what} on http://{bound}/");
+    std::io::Write::flush(&mut std::io::stdout())?;
+    Ok(server)
 }

@@ -1,15 +1,14 @@
 //! `paperboy preview`: every digest as files to open in a browser or mail client, or served
 //! over HTTP and rendered afresh on each request (`--serve`); sends nothing.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use tiny_http::{Header, Response, Server};
+use tiny_http::{Header, Response};
 
 use crate::cli::PreviewArgs;
-use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
+use crate::cmd::{Ctx, chosen_subscribers, listen, read_day, renderer_for};
 use crate::compose::{Composed, compose};
 use crate::config::Config;
 use crate::deliver::{file_safe, write_atomically};
@@ -137,12 +136,7 @@ fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 fn serve(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     // Fail before listening if the config or sources are broken right now.
     render_all(args, ctx)?;
-    let server = Server::http(args.listen)
-        .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;
-    let bound =
-        server.server_addr().to_ip().map_or_else(|| args.listen.to_string(), |a| a.to_string());
-    println!("previews on http://{bound}/ (rendered on every request; Ctrl-C stops)");
-    std::io::stdout().flush()?;
+    let server = listen(args.listen, "previews, rendered on every request,")?;
 
     for request in server.incoming_requests() {
         let path = request.url().split(['?', '#']).next().unwrap_or("/").to_owned();

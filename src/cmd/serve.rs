@@ -4,13 +4,12 @@
 //! subscriber through the same atomic edit as `paperboy unsubscribe`. A link without a valid
 //! token changes nothing. One request at a time, so edits never race each other.
 
-use std::io::Write;
 use std::path::Path;
 
-use tiny_http::{Header, Method, Request, Response, Server};
+use tiny_http::{Header, Method, Request, Response};
 
 use crate::cli::ServeArgs;
-use crate::cmd::Ctx;
+use crate::cmd::{Ctx, listen};
 use crate::config::edit::{ConfigEdit, EditError};
 use crate::config::{Config, ConfigError, Problem};
 use crate::error::Exit;
@@ -42,12 +41,7 @@ pub fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         .ok_or_else(|| problem(format!("uses {{token}}, and {SECRET_ENV} is not set")))?;
     let pattern = LinkPattern::new(&template).map_err(problem)?;
 
-    let server = Server::http(args.listen)
-        .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;
-    let bound =
-        server.server_addr().to_ip().map_or_else(|| args.listen.to_string(), |a| a.to_string());
-    println!("serving unsubscribe links on http://{bound}");
-    std::io::stdout().flush()?;
+    let server = listen(args.listen, "unsubscribe links")?;
 
     for request in server.incoming_requests() {
         let (status, body) = answer(&request, &pattern, &secret, ctx.config_path);

@@ -5,10 +5,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{ListFormat, SubscriberCommand, SubscriberFieldArgs};
-use crate::cmd::Ctx;
+use crate::cmd::{Ctx, find_subscriber};
 use crate::config::edit::{ConfigEdit, EditError, SubscriberFields};
 use crate::config::{Config, Subscriber};
-use crate::error::{Exit, UsageError};
+use crate::error::Exit;
 
 /// Runs one `subscriber` subcommand.
 pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
@@ -126,13 +126,7 @@ fn list(config: &Config, format: ListFormat) -> anyhow::Result<()> {
 }
 
 fn show(config: &Config, email: &str) -> anyhow::Result<()> {
-    let subscriber = config
-        .subscribers
-        .iter()
-        .find(|s| s.email.to_string().eq_ignore_ascii_case(email.trim()))
-        .ok_or_else(|| {
-            UsageError::new(format!("no subscriber `{email}` in {}", config.path.display()))
-        })?;
+    let subscriber = find_subscriber(config, email)?;
     let mut out = std::io::stdout().lock();
     let name = subscriber.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
     writeln!(out, "{}{name}", subscriber.email)?;

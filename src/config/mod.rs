@@ -197,6 +197,11 @@ impl Config {
         ids.into_iter().map(|id| self.lexicon.get(id)).collect()
     }
 
+    /// The subscriber with this address, whatever its case.
+    pub fn subscriber(&self, email: &str) -> Option<&Subscriber> {
+        self.subscribers.iter().find(|s| s.email.to_string().eq_ignore_ascii_case(email.trim()))
+    }
+
     /// The names of the topics a subscriber follows.
     pub fn topic_names(&self, subscriber: &Subscriber) -> Vec<&str> {
         subscriber.interest.topics.iter().map(|&t| self.topics[t].name.as_str()).collect()
