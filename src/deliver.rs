@@ -4,7 +4,6 @@
 //! which writes one `.eml` file per digest. Neither picks papers nor renders; both get a
 //! finished `Message`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -181,7 +180,7 @@ impl Mailer {
             }
             Mailer::Outbox(dir) => {
                 let path = outbox_path(dir, digest);
-                write_atomically(&path, &message.formatted())
+                crate::atomic::write(&path, &message.formatted())
                     .map_err(|source| DeliveryError::Write { path: path.clone(), source })?;
                 Ok(path.display().to_string())
             }
@@ -233,22 +232,6 @@ pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
 /// `%XX`, so two addresses never share a file and none can leave the folder.
 pub(crate) fn file_safe(text: &str) -> String {
     crate::unsubscribe::percent_encode_keeping(text, b"@._+-")
-}
-
-/// Writes through a temporary file in the same folder, so a reader never sees half a file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    // A replaced file keeps its permissions: a config made private stays private.
-    if let Ok(existing) = std::fs::metadata(path) {
-        std::fs::set_permissions(&temp, existing.permissions())?;
-    }
-    std::fs::rename(&temp, path)
 }
 
 #[cfg(test)]
@@ -328,15 +311,5 @@ mod tests {
         assert_ne!(file_safe("a/b@z"), file_safe("a_b@z"));
         assert_ne!(file_safe("a%2Fb@z"), file_safe("a/b@z"));
         assert_eq!(file_safe("jörg@z"), "j%C3%B6rg@z");
-    }
-
-    #[test]
-    fn atomic_writes_replace_whole_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b.eml");
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
     }
 }

@@ -39,7 +39,7 @@ impl Exit {
         for cause in err.chain() {
             if let Some(edit) = cause.downcast_ref::<EditError>() {
                 return match edit {
-                    EditError::Refused(_) => Exit::Usage,
+                    EditError::Refused(_) | EditError::NotFound(_) => Exit::Usage,
                     EditError::Config(_) | EditError::WouldNotLoad(_) => Exit::Config,
                     EditError::Write { .. } => Exit::Failure,
                 };

@@ -12,6 +12,7 @@
 //! subcommand; [`outcome`] decides how a run ends and says so; [`clock`] is the only reader
 //! of the system time.
 
+mod atomic;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

@@ -291,8 +291,13 @@ impl Link {
 }
 
 /// Adds `link` unless the list has it already (the same URL, whatever its scheme, case,
-/// trailing slash or `.git`) or, for the paper's own pages, a link of that kind.
+/// trailing slash or `.git`) or, for the paper's own pages, a link of that kind. A link that
+/// is not a plain `http(s)://` URL (a `javascript:` repository field, a URL with a line
+/// break) is dropped: it would become a live `href` and a line of the text part.
 pub(crate) fn push_link(links: &mut Vec<Link>, link: Link) {
+    if !is_plain_web_url(&link.url) {
+        return;
+    }
     let key = link_key(&link.url);
     let known = links
         .iter()
@@ -306,6 +311,12 @@ pub(crate) fn push_link(links: &mut Vec<Link>, link: Link) {
         };
         links.insert(at, link);
     }
+}
+
+fn is_plain_web_url(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"\\{}|^`".contains(c))
 }
 
 fn link_key(url: &str) -> String {
@@ -435,6 +446,22 @@ mod tests {
             urls,
             ["https://github.com/a/b", "https://x.org/project", "https://arxiv.org/pdf/1"]
         );
+    }
+
+    #[test]
+    fn links_that_are_not_plain_web_urls_are_dropped() {
+        let mut links = Vec::new();
+        for url in [
+            "javascript:alert(1)",
+            "https://x.org/a\nUnsubscribe: x",
+            "ftp://x.org/a",
+            "https://x.org/<b>",
+        ] {
+            push_link(&mut links, Link::new(LinkKind::Code, url));
+        }
+        assert!(links.is_empty(), "{links:?}");
+        push_link(&mut links, Link::new(LinkKind::Code, "HTTPS://github.com/a/b"));
+        assert_eq!(links.len(), 1);
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub fn verify(secret: &[u8], email: &str, token: &str) -> bool {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

@@ -7,11 +7,12 @@ use anyhow::Context as _;
 use serde::Serialize;
 use tiny_http::{Header, Response};
 
+use crate::atomic::write as write_atomically;
 use crate::cli::PreviewArgs;
 use crate::cmd::{Ctx, chosen_subscribers, listen, read_day, renderer_for};
 use crate::compose::{Composed, compose};
 use crate::config::Config;
-use crate::deliver::{file_safe, write_atomically};
+use crate::deliver::file_safe;
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::outcome;

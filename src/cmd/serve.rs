@@ -95,17 +95,21 @@ fn answer(
 }
 
 /// Removes the subscriber; an address already gone is not an error, so a repeated
-/// one-click POST stays harmless.
+/// one-click POST stays harmless. Success is only claimed once the config, loaded afresh,
+/// no longer lists the address.
 fn unsubscribe(config_path: &Path, email: &str) -> anyhow::Result<()> {
     let mut edit = ConfigEdit::open(config_path)?;
     match edit.remove_subscriber(email) {
         Ok(()) => {
             edit.save()?;
-            Ok(())
         }
-        Err(EditError::Refused(_)) => Ok(()),
-        Err(err) => Err(err.into()),
+        Err(EditError::NotFound(_)) => {}
+        Err(err) => return Err(err.into()),
     }
+    if Config::load(config_path)?.subscriber(email).is_some() {
+        anyhow::bail!("{email} is still listed after the edit");
+    }
+    Ok(())
 }
 
 fn page(body: &str) -> String {

@@ -21,6 +21,9 @@ pub enum EditError {
     /// A value given for the edit is wrong (a bad address, an unknown topic, ...).
     #[error("{0}")]
     Refused(String),
+    /// The subscriber or topic to change is not in the config.
+    #[error("{0}")]
+    NotFound(String),
     /// The file cannot be read or parsed as TOML.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -35,6 +38,12 @@ pub enum EditError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+fn not_tables() -> EditError {
+    refused(
+        "`subscribers` is written as an inline array; paperboy edits [[subscribers]] tables only",
+    )
 }
 
 fn refused(message: impl AsRef<str>) -> EditError {
@@ -76,6 +85,9 @@ pub struct ConfigEdit {
     path: PathBuf,
     original: String,
     doc: DocumentMut,
+    /// Held from reading to writing, so two edits at once (`serve` answering a reader while
+    /// `subscriber add` runs) take turns instead of one undoing the other.
+    _lock: std::fs::File,
 }
 
 impl ConfigEdit {
@@ -85,24 +97,35 @@ impl ConfigEdit {
             path: path.to_owned(),
             problems: vec![Problem { line, key: None, message }],
         };
+        if let Err(err) = std::fs::metadata(path) {
+            return Err(config_error(None, format!("cannot read the config: {err}")).into());
+        }
+        let lock_path = sibling(path, ".lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .and_then(|file| file.lock().map(|()| file))
+            .map_err(|source| EditError::Write { path: lock_path, source })?;
         let original = std::fs::read_to_string(path)
             .map_err(|err| config_error(None, format!("cannot read the config: {err}")))?;
         let doc = DocumentMut::from_str(&original).map_err(|err| {
             let line = err.span().map(|span| super::span::line_of(&original, span.start));
             config_error(line, err.message().to_owned())
         })?;
-        Ok(ConfigEdit { path: path.to_owned(), original, doc })
+        Ok(ConfigEdit { path: path.to_owned(), original, doc, _lock: lock })
     }
 
-    /// The addresses of the `[[subscribers]]` tables, in file order.
-    fn subscriber_emails(&self) -> Vec<String> {
-        let Some(tables) = self.doc.get("subscribers").and_then(Item::as_array_of_tables) else {
-            return Vec::new();
-        };
-        tables
+    /// The addresses of the `[[subscribers]]` tables, in file order; an error when the
+    /// subscribers are written in a form paperboy does not edit (an inline array).
+    fn subscriber_emails(&self) -> Result<Vec<String>, EditError> {
+        let Some(item) = self.doc.get("subscribers") else { return Ok(Vec::new()) };
+        let tables = item.as_array_of_tables().ok_or_else(not_tables)?;
+        Ok(tables
             .iter()
             .map(|t| t.get("email").and_then(Item::as_str).unwrap_or("").to_owned())
-            .collect()
+            .collect())
     }
 
     fn topic_names(&self) -> Vec<String> {
@@ -116,17 +139,14 @@ impl ConfigEdit {
     fn subscriber_tables(&mut self) -> Result<&mut ArrayOfTables, EditError> {
         let item =
             self.doc.entry("subscribers").or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
-        item.as_array_of_tables_mut().ok_or_else(|| {
-            refused("`subscribers` is not written as [[subscribers]] tables, which paperboy edits")
-        })
+        item.as_array_of_tables_mut().ok_or_else(not_tables)
     }
 
     fn subscriber_index(&self, email: &str) -> Result<usize, EditError> {
         let wanted = email.trim().to_lowercase();
-        self.subscriber_emails()
-            .iter()
-            .position(|e| e.trim().to_lowercase() == wanted)
-            .ok_or_else(|| refused(format!("no subscriber `{email}` in {}", self.path.display())))
+        self.subscriber_emails()?.iter().position(|e| e.trim().to_lowercase() == wanted).ok_or_else(
+            || EditError::NotFound(format!("no subscriber `{email}` in {}", self.path.display())),
+        )
     }
 
     /// Adds a `[[subscribers]]` table after the last one.
@@ -137,14 +157,14 @@ impl ConfigEdit {
     ) -> Result<(), EditError> {
         let address = parse_address(email)?;
         let lower = address.to_string().to_lowercase();
-        if self.subscriber_emails().iter().any(|e| e.trim().to_lowercase() == lower) {
+        if self.subscriber_emails()?.iter().any(|e| e.trim().to_lowercase() == lower) {
             return Err(refused(format!("`{address}` is already a subscriber")));
         }
         let mut table = Table::new();
         table.decor_mut().set_prefix("\n");
         table["email"] = toml_edit::value(address.to_string());
         self.subscriber_tables()?.push(table);
-        let index = self.subscriber_emails().len() - 1;
+        let index = self.subscriber_emails()?.len() - 1;
         self.apply(index, fields)
     }
 
@@ -289,9 +309,12 @@ impl ConfigEdit {
     /// takes it out of its followers' `topics`; their addresses are returned.
     pub fn remove_topic(&mut self, name: &str, force: bool) -> Result<Vec<String>, EditError> {
         if !self.topic_names().iter().any(|n| n == name) {
-            return Err(refused(format!("no topic `{name}` in {}", self.path.display())));
+            return Err(EditError::NotFound(format!(
+                "no topic `{name}` in {}",
+                self.path.display()
+            )));
         }
-        let emails = self.subscriber_emails();
+        let emails = self.subscriber_emails()?;
         let mut followers = Vec::new();
         if let Ok(tables) = self.subscriber_tables() {
             for (index, table) in tables.iter_mut().enumerate() {
@@ -328,8 +351,9 @@ impl ConfigEdit {
         if text != self.original {
             let fail = |source| EditError::Write { path: self.path.clone(), source };
             let backup = backup_path(&self.path);
-            crate::deliver::write_atomically(&backup, self.original.as_bytes()).map_err(fail)?;
-            crate::deliver::write_atomically(&self.path, text.as_bytes()).map_err(fail)?;
+            crate::atomic::write_with_mode_of(&backup, self.original.as_bytes(), &self.path)
+                .map_err(fail)?;
+            crate::atomic::write(&self.path, text.as_bytes()).map_err(fail)?;
         }
         Ok(config)
     }
@@ -367,8 +391,13 @@ fn visit_tables(table: &mut Table, visit: &mut dyn FnMut(&mut Table)) {
 
 /// `paperboy.toml` → `paperboy.toml.bak`.
 pub fn backup_path(path: &Path) -> PathBuf {
+    sibling(path, ".bak")
+}
+
+/// `paperboy.toml` with `suffix` added to its name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_owned();
-    name.push(".bak");
+    name.push(suffix);
     path.with_file_name(name)
 }
 
@@ -421,17 +450,15 @@ fn push_formatted(array: &mut Array, item: &str) {
 fn remove_formatted(array: &mut Array, at: usize) {
     let was_last = at + 1 == array.len();
     let removed = array.remove(at);
-    if at == 0 {
-        if let Some(first) = array.iter_mut().next() {
-            let prefix = removed.decor().prefix().cloned().unwrap_or_default();
-            first.decor_mut().set_prefix(prefix);
-        }
+    if at == 0
+        && let Some(first) = array.iter_mut().next()
+    {
+        let prefix = removed.decor().prefix().cloned().unwrap_or_default();
+        first.decor_mut().set_prefix(prefix);
     }
-    if was_last {
-        if let Some(last) = array.iter_mut().last() {
-            let suffix = removed.decor().suffix().cloned().unwrap_or_default();
-            last.decor_mut().set_suffix(suffix);
-        }
+    if was_last && let Some(last) = array.iter_mut().last() {
+        let suffix = removed.decor().suffix().cloned().unwrap_or_default();
+        last.decor_mut().set_suffix(suffix);
     }
 }
 

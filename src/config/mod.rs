@@ -502,10 +502,10 @@ impl Validator<'_> {
         }
         let from = self.mailbox(&raw.from, "newsletter.from");
         let reply_to = raw.reply_to.as_ref().map(|r| self.mailbox(r, "newsletter.reply_to"));
-        if let Some(url) = &raw.unsubscribe_url {
-            if let Err(message) = check_unsubscribe_url(url.get_ref()) {
-                self.problem(url, "newsletter.unsubscribe_url".into(), message);
-            }
+        if let Some(url) = &raw.unsubscribe_url
+            && let Err(message) = check_unsubscribe_url(url.get_ref())
+        {
+            self.problem(url, "newsletter.unsubscribe_url".into(), message);
         }
         if *raw.max_papers.get_ref() == 0 {
             self.problem(
@@ -668,12 +668,11 @@ impl Validator<'_> {
                     None
                 }
             };
-            if let Some(email) = &email {
-                if !seen.insert(email.to_string().to_lowercase()) {
-                    let message =
-                        format!("`{email}` is listed twice; each address gets one digest");
-                    self.problem(&raw.email, key("email"), message);
-                }
+            if let Some(email) = &email
+                && !seen.insert(email.to_string().to_lowercase())
+            {
+                let message = format!("`{email}` is listed twice; each address gets one digest");
+                self.problem(&raw.email, key("email"), message);
             }
             let mut followed = Vec::new();
             for name in &raw.topics {
@@ -693,10 +692,10 @@ impl Validator<'_> {
             let keywords = self.keywords(&raw.keywords, &key("keywords"));
             let require = self.keywords(&raw.require, &key("require"));
             let exclude = self.keywords(&raw.exclude, &key("exclude"));
-            if let Some(max) = &raw.max_papers {
-                if *max.get_ref() == 0 {
-                    self.problem(max, key("max_papers"), "must be at least 1".into());
-                }
+            if let Some(max) = &raw.max_papers
+                && *max.get_ref() == 0
+            {
+                self.problem(max, key("max_papers"), "must be at least 1".into());
             }
             let max_papers = raw.max_papers.map(Spanned::into_inner);
             let own = Rules {

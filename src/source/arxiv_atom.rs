@@ -21,16 +21,15 @@ pub(super) fn parse(input: &Input<'_>) -> Result<Listing, SourceError> {
         );
     }
     let entries: Vec<&Element> = feed.children(Ns::Atom, "entry").collect();
-    if let [only] = entries.as_slice() {
-        if only.text_of(Ns::Atom, "title").map(str::trim) == Some("Error") {
-            let message = only
-                .text_of(Ns::Atom, "summary")
-                .map_or("no message".to_owned(), super::clean::collapse_whitespace);
-            return Err(input.error_at(
-                only.offset,
-                format!("the arXiv API answered with an error: {message}"),
-            ));
-        }
+    if let [only] = entries.as_slice()
+        && only.text_of(Ns::Atom, "title").map(str::trim) == Some("Error")
+    {
+        let message = only
+            .text_of(Ns::Atom, "summary")
+            .map_or("no message".to_owned(), super::clean::collapse_whitespace);
+        return Err(
+            input.error_at(only.offset, format!("the arXiv API answered with an error: {message}"))
+        );
     }
 
     let finder = LinkFinder::new();

@@ -15,8 +15,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate};
 
 use super::{MAX_LISTING_BYTES, SourceError};
+use crate::atomic::write as write_atomically;
 use crate::clock::Clock;
-use crate::deliver::{file_safe, write_atomically};
+use crate::deliver::file_safe;
 
 /// What every request sends as `User-Agent`.
 pub const USER_AGENT: &str = concat!("paperboy/", env!("CARGO_PKG_VERSION"));

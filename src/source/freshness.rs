@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::{Listing, Source};
-use crate::deliver::{file_safe, write_atomically};
+use crate::atomic::write as write_atomically;
+use crate::deliver::file_safe;
 use crate::paper::{Paper, stable_hash};
 
 /// The recorded fingerprints of earlier runs.
@@ -73,10 +74,10 @@ pub(crate) fn stale(
     expected: Option<NaiveDate>,
     check_history: bool,
 ) -> Option<String> {
-    if let (Some(expected), Some(listed)) = (expected, listing.listed_on) {
-        if listed < expected {
-            return Some(format!("it serves the listing of {listed}, not of {expected}"));
-        }
+    if let (Some(expected), Some(listed)) = (expected, listing.listed_on)
+        && listed < expected
+    {
+        return Some(format!("it serves the listing of {listed}, not of {expected}"));
     }
     if !check_history || listing.papers.is_empty() {
         return None;

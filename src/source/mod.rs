@@ -71,7 +71,11 @@ impl SourceFormat {
             Some('<') => match xml::root_name(text) {
                 Some(root) if root == "rss" || root == "RDF" => Ok(SourceFormat::ArxivRss),
                 Some(root) if root == "feed" => {
-                    let head = &text[..text.len().min(64 * 1024)];
+                    let mut end = text.len().min(64 * 1024);
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    let head = &text[..end];
                     if head.contains("rss.arxiv.org") || head.contains("announce_type>") {
                         Ok(SourceFormat::ArxivRss)
                     } else {
@@ -576,29 +580,26 @@ pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations)
                         SourceStatus::Empty { note: listing.empty_note }
                     }
                     None => {
-                        if let Some(fetched) = read.fetched {
-                            if let Err(err) = fetched.keep() {
-                                harvest.warnings.push(SourceWarning {
-                                    origin: fetched.url.clone(),
-                                    line: None,
-                                    message: format!(
-                                        "cannot keep the response in the cache: {err}"
-                                    ),
-                                });
-                            }
+                        if let Some(fetched) = read.fetched
+                            && let Err(err) = fetched.keep()
+                        {
+                            harvest.warnings.push(SourceWarning {
+                                origin: fetched.url.clone(),
+                                line: None,
+                                message: format!("cannot keep the response in the cache: {err}"),
+                            });
                         }
-                        if expect.record {
-                            if let Err(err) =
+                        if expect.record
+                            && let Err(err) =
                                 ledger.record(&source.name, reading.date, &listing.papers)
-                            {
-                                harvest.warnings.push(SourceWarning {
-                                    origin: source.name.clone(),
-                                    line: None,
-                                    message: format!(
-                                        "cannot record the listing for the staleness check: {err}"
-                                    ),
-                                });
-                            }
+                        {
+                            harvest.warnings.push(SourceWarning {
+                                origin: source.name.clone(),
+                                line: None,
+                                message: format!(
+                                    "cannot record the listing for the staleness check: {err}"
+                                ),
+                            });
                         }
                         let count = listing.papers.len();
                         lists.push(listing.papers);
@@ -650,6 +651,15 @@ mod tests {
     #[test]
     fn decode_drops_the_byte_order_mark() {
         assert_eq!(decode("\u{feff}new".as_bytes()).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_large_feed_with_a_character_across_the_sniffing_limit_is_detected() {
+        // Regression: the first 64 KiB were cut by bytes, in the middle of an `é`.
+        let mut text = String::from("<feed xmlns=\"http://www.w3.org/2005/Atom\">");
+        text.push_str(&"a".repeat(64 * 1024 - 1 - text.len()));
+        text.push_str("é</feed>");
+        assert_eq!(SourceFormat::detect(&text), Ok(SourceFormat::ArxivAtom));
     }
 
     #[test]

@@ -267,10 +267,10 @@ impl<'a> Matcher<'a> {
             return Some(Outcome::BelowMinScore { score, min, by: self.source_name(topic) });
         }
         let upvotes = self.papers[paper as usize].upvotes;
-        if let (Some(min), Some(upvotes)) = (rules.min_upvotes, upvotes) {
-            if upvotes < min {
-                return Some(Outcome::TooFewUpvotes { upvotes, min, by: self.source_name(topic) });
-            }
+        if let (Some(min), Some(upvotes)) = (rules.min_upvotes, upvotes)
+            && upvotes < min
+        {
+            return Some(Outcome::TooFewUpvotes { upvotes, min, by: self.source_name(topic) });
         }
         None
     }

@@ -128,10 +128,10 @@ fn plural_stripped(word: &str) -> String {
     if word.ends_with("ies") && n > 4 && !word.ends_with("eies") && !word.ends_with("aies") {
         return format!("{}y", &word[..n - 3]);
     }
-    if let Some(stem) = word.strip_suffix("es") {
-        if ["ss", "x", "z", "ch", "sh"].iter().any(|end| stem.ends_with(end)) {
-            return stem.to_owned();
-        }
+    if let Some(stem) = word.strip_suffix("es")
+        && ["ss", "x", "z", "ch", "sh"].iter().any(|end| stem.ends_with(end))
+    {
+        return stem.to_owned();
     }
     word[..n - 1].to_owned()
 }

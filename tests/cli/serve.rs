@@ -123,3 +123,26 @@ fn a_token_link_without_the_secret_stops_preview_and_send_before_anything_goes_o
         .stderr_has("PAPERBOY_UNSUBSCRIBE_SECRET");
     assert!(paperboy.list("outbox").is_empty());
 }
+
+#[test]
+fn a_subscriber_list_paperboy_cannot_edit_is_never_reported_as_unsubscribed() {
+    // The loader reads an inline array of subscribers; the editor edits tables only. The
+    // page must not tell the reader they are gone while they are still listed.
+    let config = format!(
+        "subscribers = [{{ email = \"alice@example.com\", keywords = [\"knowledge distillation\"] }}]\n\
+         [newsletter]\ntitle = \"Digest\"\nfrom = \"d@example.org\"\n\
+         unsubscribe_url = \"https://example.org/list/unsubscribe?email={{email}}&token={{token}}\"\n\
+         [[sources]]\nname = \"hf\"\npath = \"{}\"\n",
+        crate::harness::SAMPLE
+    );
+    let paperboy =
+        Paperboy::new().config(&config).sample().env("PAPERBOY_UNSUBSCRIBE_SECRET", SECRET);
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    let before = paperboy.read("paperboy.toml");
+    let server = serve(&paperboy);
+    let link = format!("{}{}", server.base, link_for(&paperboy, "alice@example.com"));
+    let response = agent().post(&link).send("List-Unsubscribe=One-Click").unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(paperboy.read("paperboy.toml"), before);
+    paperboy.run(&["unsubscribe", "alice@example.com"]).code(2).stderr_has("inline array");
+}

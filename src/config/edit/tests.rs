@@ -190,3 +190,34 @@ fn a_config_that_is_not_toml_is_refused_with_its_line() {
     let err = ConfigEdit::open(&path).err().unwrap().to_string();
     assert!(err.starts_with(&format!("{}:2:", path.display())), "{err}");
 }
+
+#[test]
+fn edits_at_the_same_time_take_turns_and_lose_nothing() {
+    let (_dir, path) = copy_of_input();
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut edit = ConfigEdit::open(&path).unwrap();
+                edit.add_subscriber(
+                    &format!("reader{i}@example.com"),
+                    &SubscriberFields::default(),
+                )
+                .unwrap();
+                // Widen the window between reading and writing.
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                edit.save().unwrap();
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let config = Config::load(&path).unwrap();
+    for i in 0..8 {
+        assert!(
+            config.subscriber(&format!("reader{i}@example.com")).is_some(),
+            "reader{i} was lost"
+        );
+    }
+}
