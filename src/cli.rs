@@ -205,7 +205,8 @@ pub struct ServeArgs {
 /// Where the day's papers come from, and for which date.
 #[derive(Debug, Args)]
 pub struct DayArgs {
-    /// The listing date, YYYY-MM-DD [default: today, UTC].
+    /// The run date, YYYY-MM-DD [default: today, UTC]. Without it, digests are for the
+    /// date the listing itself gives.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
 

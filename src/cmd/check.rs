@@ -59,14 +59,20 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             )),
             Some(smtp) => {
                 let server = format!("{}:{}", smtp.host, smtp.port);
-                let checked =
-                    smtp_transport(smtp).and_then(|transport| match transport.test_connection() {
+                // A missing password is the setup's fault (78); a server that does not
+                // answer may answer later (75).
+                let checked = match smtp_transport(smtp) {
+                    Err(message) => Err((Exit::Config, message)),
+                    Ok(transport) => match transport.test_connection() {
                         Ok(true) => Ok(()),
-                        Ok(false) => Err("the server did not answer NOOP".to_owned()),
-                        Err(err) => Err(err.to_string()),
-                    });
-                if let Err(message) = checked {
-                    problems.push((Exit::TempFail, format!("smtp {server}: {message}")));
+                        Ok(false) => {
+                            Err((Exit::TempFail, "the server did not answer NOOP".to_owned()))
+                        }
+                        Err(err) => Err((Exit::TempFail, err.to_string())),
+                    },
+                };
+                if let Err((exit, message)) = checked {
+                    problems.push((exit, format!("smtp {server}: {message}")));
                 }
             }
         }
@@ -81,15 +87,15 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         .into_iter()
         .find(|exit| problems.iter().any(|(e, _)| e == exit))
     else {
-        println!(
+        say!(
             "ok: {} subscribers, {} topics, {} sources, templates render{}",
             config.subscribers.len(),
             config.topics.len(),
             config.sources.len(),
             if args.smtp { ", the SMTP server answers" } else { "" }
-        );
+        )?;
         return Ok(Exit::Ok);
     };
-    println!("{} problems found", problems.len());
+    say!("{} problems found", problems.len())?;
     Ok(worst)
 }

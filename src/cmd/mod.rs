@@ -1,5 +1,14 @@
 //! One file per subcommand; what they share lives here.
 
+/// `println!` that hands back the error instead of panicking, so `paperboy ... | head`
+/// ends quietly when the reader stops reading.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 pub mod check;
 pub mod explain;
 pub mod init;
@@ -141,7 +150,7 @@ pub(crate) fn listen(
     let server = tiny_http::Server::http(address)
         .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
     let bound = server.server_addr().to_ip().map_or_else(|| address.to_string(), |a| a.to_string());
-    println!("{what} on http://{bound}/");
+    say!("{what} on http://{bound}/")?;
     std::io::Write::flush(&mut std::io::stdout())?;
     Ok(server)
 }

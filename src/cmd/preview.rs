@@ -77,9 +77,9 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     }
     let index_path = args.out.join("index.html");
     write(&index_path, previews.index.as_bytes())?;
-    println!("{} in {}; open {}", previews.summary, args.out.display(), index_path.display());
+    say!("{} in {}; open {}", previews.summary, args.out.display(), index_path.display())?;
     if let Some(line) = &previews.sources_line {
-        println!("{line}");
+        say!("{line}")?;
     }
     Ok(previews.exit)
 }

@@ -41,11 +41,13 @@ impl Tally {
 pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
-    let day = read_day(&config, &args.day, ctx.clock, !args.dry_run)?;
+    // Everything that can be checked without the network is checked first: a broken
+    // template or a missing secret must not fetch and record a listing nothing is sent for.
     let renderer = renderer_for(&config)?;
     let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
+    let day = read_day(&config, &args.day, ctx.clock, !args.dry_run)?;
     if let Some((line, exit)) = outcome::nothing_to_send(&day.reports, day.papers.len(), day.date) {
-        println!("{line}");
+        say!("{line}")?;
         return Ok(exit);
     }
     if subscribers.is_empty() {
@@ -69,7 +71,7 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 }
             };
         let Some(mailer) = &mailer else {
-            println!("would send to {email}: {subject}");
+            say!("would send to {email}: {subject}")?;
             tally.sent += 1;
             continue;
         };
@@ -96,9 +98,9 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if tally.deferred > 0 {
         summary.push_str(&format!(", deferred {}", tally.deferred));
     }
-    println!("{summary} (digests for {}{destination})", day.date);
+    say!("{summary} (digests for {}{destination})", day.date)?;
     if let Some(line) = outcome::sources_line(&day.reports) {
-        println!("{line}");
+        say!("{line}")?;
     }
     Ok(outcome::combine(tally.exit(), outcome::sources_exit(&day.reports, day.papers.len())))
 }

@@ -13,6 +13,7 @@ use crate::cmd::{Ctx, listen};
 use crate::config::edit::{ConfigEdit, EditError};
 use crate::config::{Config, ConfigError, Problem};
 use crate::error::Exit;
+use crate::render::escape_html;
 use crate::unsubscribe::{LinkPattern, SECRET_ENV, secret_from_env, verify};
 
 /// Serves until killed.
@@ -70,7 +71,7 @@ fn answer(
     if !valid {
         return (403, "This unsubscribe link is not valid. Use the link in your digest.".into());
     }
-    let email = escape(&parts.email);
+    let email = escape_html(&parts.email);
     match request.method() {
         Method::Get | Method::Head => (
             200,
@@ -117,8 +118,4 @@ fn page(body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unsubscribe</title></head>\n\
          <body style=\"font-family:sans-serif; max-width:32em; margin:3em auto;\">\n<p>{body}</p>\n</body></html>\n"
     )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

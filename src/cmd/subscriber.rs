@@ -17,7 +17,7 @@ pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             edit.add_subscriber(email, &fields_of(fields))?;
             edit.save()?;
-            println!("added {} to {}", email.trim(), ctx.config_path.display());
+            say!("added {} to {}", email.trim(), ctx.config_path.display())?;
         }
         SubscriberCommand::Set { email, fields, add_topics, remove_topics } => {
             let mut changes = fields_of(fields);
@@ -32,13 +32,13 @@ pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             edit.set_subscriber(email, &changes)?;
             edit.save()?;
-            println!("updated {} in {}", email.trim(), ctx.config_path.display());
+            say!("updated {} in {}", email.trim(), ctx.config_path.display())?;
         }
         SubscriberCommand::Remove { email } => {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             edit.remove_subscriber(email)?;
             edit.save()?;
-            println!("removed {} from {}", email.trim(), ctx.config_path.display());
+            say!("removed {} from {}", email.trim(), ctx.config_path.display())?;
         }
         SubscriberCommand::List { format } => list(&Config::load(ctx.config_path)?, *format)?,
         SubscriberCommand::Show { email } => show(&Config::load(ctx.config_path)?, email)?,
@@ -146,7 +146,7 @@ fn show(config: &Config, email: &str) -> anyhow::Result<()> {
     }
     let own = &subscriber.interest.own;
     for (label, ids) in [
-        ("own keywords", &own.keywords),
+        ("own keywords:", &own.keywords),
         ("own require: ", &own.require),
         ("own exclude: ", &own.exclude),
     ] {

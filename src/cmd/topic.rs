@@ -18,15 +18,15 @@ pub fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             };
             edit.add_topic(name, &fields)?;
             edit.save()?;
-            println!("added topic {name} to {}", ctx.config_path.display());
+            say!("added topic {name} to {}", ctx.config_path.display())?;
         }
         TopicCommand::Remove { name, force } => {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             let followers = edit.remove_topic(name, *force)?;
             edit.save()?;
-            println!("removed topic {name} from {}", ctx.config_path.display());
+            say!("removed topic {name} from {}", ctx.config_path.display())?;
             if !followers.is_empty() {
-                println!("and from its followers: {}", followers.join(", "));
+                say!("and from its followers: {}", followers.join(", "))?;
             }
         }
         TopicCommand::List => {
@@ -39,7 +39,7 @@ pub fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                     .count();
                 let keywords = config.keyword_texts(&topic.rules.keywords);
                 let noun = if followers == 1 { "subscriber" } else { "subscribers" };
-                println!("{}  ({followers} {noun})  {}", topic.name, keywords.join(", "));
+                say!("{}  ({followers} {noun})  {}", topic.name, keywords.join(", "))?;
             }
         }
     }

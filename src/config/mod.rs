@@ -386,16 +386,20 @@ struct RawSmtp {
     #[serde(default = "default_password_env")]
     password_env: String,
     #[serde(default = "default_timeout_secs")]
-    timeout_secs: u64,
+    timeout_secs: Spanned<u64>,
 }
 
 fn default_password_env() -> String {
     "PAPERBOY_SMTP_PASSWORD".to_owned()
 }
 
-fn default_timeout_secs() -> u64 {
-    30
+fn default_timeout_secs() -> Spanned<u64> {
+    Spanned::new(0..0, 30)
 }
+
+/// Timeouts are whole seconds from 1 to an hour: 0 would fail every step, and a huge one
+/// overflows the clock arithmetic underneath.
+const MAX_TIMEOUT_SECS: u64 = 3600;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -452,7 +456,7 @@ impl Validator<'_> {
             security: smtp.security,
             username: smtp.username,
             password_env: smtp.password_env,
-            timeout_secs: smtp.timeout_secs,
+            timeout_secs: self.timeout(smtp.timeout_secs, "smtp.timeout_secs"),
         });
         if *raw.delivery.transport.get_ref() == TransportKind::Smtp && smtp.is_none() {
             let message = "is \"smtp\" but the config has no [smtp] table".to_owned();
@@ -534,8 +538,15 @@ impl Validator<'_> {
         for (index, raw) in raw.into_iter().enumerate() {
             let key = |field: &str| format!("sources[{index}].{field}");
             let name = raw.name.get_ref().trim().to_owned();
+            let plain = |c: char| c.is_alphanumeric() || "-_.".contains(c);
             if name.is_empty() {
                 self.problem(&raw.name, key("name"), "must not be empty".into());
+            } else if name.starts_with('.') || !name.chars().all(plain) {
+                // It names files in the cache folder, so it must stay inside it.
+                let message = format!(
+                    "`{name}` must be letters, digits, `-`, `_` or `.`, not starting with `.`"
+                );
+                self.problem(&raw.name, key("name"), message);
             } else if !seen.insert(name.to_lowercase()) {
                 let message = format!(
                     "`{name}` names two sources; each needs its own name (it keys the cache)"
@@ -592,22 +603,16 @@ impl Validator<'_> {
     }
 
     fn fetch(&mut self, raw: RawFetch) -> FetchSettings {
-        for (value, field) in [
-            (&raw.timeout_secs, "timeout_secs"),
-            (&raw.connect_timeout_secs, "connect_timeout_secs"),
-        ] {
-            if *value.get_ref() == 0 {
-                self.problem(value, format!("fetch.{field}"), "must be at least 1".into());
-            }
-        }
+        let timeout = self.timeout(raw.timeout_secs, "fetch.timeout_secs");
+        let connect_timeout = self.timeout(raw.connect_timeout_secs, "fetch.connect_timeout_secs");
         if *raw.retries.get_ref() > MAX_RETRIES {
             let message = format!("must be at most {MAX_RETRIES}");
             self.problem(&raw.retries, "fetch.retries".into(), message);
         }
         FetchSettings {
             cache_dir: self.base.join(raw.cache_dir),
-            connect_timeout: std::time::Duration::from_secs(raw.connect_timeout_secs.into_inner()),
-            timeout: std::time::Duration::from_secs(raw.timeout_secs.into_inner()),
+            connect_timeout: std::time::Duration::from_secs(connect_timeout),
+            timeout: std::time::Duration::from_secs(timeout),
             retries: raw.retries.into_inner(),
             ..FetchSettings::default()
         }
@@ -626,8 +631,23 @@ impl Validator<'_> {
 
     /// Compiles keywords into the lexicon.
     fn ids(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<crate::topic::KeywordId> {
-        let keywords = self.keywords(raw, key);
-        keywords.into_iter().map(|keyword| self.lexicon.intern(keyword)).collect()
+        let mut ids = Vec::new();
+        for keyword in self.keywords(raw, key) {
+            let id = self.lexicon.intern(keyword);
+            // The same keyword twice in one list counts once.
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
+    fn timeout(&mut self, raw: Spanned<u64>, key: &str) -> u64 {
+        if !(1..=MAX_TIMEOUT_SECS).contains(raw.get_ref()) {
+            let message = format!("must be from 1 to {MAX_TIMEOUT_SECS} seconds");
+            self.problem(&raw, key.to_owned(), message);
+        }
+        raw.into_inner()
     }
 
     fn min_score(&mut self, raw: Option<Spanned<f64>>, key: &str) -> Option<f64> {
@@ -689,9 +709,6 @@ impl Validator<'_> {
                     }
                 }
             }
-            let keywords = self.keywords(&raw.keywords, &key("keywords"));
-            let require = self.keywords(&raw.require, &key("require"));
-            let exclude = self.keywords(&raw.exclude, &key("exclude"));
             if let Some(max) = &raw.max_papers
                 && *max.get_ref() == 0
             {
@@ -699,13 +716,20 @@ impl Validator<'_> {
             }
             let max_papers = raw.max_papers.map(Spanned::into_inner);
             let own = Rules {
-                keywords: keywords.iter().map(|k| self.lexicon.intern(k.clone())).collect(),
-                require: require.iter().map(|k| self.lexicon.intern(k.clone())).collect(),
-                exclude: exclude.iter().map(|k| self.lexicon.intern(k.clone())).collect(),
+                keywords: self.ids(&raw.keywords, &key("keywords")),
+                require: self.ids(&raw.require, &key("require")),
+                exclude: self.ids(&raw.exclude, &key("exclude")),
                 min_score: self.min_score(raw.min_score, &key("min_score")),
                 min_upvotes: raw.min_upvotes,
             };
-            followed.dedup();
+            // A topic listed twice is followed once; it must not count twice in the score.
+            let mut unique = Vec::with_capacity(followed.len());
+            for topic in followed {
+                if !unique.contains(&topic) {
+                    unique.push(topic);
+                }
+            }
+            let followed = unique;
             let interest =
                 Interest { topics: followed, own, max_papers: max_papers.unwrap_or(default_max) };
             let Some(email) = email else { continue };

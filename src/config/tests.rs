@@ -147,3 +147,41 @@ fn subscriber_names_are_trimmed_and_blank_ones_dropped() {
     let text = format!("{MINIMAL}[[subscribers]]\nemail = \"a@b.org\"\nname = \"  \"\n");
     assert_eq!(parse(&text).unwrap().subscribers[0].name, None);
 }
+
+#[test]
+fn timeouts_must_be_from_one_second_to_an_hour() {
+    for value in ["0", "9223372036854775807"] {
+        let lines = problems(&format!("{MINIMAL}[smtp]\nhost = \"h\"\ntimeout_secs = {value}\n"));
+        assert_eq!(
+            lines,
+            ["dir/paperboy.toml:6: `smtp.timeout_secs`: must be from 1 to 3600 seconds"]
+        );
+        let lines = problems(&format!("{MINIMAL}[fetch]\ntimeout_secs = {value}\n"));
+        assert_eq!(
+            lines,
+            ["dir/paperboy.toml:5: `fetch.timeout_secs`: must be from 1 to 3600 seconds"]
+        );
+    }
+}
+
+#[test]
+fn a_source_name_cannot_reach_outside_the_cache_folder() {
+    for name in ["..", ".hidden", "a/b"] {
+        let text = format!("{MINIMAL}[[sources]]\nname = \"{name}\"\npath = \"x.txt\"\n");
+        let lines = problems(&text);
+        assert!(lines[0].starts_with("dir/paperboy.toml:5: `sources[0].name`"), "{lines:?}");
+    }
+}
+
+#[test]
+fn a_topic_or_keyword_listed_twice_counts_once() {
+    let text = format!(
+        "{MINIMAL}[topics.kd]\nkeywords = [\"kd\", \"KD\"]\n\
+         [[subscribers]]\nemail = \"a@b.org\"\ntopics = [\"kd\", \"kd\"]\nkeywords = [\"x\", \"x\"]\n"
+    );
+    let config = parse(&text).unwrap();
+    let interest = &config.subscribers[0].interest;
+    assert_eq!(interest.topics.len(), 1);
+    assert_eq!(interest.own.keywords.len(), 1);
+    assert_eq!(config.topics[0].rules.keywords.len(), 1);
+}

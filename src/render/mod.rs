@@ -168,7 +168,7 @@ fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
 
 /// Escapes what could open or close markup or an attribute. Unlike tera's default it leaves
 /// `/` alone, so links read as links in the source that some mail clients show.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
         match c {

@@ -226,9 +226,15 @@ impl<'a> PaperView<'a> {
             Some(limit) => trim_at_sentence(&paper.abstract_text, limit),
             None => Cow::Borrowed(paper.abstract_text.as_str()),
         };
-        let shown = abstract_text.strip_suffix(ELLIPSIS).unwrap_or(&abstract_text).len();
+        // Only a cut inside a sentence adds an ellipsis (and owns its text); an abstract that
+        // ends in "…" of its own is shown whole.
+        let cut_mid_sentence = matches!(abstract_text, Cow::Owned(_));
+        let shown = match &abstract_text {
+            Cow::Owned(text) => text.len() - ELLIPSIS.len(),
+            Cow::Borrowed(text) => text.len(),
+        };
         let mut abstract_parts = segments(&paper.abstract_text[..shown], &marks.abstract_text);
-        if abstract_text.ends_with(ELLIPSIS) {
+        if cut_mid_sentence {
             abstract_parts.push(Segment { text: ELLIPSIS, mark: false });
         }
         PaperView {
@@ -304,6 +310,18 @@ mod tests {
         assert_eq!(trim_at_sentence(text, 100), text);
         assert_eq!(trim_at_sentence(text, 30), "One two. Three four five?");
         assert_eq!(trim_at_sentence(text, 12), "One two.");
+    }
+
+    #[test]
+    fn an_abstract_that_ends_in_an_ellipsis_of_its_own_is_not_marked_trimmed() {
+        let paper = crate::paper::Paper {
+            abstract_text: "It goes on…".into(),
+            ..crate::paper::Paper::for_test("x")
+        };
+        let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new() };
+        let view = PaperView::new(&pick, Some(1000));
+        assert!(!view.trimmed);
+        assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false }]);
     }
 
     #[test]

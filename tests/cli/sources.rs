@@ -278,7 +278,7 @@ fn fetch_settings_are_checked_with_their_lines() {
     );
     let config = config.replace("proxy = \"x\"\n", "");
     Paperboy::new().config(&config).run(&["check"]).code(78).stderr_is(
-        "error: paperboy.toml:5: `fetch.timeout_secs`: must be at least 1\n\
+        "error: paperboy.toml:5: `fetch.timeout_secs`: must be from 1 to 3600 seconds\n\
          error: paperboy.toml:6: `fetch.retries`: must be at most 10\n",
     );
 }
