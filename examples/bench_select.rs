@@ -45,37 +45,11 @@ fn main() {
         .papers;
     let mut rng = Rng(0x5eed);
 
-    let sentences: Vec<&str> =
-        sample.iter().flat_map(|p| p.abstract_text.split(". ")).filter(|s| s.len() > 20).collect();
-    let title_words: Vec<&str> =
-        sample.iter().flat_map(|p| p.title.split_whitespace()).filter(|w| w.len() > 3).collect();
-    let papers: Vec<Paper> = (0..PAPERS)
-        .map(|i| {
-            let title: Vec<&str> =
-                (0..8).map(|_| title_words[rng.below(title_words.len())]).collect();
-            let body: Vec<&str> = (0..9).map(|_| sentences[rng.below(sentences.len())]).collect();
-            let title = format!("{} {i}", title.join(" "));
-            let mut paper =
-                Paper::new(PaperId::from_title(&title), title, body.join(". "), "bench", date);
-            paper.upvotes = Some(rng.below(200) as u64);
-            paper
-        })
-        .collect();
+    let dense = std::env::args().nth(1).as_deref() == Some("dense");
+    let (papers, phrases) =
+        if dense { dense_day(&sample, date, &mut rng) } else { zipf_day(&sample, date, &mut rng) };
+    let hit_share = share_of_papers_hit(&papers, &phrases);
 
-    // Keywords: words and two-word phrases of the sample's titles, some with a trailing `*`.
-    let phrases: Vec<String> = sample
-        .iter()
-        .flat_map(|p| {
-            let words: Vec<String> = p
-                .title
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| w.len() > 4)
-                .map(str::to_lowercase)
-                .collect();
-            let pairs: Vec<String> = words.windows(2).map(|w| w.join(" ")).collect();
-            words.into_iter().chain(pairs)
-        })
-        .collect();
     let mut toml = String::from(
         "[newsletter]\ntitle = \"Bench\"\nfrom = \"d@example.org\"\nmax_papers = 10\n",
     );
@@ -112,9 +86,17 @@ fn main() {
     let config = Config::parse(&toml, Path::new("bench.toml")).expect("the generated config loads");
     drop(toml);
     let loading_peak = peak_rss_kib();
+    // glibc keeps freed heap from the TOML parse; hand it back so the next reading is what
+    // picking actually holds.
+    #[cfg(target_os = "linux")]
+    // SAFETY: malloc_trim only releases free memory the allocator holds; no pointer is touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
     // Linux: writing 5 to clear_refs resets the peak to what is resident now, so the next
     // reading is the peak of picking alone (with the loaded config and papers resident).
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let resident_before = status_kib("VmRSS:");
 
     let started = Instant::now();
     let picker = Picker::new(&config, &papers, date);
@@ -127,30 +109,151 @@ fn main() {
     let elapsed = started.elapsed();
 
     println!(
-        "{SUBSCRIBERS} subscribers x {TOPICS_PER_SUBSCRIBER} topics ({TOPICS} distinct, {} distinct keywords) over {PAPERS} papers",
-        config.lexicon.len()
+        "{SUBSCRIBERS} subscribers x {TOPICS_PER_SUBSCRIBER} topics ({TOPICS} distinct, {} distinct keywords) over {PAPERS} papers, {} day",
+        config.lexicon.len(),
+        if dense { "dense" } else { "Zipf" }
     );
+    println!("  a single-word keyword occurs in {hit_share}");
     println!("  index and topics: {:.1} ms", indexed.as_secs_f64() * 1e3);
     println!("  picking, total:   {:.1} ms ({picked} picks)", elapsed.as_secs_f64() * 1e3);
     let mb = |kib: u64| kib as f64 / 1024.0;
     println!("  peak memory while loading the generated config: {:.0} MB", mb(loading_peak));
     if reset {
         println!(
-            "  peak memory while picking (config and papers resident): {:.0} MB",
-            mb(peak_rss_kib())
+            "  peak memory while picking: {:.0} MB, of which {:.0} MB is the config and papers held before it",
+            mb(peak_rss_kib()),
+            mb(resident_before)
         );
     }
 }
 
 /// The process's peak resident memory, from Linux's /proc.
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// A memory figure of Linux's /proc/self/status, in KiB; 0 elsewhere.
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .find_map(|line| line.strip_prefix(field))
                 .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The bundled sample's sentences and title words shuffled into 2,000 papers, and keywords
+/// from its titles: every common keyword occurs in hundreds of papers, a stress test far
+/// denser than a real day.
+fn dense_day(sample: &[Paper], date: NaiveDate, rng: &mut Rng) -> (Vec<Paper>, Vec<String>) {
+    let sentences: Vec<&str> =
+        sample.iter().flat_map(|p| p.abstract_text.split(". ")).filter(|s| s.len() > 20).collect();
+    let title_words: Vec<&str> =
+        sample.iter().flat_map(|p| p.title.split_whitespace()).filter(|w| w.len() > 3).collect();
+    let papers = (0..PAPERS)
+        .map(|i| {
+            let title: Vec<&str> =
+                (0..8).map(|_| title_words[rng.below(title_words.len())]).collect();
+            let body: Vec<&str> = (0..9).map(|_| sentences[rng.below(sentences.len())]).collect();
+            paper(format!("{} {i}", title.join(" ")), body.join(". "), date, rng)
+        })
+        .collect();
+    let phrases = sample
+        .iter()
+        .flat_map(|p| {
+            let words: Vec<String> = p
+                .title
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() > 4)
+                .map(str::to_lowercase)
+                .collect();
+            let pairs: Vec<String> = words.windows(2).map(|w| w.join(" ")).collect();
+            words.into_iter().chain(pairs)
+        })
+        .collect();
+    (papers, phrases)
+}
+
+/// Papers whose words follow Zipf's law over a 20,000-word vocabulary (the sample's words
+/// first, then made-up ones), as real text does, and keywords of middle rank and two-word
+/// phrases from the titles: most keywords occur in a few percent of the day.
+fn zipf_day(sample: &[Paper], date: NaiveDate, rng: &mut Rng) -> (Vec<Paper>, Vec<String>) {
+    let mut vocabulary: Vec<String> = Vec::new();
+    for paper in sample {
+        for word in
+            paper.abstract_text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2)
+        {
+            let word = word.to_lowercase();
+            if !vocabulary.contains(&word) {
+                vocabulary.push(word);
+            }
+        }
+    }
+    while vocabulary.len() < 20_000 {
+        vocabulary.push(format!("term{}", vocabulary.len()));
+    }
+    // Cumulative weights of 1/rank, for drawing words by rank.
+    let mut cumulative = Vec::with_capacity(vocabulary.len());
+    let mut total = 0.0;
+    for rank in 1..=vocabulary.len() {
+        total += 1.0 / rank as f64;
+        cumulative.push(total);
+    }
+    let draw = |rng: &mut Rng| {
+        let target = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+        vocabulary[cumulative.partition_point(|&c| c < target).min(vocabulary.len() - 1)].as_str()
+    };
+    let mut titles = Vec::new();
+    let papers = (0..PAPERS)
+        .map(|i| {
+            let title: Vec<&str> = (0..9).map(|_| draw(rng)).collect();
+            let body: Vec<&str> = (0..170).map(|_| draw(rng)).collect();
+            let title = format!("{} {i}", title.join(" "));
+            titles.push(title.clone());
+            paper(title, body.join(" "), date, rng)
+        })
+        .collect();
+    let mut phrases: Vec<String> =
+        (0..600).map(|_| vocabulary[300 + rng.below(6_000)].clone()).collect();
+    for _ in 0..300 {
+        let words: Vec<&str> = titles[rng.below(titles.len())].split(' ').collect();
+        let at = rng.below(words.len() - 2);
+        phrases.push(format!("{} {}", words[at], words[at + 1]));
+    }
+    (papers, phrases)
+}
+
+fn paper(title: String, abstract_text: String, date: NaiveDate, rng: &mut Rng) -> Paper {
+    let mut paper = Paper::new(PaperId::from_title(&title), title, abstract_text, "bench", date);
+    paper.upvotes = Some(rng.below(200) as u64);
+    paper
+}
+
+/// The median and the 90th percentile of the share of papers a single-word keyword occurs in.
+fn share_of_papers_hit(papers: &[Paper], phrases: &[String]) -> String {
+    let words: Vec<std::collections::HashSet<String>> = papers
+        .iter()
+        .map(|p| {
+            format!("{} {}", p.title, p.abstract_text)
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_lowercase)
+                .collect()
+        })
+        .collect();
+    let mut shares: Vec<f64> = phrases
+        .iter()
+        .filter(|p| !p.contains(' '))
+        .take(300)
+        .map(|word| {
+            words.iter().filter(|set| set.contains(word)).count() as f64 / papers.len() as f64
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        shares.get((q * (shares.len().max(1) - 1) as f64) as usize).copied().unwrap_or(0.0) * 100.0
+    };
+    format!("{:.1}% of the papers (median), {:.1}% (90th percentile)", at(0.5), at(0.9))
 }

@@ -96,6 +96,8 @@ pub struct Pick<'a> {
 struct TopicResult {
     /// The topic's score by paper; 0 where it picks nothing (every real score is above 0).
     scores: Vec<f32>,
+    /// A bit per paper it picks.
+    picked: Vec<u64>,
     /// A bit per paper that its `exclude` rules out.
     excluded: Vec<u64>,
 }
@@ -118,7 +120,10 @@ pub struct Matcher<'a> {
 /// Per-thread scratch space, reused across subscribers so picking allocates little.
 #[derive(Default)]
 struct Scratch {
-    scores: Vec<f32>,
+    /// The subscriber's own keywords' score by paper; all 0 between subscribers.
+    own_scores: Vec<f32>,
+    /// A bit per paper some rule of the subscriber picks and none rules out.
+    candidates: Vec<u64>,
     /// A bit per paper the subscriber may not get.
     blocked: Vec<u64>,
     /// How many of the subscriber's `require` keywords each paper has.
@@ -223,7 +228,13 @@ impl<'a> Matcher<'a> {
                 set_bit(&mut excluded, hit.paper);
             }
         }
-        TopicResult { scores, excluded }
+        let mut picked = vec![0u64; n.div_ceil(64)];
+        for (paper, &score) in scores.iter().enumerate() {
+            if score > 0.0 {
+                set_bit(&mut picked, paper as u32);
+            }
+        }
+        TopicResult { scores, picked, excluded }
     }
 
     /// The lexicon the keyword ids refer to.
@@ -234,16 +245,11 @@ impl<'a> Matcher<'a> {
     /// A subscriber's score for a paper: each followed topic's score, then its own
     /// keywords', added in the order `select` adds them.
     fn score(&self, interest: &Interest, paper: u32) -> f32 {
-        let mut score = 0.0;
+        let mut topics = 0.0;
         for &topic in &interest.topics {
-            score += self.results[topic].scores[paper as usize];
+            topics += self.results[topic].scores[paper as usize];
         }
-        for &keyword in &interest.own.keywords {
-            if let Some(s) = self.hit(keyword, paper) {
-                score += s;
-            }
-        }
-        score
+        topics + self.rule_score(&interest.own, paper)
     }
 
     /// Picks a subscriber's papers: best score first, ties by upvotes then id, capped at
@@ -257,28 +263,39 @@ impl<'a> Matcher<'a> {
         let mut kept: Vec<(u32, f32)> = Vec::new();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { scores, blocked, required } = &mut *scratch;
-            scores.clear();
-            scores.resize(n, 0.0);
+            let Scratch { own_scores, candidates, blocked, required } = &mut *scratch;
+            let words = n.div_ceil(64);
+            if own_scores.len() != n {
+                *own_scores = vec![0.0; n];
+            }
+            candidates.clear();
+            candidates.resize(words, 0);
             blocked.clear();
-            blocked.resize(n.div_ceil(64), 0);
+            blocked.resize(words, 0);
             for &topic in &interest.topics {
                 let result = &self.results[topic];
-                for (total, score) in scores.iter_mut().zip(&result.scores) {
-                    *total += score;
-                }
-                for (block, excluded) in blocked.iter_mut().zip(&result.excluded) {
+                for ((candidate, picked), (block, excluded)) in candidates
+                    .iter_mut()
+                    .zip(&result.picked)
+                    .zip(blocked.iter_mut().zip(&result.excluded))
+                {
+                    *candidate |= picked;
                     *block |= excluded;
                 }
             }
             for &keyword in &own.keywords {
+                for (candidate, present) in
+                    candidates.iter_mut().zip(&self.present[keyword.0 as usize])
+                {
+                    *candidate |= present;
+                }
                 for hit in &self.hits[keyword.0 as usize].papers {
-                    scores[hit.paper as usize] += hit.score;
+                    own_scores[hit.paper as usize] += hit.score;
                 }
             }
             for &keyword in &own.exclude {
-                for hit in &self.hits[keyword.0 as usize].papers {
-                    set_bit(blocked, hit.paper);
+                for (block, present) in blocked.iter_mut().zip(&self.present[keyword.0 as usize]) {
+                    *block |= present;
                 }
             }
             if !own.require.is_empty() {
@@ -290,19 +307,32 @@ impl<'a> Matcher<'a> {
                     }
                 }
             }
-            // One cheap comparison turns most papers away: nothing under `min_score`, and once
-            // `max_papers` are kept, nothing under the last one kept.
+            // Only papers some rule picks are looked at, and one cheap comparison turns most
+            // of them away: nothing under `min_score`, and once `max_papers` are kept,
+            // nothing under the last one kept.
             let min_score = own.min_score.unwrap_or(0.0);
             let floor = (min_score as f32).max(f32::MIN_POSITIVE);
             let mut lower = floor;
-            for (word, chunk) in scores.chunks(64).enumerate() {
-                let blocked_bits = blocked[word];
-                for (offset, &score) in chunk.iter().enumerate() {
-                    if score < lower || blocked_bits & (1 << offset) != 0 {
-                        continue;
+            let topic_scores: Vec<&[f32]> =
+                interest.topics.iter().map(|&t| &self.results[t].scores[..n]).collect();
+            let own_read = &own_scores[..n];
+            for (word, (&candidate, &block)) in candidates.iter().zip(blocked.iter()).enumerate() {
+                let mut bits = candidate & !block;
+                while bits != 0 {
+                    let paper = (word * 64) as u32 + bits.trailing_zeros();
+                    bits &= bits - 1;
+                    let at = paper as usize;
+                    if at >= n {
+                        break;
                     }
-                    let paper = (word * 64 + offset) as u32;
-                    if f64::from(score) < min_score
+                    let mut topics = 0.0;
+                    for table in &topic_scores {
+                        topics += table[at];
+                    }
+                    // Added as `score` adds, so explain reports exactly this number.
+                    let score = topics + own_read[at];
+                    if score < lower
+                        || f64::from(score) < min_score
                         || (!own.require.is_empty()
                             && usize::from(required[paper as usize]) < own.require.len())
                         || !self.upvotes_ok(paper, own.min_upvotes)
@@ -314,6 +344,12 @@ impl<'a> Matcher<'a> {
                     if kept.len() == interest.max_papers {
                         lower = kept.last().map_or(floor, |&(_, last)| last.max(floor));
                     }
+                }
+            }
+            // Leave the own scores at 0 for the next subscriber.
+            for &keyword in &own.keywords {
+                for hit in &self.hits[keyword.0 as usize].papers {
+                    own_scores[hit.paper as usize] = 0.0;
                 }
             }
         });
