@@ -5,7 +5,9 @@
 //! 1. [`source`] reads the day's listing into [`paper::Paper`] records.
 //! 2. [`topic`] picks and orders each subscriber's papers into a [`digest::Digest`].
 //! 3. [`render`] turns a digest into a subject, HTML and plain text with tera templates.
-//! 4. [`deliver`] builds the message and hands it to SMTP or writes it to the outbox.
+//! 4. [`deliver`] builds the message and hands it to SMTP or writes it to the outbox,
+//!    several at once, retrying temporary trouble; [`journal`] records every step, so a
+//!    rerun sends only what is missing.
 //!
 //! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
 //! subcommand; [`clock`] is the only reader of the system time.
@@ -17,8 +19,11 @@ pub mod config;
 pub mod deliver;
 pub mod digest;
 pub mod error;
+pub mod journal;
 pub mod paper;
 pub mod render;
+pub mod report;
+pub mod shard;
 pub mod source;
 pub mod topic;
 pub mod unsubscribe;
@@ -41,5 +46,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Unsubscribe(args) => cmd::unsubscribe::run(args, &ctx),
         Command::Check(args) => cmd::check::run(args, &ctx),
         Command::Serve(args) => cmd::serve::run(args, &ctx),
+        Command::History(args) => cmd::history::run(args, &ctx),
+        Command::Suppress(command) => cmd::suppress::run(command, &ctx),
     }
 }

@@ -1,12 +1,14 @@
 //! One file per subcommand; what they share lives here.
 
 pub mod check;
+pub mod history;
 pub mod init;
 pub mod papers;
 pub mod preview;
 pub mod send;
 pub mod serve;
 pub mod subscriber;
+pub mod suppress;
 pub mod topic;
 pub mod unsubscribe;
 

@@ -1,14 +1,29 @@
 //! `paperboy send`: the daily cron job.
 //!
+//! It reads the day, asks the journal which digests are still due (not sent yet for this
+//! date unless `--force`, not suppressed, in this `--shard`), and hands them to the delivery
+//! pool, which picks, renders and sends each one in a worker and records every step. Only
+//! one `send` runs on a journal at a time: a second one exits at once with status 75.
+//!
 //! One subscriber's failure never stops the others: it is reported on stderr, counted, and
 //! decides the exit status at the end.
 
 use crate::cli::SendArgs;
+use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
-use crate::config::Config;
-use crate::deliver::{Mailer, build_message};
+use crate::config::{Config, Subscriber};
+use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Work};
+use crate::deliver::{DeliveryError, Mailer, Signer, build_message, message_id};
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
+use crate::paper::Paper;
+use crate::render::Renderer;
+use crate::report::{Report, init_verbose_logging};
+use crate::topic::{DayIndex, Pick};
+use lettre::Message;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -19,8 +34,12 @@ pub struct Tally {
     pub skipped: usize,
     /// Failed for good.
     pub failed: usize,
-    /// Failed in a way a rerun may fix.
+    /// Failed in a way a rerun may fix, or not tried because the run stopped early.
     pub deferred: usize,
+    /// Sent by an earlier run for this date (and not `--force`d).
+    pub already_sent: usize,
+    /// Not sent because the address is suppressed.
+    pub suppressed: usize,
 }
 
 impl Tally {
@@ -33,70 +52,260 @@ impl Tally {
             Exit::Ok
         }
     }
+
+    fn add(&mut self, outcome: &Outcome) {
+        self.sent += outcome.sent;
+        self.skipped += outcome.skipped;
+        self.failed += outcome.failed;
+        self.deferred += outcome.deferred;
+    }
+
+    /// `sent 2, skipped 1 with no matching papers, failed 0[, deferred N][, already sent N]
+    /// [, suppressed N]`.
+    fn summary(&self, verb: &str) -> String {
+        let mut line = format!(
+            "{verb} {}, skipped {} with no matching papers, failed {}",
+            self.sent, self.skipped, self.failed
+        );
+        for (count, what) in [
+            (self.deferred, "deferred"),
+            (self.already_sent, "already sent"),
+            (self.suppressed, "suppressed"),
+        ] {
+            if count > 0 {
+                line.push_str(&format!(", {what} {count}"));
+            }
+        }
+        line
+    }
 }
 
 /// Reads, picks, renders and delivers; prints one summary line.
 pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
-    let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
+    let mut subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
+    if let Some(shard) = args.shard {
+        subscribers.retain(|subscriber| shard.contains(subscriber.email.as_ref()));
+    }
     let day = read_day(&config, &args.day, ctx.clock)?;
     let renderer = renderer_for(&config)?;
-    let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
-    if subscribers.is_empty() {
+    if args.verbose {
+        init_verbose_logging();
+    }
+    if config.subscribers.is_empty() {
         eprintln!("warning: {} lists no [[subscribers]]", config.path.display());
     }
-
-    let mut tally = Tally::default();
-    for digest in Digest::for_each_subscriber(subscribers, &day.papers, day.date) {
-        let email = digest.subscriber.email.to_string();
-        if digest.is_empty() && !config.newsletter.send_empty {
-            tally.skipped += 1;
-            continue;
-        }
-        let message = renderer
-            .render(&digest, &config.newsletter)
-            .map_err(anyhow::Error::from)
-            .and_then(|rendered| {
-                let message =
-                    build_message(&config.newsletter, &digest, &rendered, ctx.clock.now())?;
-                Ok((rendered.subject, message))
-            });
-        let (subject, message) = match message {
-            Ok(built) => built,
-            Err(err) => {
-                eprintln!("error: {email}: {err:#}");
-                tally.failed += 1;
+    let scope = match args.shard {
+        Some(shard) => format!("digests for {}, shard {shard}", day.date),
+        None => format!("digests for {}", day.date),
+    };
+    let signer = Signer::from_config(&config)?;
+    let digests = Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
+        .signed_by(signer.as_ref());
+    if args.dry_run {
+        let journal = Journal::open_existing(&config.delivery.state)?;
+        let (due, mut tally) = due(journal.as_ref(), &digests, args.force)?;
+        for job in due {
+            let digest = digests.digest(job);
+            let email = &digest.subscriber.email;
+            if !digests.wanted(&digest) {
+                tally.skipped += 1;
                 continue;
             }
-        };
-        let Some(mailer) = &mailer else {
-            println!("would send to {email}: {subject}");
-            tally.sent += 1;
-            continue;
-        };
-        match mailer.deliver(&message, &digest) {
-            Ok(_) => tally.sent += 1,
-            Err(err) if err.is_transient() => {
-                eprintln!("error: {email}: {err} (temporary; a rerun will try again)");
-                tally.deferred += 1;
+            match digests.build(&digest) {
+                Ok((subject, _)) => {
+                    println!("would send to {email}: {subject}");
+                    tally.sent += 1;
+                }
+                Err(error) => {
+                    eprintln!("error: {email}: {error}");
+                    tally.failed += 1;
+                }
             }
-            Err(err) => {
-                eprintln!("error: {email}: {err}");
-                tally.failed += 1;
-            }
+        }
+        println!("{} ({scope})", tally.summary("dry run: would send"));
+        return Ok(tally.exit());
+    }
+
+    let mailer = Mailer::from_config(&config)?;
+    let _lock = match RunLock::acquire(&config.delivery.state) {
+        Ok(lock) => lock,
+        Err(busy @ JournalError::Busy { .. }) => {
+            eprintln!("error: {busy}");
+            return Ok(Exit::TempFail);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let journal = Journal::open(&config.delivery.state)?;
+    let (due, mut tally) = due(Some(&journal), &digests, args.force)?;
+    let shard = args.shard.map(|shard| shard.to_string());
+    let run = journal.begin_run(day.date, shard.as_deref(), args.force, ctx.clock.now())?;
+    let ledger = Ledger::new(journal, run, day.date, ctx.clock);
+    let report = Report::new(due.len(), args.verbose);
+    let policy = Policy::for_config(&config);
+    let sender = &config.newsletter.from.email;
+    let couriers = || mailer.courier();
+    let delivered = pool::deliver(&due, &digests, &couriers, sender, &ledger, &policy, &report);
+    report.finish();
+    let outcome = delivered?;
+    tally.add(&outcome);
+    let ended = match () {
+        () if outcome.stopped => RunOutcome::Stopped,
+        () if tally.failed > 0 => RunOutcome::Failed,
+        () if tally.deferred > 0 => RunOutcome::Deferred,
+        () => RunOutcome::Ok,
+    };
+    let counts = RunCounts {
+        sent: tally.sent,
+        deferred: tally.deferred,
+        failed: tally.failed,
+        skipped: tally.skipped,
+    };
+    ledger.into_journal().end_run(run, ended, counts, ctx.clock.now())?;
+    println!("{} ({scope} to {})", tally.summary("sent"), mailer.destination());
+    Ok(tally.exit())
+}
+
+/// The jobs (indexes into the chosen subscribers) still due, in config order, and the
+/// counts of those that are not: already sent for this date, or suppressed.
+fn due(
+    journal: Option<&Journal>,
+    digests: &Digests<'_>,
+    force: bool,
+) -> Result<(Vec<usize>, Tally), JournalError> {
+    let mut tally = Tally::default();
+    let (known, suppressed) = match journal {
+        Some(journal) => (journal.digests_on(digests.date)?, journal.suppressed()?),
+        None => Default::default(),
+    };
+    let mut due = Vec::with_capacity(digests.subscribers.len());
+    for (job, subscriber) in digests.subscribers.iter().enumerate() {
+        let key = address_key(subscriber.email.as_ref());
+        if suppressed.contains(&key) {
+            tally.suppressed += 1;
+        } else if !force && known.get(&key).is_some_and(|known| known.status == Status::Sent) {
+            tally.already_sent += 1;
+        } else {
+            due.push(job);
+        }
+    }
+    Ok((due, tally))
+}
+
+/// The day's digests, made one at a time by whichever worker sends them.
+struct Digests<'a> {
+    config: &'a Config,
+    subscribers: &'a [&'a Subscriber],
+    index: DayIndex<'a>,
+    date: chrono::NaiveDate,
+    renderer: &'a Renderer,
+    signer: Option<&'a Signer>,
+    clock: Clock,
+    /// For each subscriber, which of `picked` holds its papers: subscribers who follow the
+    /// same topics and keywords get the same papers, so each set is picked once a run.
+    interest_of: Vec<usize>,
+    picked: Vec<OnceLock<Vec<Pick<'a>>>>,
+}
+
+impl<'a> Digests<'a> {
+    fn new(
+        config: &'a Config,
+        subscribers: &'a [&'a Subscriber],
+        papers: &'a [Paper],
+        date: chrono::NaiveDate,
+        renderer: &'a Renderer,
+        clock: Clock,
+    ) -> Digests<'a> {
+        let mut interests: HashMap<String, usize> = HashMap::new();
+        let interest_of: Vec<usize> = subscribers
+            .iter()
+            .map(|subscriber| {
+                let next = interests.len();
+                *interests.entry(interest_key(subscriber, config)).or_insert(next)
+            })
+            .collect();
+        let picked = (0..interests.len()).map(|_| OnceLock::new()).collect();
+        let index = DayIndex::new(papers);
+        Digests {
+            config,
+            subscribers,
+            index,
+            date,
+            renderer,
+            signer: None,
+            clock,
+            interest_of,
+            picked,
         }
     }
 
-    let verb = if args.dry_run { "dry run: would send" } else { "sent" };
-    let destination =
-        mailer.as_ref().map(|m| format!(" to {}", m.destination())).unwrap_or_default();
-    let mut summary = format!(
-        "{verb} {}, skipped {} with no matching papers, failed {}",
-        tally.sent, tally.skipped, tally.failed
-    );
-    if tally.deferred > 0 {
-        summary.push_str(&format!(", deferred {}", tally.deferred));
+    fn signed_by(self, signer: Option<&'a Signer>) -> Digests<'a> {
+        Digests { signer, ..self }
     }
-    println!("{summary} (digests for {}{destination})", day.date);
-    Ok(tally.exit())
+
+    fn digest(&self, job: usize) -> Digest<'_> {
+        let subscriber = self.subscribers[job];
+        let picks = self.picked[self.interest_of[job]]
+            .get_or_init(|| subscriber.interest.select(&self.index))
+            .clone();
+        Digest { subscriber, date: self.date, picks }
+    }
+
+    fn wanted(&self, digest: &Digest<'_>) -> bool {
+        !digest.is_empty() || self.config.newsletter.send_empty
+    }
+
+    /// The subject and the whole (signed) message.
+    fn build(&self, digest: &Digest<'_>) -> Result<(String, Message), DeliveryError> {
+        let newsletter = &self.config.newsletter;
+        let rendered = self.renderer.render(digest, newsletter)?;
+        let mut message = build_message(newsletter, digest, &rendered, self.clock.now())?;
+        if let Some(signer) = self.signer {
+            signer.sign(&mut message);
+        }
+        Ok((rendered.subject, message))
+    }
+
+    fn message_id(&self, job: usize) -> String {
+        message_id(&self.subscribers[job].email, self.date, &self.config.newsletter.from)
+    }
+}
+
+/// Everything a subscriber's picks depend on; equal keys, equal papers.
+fn interest_key(subscriber: &Subscriber, config: &Config) -> String {
+    let words = |keywords: &[crate::topic::Keyword]| {
+        keywords.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("\u{1f}")
+    };
+    let max = subscriber.max_papers.unwrap_or(config.newsletter.max_papers);
+    format!(
+        "{}\u{1e}{}\u{1e}{}\u{1e}{}\u{1e}{max}",
+        subscriber.topics.join("\u{1f}"),
+        words(&subscriber.keywords),
+        words(&subscriber.require),
+        words(&subscriber.exclude)
+    )
+}
+
+impl Work for Digests<'_> {
+    fn prepare(&self, job: usize) -> Prepared {
+        let digest = self.digest(job);
+        if !self.wanted(&digest) {
+            return Prepared::Skip;
+        }
+        let to = digest.subscriber.email.clone();
+        match self.build(&digest) {
+            Ok((_, message)) => Prepared::Ready(Parcel {
+                to,
+                message_id: self.message_id(job),
+                bytes: message.formatted(),
+                papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
+            }),
+            Err(error) => Prepared::Broken { to, message_id: self.message_id(job), error },
+        }
+    }
+
+    fn recipient(&self, job: usize) -> Option<(lettre::Address, String)> {
+        let digest = self.digest(job);
+        self.wanted(&digest).then(|| (digest.subscriber.email.clone(), self.message_id(job)))
+    }
 }

@@ -185,23 +185,30 @@ fn wrap_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Val
 }
 
 pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
+    // One pass, widths counted once per word: this runs for every paper of every digest,
+    // so recounting the line for each word (quadratic) showed up in `send`'s profile.
+    let indent_width = indent.chars().count();
+    let mut wrapped = String::with_capacity(text.len() + text.len() / 8);
+    let mut line_width = 0;
     for word in text.split_whitespace() {
-        let fits = line.is_empty()
-            || indent.chars().count() + line.chars().count() + 1 + word.chars().count() <= width;
-        if !fits {
-            lines.push(format!("{indent}{}", std::mem::take(&mut line)));
+        let word_width = word.chars().count();
+        if line_width == 0 {
+            if !wrapped.is_empty() {
+                wrapped.push('\n');
+            }
+            wrapped.push_str(indent);
+        } else if indent_width + line_width + 1 + word_width <= width {
+            wrapped.push(' ');
+            line_width += 1;
+        } else {
+            wrapped.push('\n');
+            wrapped.push_str(indent);
+            line_width = 0;
         }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
+        wrapped.push_str(word);
+        line_width += word_width;
     }
-    if !line.is_empty() {
-        lines.push(format!("{indent}{line}"));
-    }
-    lines.join("\n")
+    wrapped
 }
 
 #[cfg(test)]
