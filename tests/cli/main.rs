@@ -5,6 +5,7 @@ mod smtp;
 
 mod check;
 mod config_errors;
+mod delivery;
 mod input_errors;
 mod manage;
 mod papers;
