@@ -26,6 +26,7 @@ use crate::digest::Digest;
 use crate::paper::stable_hash;
 use crate::render::RenderedDigest;
 
+mod encode;
 pub mod pool;
 pub mod smtp;
 
@@ -164,12 +165,12 @@ pub fn build_message(
         .singlepart(
             lettre::message::SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
-                .body(rendered.text.clone()),
+                .body(encode::body(&rendered.text)),
         )
         .singlepart(
             lettre::message::SinglePart::builder()
                 .header(ContentType::TEXT_HTML)
-                .body(rendered.html.clone()),
+                .body(encode::body(&rendered.html)),
         );
     Ok(builder.multipart(body)?)
 }

@@ -7,17 +7,20 @@
 //! - `digests`: one row per (date, subscriber) with the Message-ID, the status (`pending`
 //!   while a delivery is under way, then `sent`, `deferred` or `failed`), the attempts, the
 //!   last SMTP reply and the times;
-//! - `deliveries`: (subscriber, paper id, date) for every paper a subscriber was sent, so a
-//!   later stage can ask "which papers has this person already had?";
+//! - `deliveries`: a view of (subscriber, paper id, date, sent at) for every paper a
+//!   subscriber was sent, so a later stage can ask "which papers has this person already
+//!   had?" (the ids are stored with their digest, so marking a digest sent writes one row);
 //! - `suppressions`: addresses a server refused for good, skipped until an operator lifts them.
 //!
-//! The tables are `WITHOUT ROWID`, clustered on their keys, so a state change writes one
-//! B-tree page, not a table page and its index's: two commits per message stay cheap.
+//! `digests` is `WITHOUT ROWID`, clustered on (date, subscriber), and its index on the
+//! subscriber is written when a run plans its digests, never when one changes status: the
+//! commit that records a delivery writes one B-tree page.
 //!
-//! Every state change is its own committed transaction, and a digest becomes `sent` only
-//! after the server accepted it: a digest is marked `pending` before its first byte goes out,
-//! so after a crash anything not `sent` is sent again (with the same Message-ID). The schema
-//! carries a version (`PRAGMA user_version`) and migrates forward on open.
+//! A run first records its plan, every due digest `pending`, in one transaction; from then
+//! on every change of a digest is its own committed transaction, and a digest becomes `sent`
+//! only after the server accepted it. After a crash anything not `sent` is sent again (with
+//! the same Message-ID). The schema carries a version (`PRAGMA user_version`) and migrates
+//! forward on open.
 //!
 //! This module stores and reads; it never sends, renders or decides what to retry.
 
@@ -55,16 +58,17 @@ CREATE TABLE digests (
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     sent_at     TEXT,
+    -- The ids of the papers the digest carried, a JSON array, set when it is sent.
+    papers      TEXT,
     PRIMARY KEY (date, subscriber)
 ) WITHOUT ROWID;
--- Keyed by subscriber first: "which papers has this reader had?" is one range scan.
-CREATE TABLE deliveries (
-    subscriber  TEXT NOT NULL,
-    paper_id    TEXT NOT NULL,
-    date        TEXT NOT NULL,
-    sent_at     TEXT NOT NULL,
-    PRIMARY KEY (subscriber, paper_id, date)
-) WITHOUT ROWID;
+CREATE INDEX digests_by_subscriber ON digests (subscriber, date);
+-- One row per paper a subscriber was sent: "which papers has this reader had?" is
+-- `SELECT paper_id FROM deliveries WHERE subscriber = ?`, through the index above.
+CREATE VIEW deliveries (subscriber, paper_id, date, sent_at) AS
+    SELECT d.subscriber, p.value, d.date, d.sent_at
+    FROM digests d, json_each(d.papers) p
+    WHERE d.status = 'sent';
 CREATE TABLE suppressions (
     address     TEXT PRIMARY KEY,
     reply       TEXT NOT NULL,
@@ -125,8 +129,8 @@ pub enum JournalError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// A delivery was started and the server has not (yet) accepted it: in flight, or cut
-    /// short by a crash. The next run sends it again.
+    /// Due in a run and not (yet) accepted by the server: waiting its turn, in flight, or
+    /// cut short by a crash. The next run sends it again.
     Pending,
     /// The server accepted it (or the outbox file was written).
     Sent,
@@ -397,7 +401,7 @@ impl Journal {
         // digest is sent again, never skipped.
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; \
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| self.err(e))?;
@@ -517,39 +521,48 @@ impl Journal {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// A delivery is about to start: the digest is `pending` (in flight) until the server
-    /// answers, and one more attempt is counted. Committed before the first byte goes out.
-    pub fn mark_pending(
+    /// A run's plan: every digest it is about to deliver becomes `pending` (due, and not
+    /// yet accepted by the server), in one transaction before the first message leaves. A
+    /// digest already `sent` (a `--force` run) stays `sent` until the server takes it again,
+    /// so a forced run cut short leaves nothing for the next plain run to repeat.
+    ///
+    /// From here on every change of a digest is its own transaction, and a digest leaves
+    /// `pending` only with the server's answer: after a crash, whatever is still `pending`
+    /// (in flight, or waiting its turn) is what the next run sends.
+    pub fn plan(
         &self,
         run: RunId,
         date: NaiveDate,
-        subscriber: &str,
-        message_id: &str,
+        digests: &[(String, String)],
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO digests (date, subscriber, message_id, status, attempts, run_id, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, 'pending', 1, ?4, ?5, ?5) \
-                 ON CONFLICT (date, subscriber) DO UPDATE SET status = 'pending', \
-                 attempts = attempts + 1, message_id = ?3, run_id = ?4, updated_at = ?5",
-            )
-            .map_err(|e| self.err(e))?;
-        statement
-            .execute(params![
-                date.to_string(),
-                address_key(subscriber),
-                message_id,
-                run.0,
-                stamp(now)
-            ])
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        let (date, now) = (date.to_string(), stamp(now));
+        let commit = || -> rusqlite::Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO digests (date, subscriber, message_id, status, attempts, run_id, \
+                     created_at, updated_at) VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?5) \
+                     ON CONFLICT (date, subscriber) DO UPDATE SET status = 'pending', \
+                     message_id = ?3, run_id = ?4, updated_at = ?5 WHERE status <> 'sent'",
+                )?;
+                for (subscriber, message_id) in digests {
+                    upsert.execute(params![
+                        date,
+                        address_key(subscriber),
+                        message_id,
+                        run.0,
+                        now
+                    ])?;
+                }
+            }
+            tx.commit()
+        };
+        commit().map_err(|e| self.err(e))
     }
 
-    /// The server accepted the digest: `sent`, with its reply, and the papers it carried, in
-    /// one transaction.
+    /// The server accepted the digest: `sent`, with its reply, one more attempt counted,
+    /// and the papers it carried, in one transaction.
     pub fn mark_sent(
         &self,
         date: NaiveDate,
@@ -558,31 +571,28 @@ impl Journal {
         papers: &[&str],
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        let subscriber = address_key(subscriber);
-        let (date, now) = (date.to_string(), stamp(now));
-        let commit = || -> rusqlite::Result<()> {
-            let tx = self.conn.unchecked_transaction()?;
-            tx.prepare_cached(
-                "UPDATE digests SET status = 'sent', last_reply = ?3, updated_at = ?4, \
-                 sent_at = ?4 WHERE date = ?1 AND subscriber = ?2",
-            )?
-            .execute(params![date, subscriber, reply, now])?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO deliveries (subscriber, paper_id, date, sent_at) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for paper in papers {
-                    insert.execute(params![subscriber, paper, date, now])?;
-                }
-            }
-            tx.commit()
-        };
-        commit().map_err(|e| self.err(e))
+        let papers = serde_json::to_string(papers).unwrap_or_else(|_| "[]".to_owned());
+        self.conn
+            .prepare_cached(
+                "UPDATE digests SET status = 'sent', attempts = attempts + 1, last_reply = ?3, \
+                 updated_at = ?4, sent_at = ?4, papers = ?5 WHERE date = ?1 AND subscriber = ?2",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    date.to_string(),
+                    address_key(subscriber),
+                    reply,
+                    stamp(now),
+                    papers
+                ])
+            })
+            .and_then(planned)
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
-    /// Temporary trouble: `deferred` with what went wrong; the next run (or a retry in this
-    /// one) sends it again.
+    /// Temporary trouble: `deferred` with what went wrong and one more attempt counted; the
+    /// next run (or a retry in this one) sends it again.
     pub fn mark_deferred(
         &self,
         date: NaiveDate,
@@ -590,7 +600,7 @@ impl Journal {
         reply: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        self.set_status(date, subscriber, Status::Deferred, reply, now)
+        self.attempt_failed(date, subscriber, Status::Deferred, reply, now)
     }
 
     /// Records a digest that a stopped run never tried: `deferred`, no attempt counted.
@@ -624,8 +634,9 @@ impl Journal {
         Ok(())
     }
 
-    /// Refused for good: `failed` with the reply; with `suppress`, the address is also kept
-    /// from every later run until [`Journal::lift`], in the same transaction.
+    /// Refused for good: `failed` with the reply and one more attempt counted; with
+    /// `suppress`, the address is also kept from every later run until [`Journal::lift`], in
+    /// the same transaction.
     pub fn mark_failed(
         &self,
         date: NaiveDate,
@@ -638,10 +649,11 @@ impl Journal {
         let commit = || -> rusqlite::Result<()> {
             let tx = self.conn.unchecked_transaction()?;
             tx.prepare_cached(
-                "UPDATE digests SET status = 'failed', last_reply = ?3, updated_at = ?4 \
-                 WHERE date = ?1 AND subscriber = ?2",
+                "UPDATE digests SET status = 'failed', attempts = attempts + 1, last_reply = ?3, \
+                 updated_at = ?4 WHERE date = ?1 AND subscriber = ?2",
             )?
-            .execute(params![date.to_string(), key, reply, stamp(now)])?;
+            .execute(params![date.to_string(), key, reply, stamp(now)])
+            .and_then(planned)?;
             if suppress {
                 tx.prepare_cached(
                     "INSERT INTO suppressions (address, reply, date, since) VALUES (?1, ?2, ?3, ?4) \
@@ -654,7 +666,7 @@ impl Journal {
         commit().map_err(|e| self.err(e))
     }
 
-    fn set_status(
+    fn attempt_failed(
         &self,
         date: NaiveDate,
         subscriber: &str,
@@ -664,8 +676,8 @@ impl Journal {
     ) -> Result<(), JournalError> {
         self.conn
             .prepare_cached(
-                "UPDATE digests SET status = ?3, last_reply = ?4, updated_at = ?5 \
-                 WHERE date = ?1 AND subscriber = ?2",
+                "UPDATE digests SET status = ?3, attempts = attempts + 1, last_reply = ?4, \
+                 updated_at = ?5 WHERE date = ?1 AND subscriber = ?2",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -676,6 +688,7 @@ impl Journal {
                     stamp(now)
                 ])
             })
+            .and_then(planned)
             .map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -708,9 +721,7 @@ impl Journal {
             .conn
             .prepare(
                 "SELECT d.date, d.subscriber, d.message_id, d.status, d.attempts, d.last_reply, \
-                 d.updated_at, d.sent_at, \
-                 (SELECT group_concat(paper_id, ' ') FROM deliveries p \
-                  WHERE p.subscriber = d.subscriber AND p.date = d.date) \
+                 d.updated_at, d.sent_at, CASE d.status WHEN 'sent' THEN d.papers END \
                  FROM digests d WHERE (?1 IS NULL OR d.date = ?1) \
                  AND (?2 IS NULL OR d.subscriber = ?2) ORDER BY d.date, d.subscriber",
             )
@@ -718,9 +729,8 @@ impl Journal {
         let rows = statement
             .query_map(params![date, subscriber], |row| {
                 let papers: Option<String> = row.get(8)?;
-                let mut papers: Vec<String> = papers
-                    .map(|ids| ids.split(' ').map(str::to_owned).collect())
-                    .unwrap_or_default();
+                let mut papers: Vec<String> =
+                    papers.and_then(|ids| serde_json::from_str(&ids).ok()).unwrap_or_default();
                 papers.sort();
                 Ok(DigestRecord {
                     date: row.get(0)?,
@@ -816,6 +826,11 @@ impl Journal {
             .map(|status| status.as_deref().map(Status::parse))
             .map_err(|e| self.err(e))
     }
+}
+
+/// An outcome must land on a digest the run planned; anything else is a bug worth an error.
+fn planned(changed: usize) -> rusqlite::Result<usize> {
+    if changed == 0 { Err(rusqlite::Error::QueryReturnedNoRows) } else { Ok(changed) }
 }
 
 fn sqlite(path: &Path, source: rusqlite::Error) -> JournalError {

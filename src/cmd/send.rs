@@ -140,6 +140,12 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let (due, mut tally) = due(Some(&journal), &digests, args.force)?;
     let shard = args.shard.map(|shard| shard.to_string());
     let run = journal.begin_run(day.date, shard.as_deref(), args.force, ctx.clock.now())?;
+    let plan: Vec<(String, String)> = due
+        .iter()
+        .filter_map(|&job| digests.recipient(job))
+        .map(|(to, message_id)| (to.to_string(), message_id))
+        .collect();
+    journal.plan(run, day.date, &plan, ctx.clock.now())?;
     let ledger = Ledger::new(journal, run, day.date, ctx.clock);
     let report = Report::new(due.len(), args.verbose);
     let policy = Policy::for_config(&config);

@@ -6,8 +6,9 @@
 //!
 //! - A digest is picked and rendered by the worker that sends it, just before sending, so a
 //!   run holds one message per worker, whatever the number of subscribers.
-//! - The journal marks a digest `pending` before its first byte leaves and `sent` only after
-//!   the server accepted it, so no record runs ahead of the server.
+//! - Every due digest is `pending` in the journal before the run starts (the caller records
+//!   the plan); a worker records `sent` only after the server accepted the message, so no
+//!   record runs ahead of the server, and each outcome is its own transaction.
 //! - Temporary failures (4xx, timeouts, refused or dropped connections) are retried with
 //!   exponential backoff and jitter, up to `max_attempts` and within `retry_budget` of the
 //!   first try; then the digest is left `deferred` for the next run.
@@ -214,17 +215,6 @@ impl Ledger {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn pending(&self, parcel: &Parcel) -> Result<(), JournalError> {
-        let now = self.clock.now();
-        self.journal().mark_pending(
-            self.run,
-            self.date,
-            parcel.to.as_ref(),
-            &parcel.message_id,
-            now,
-        )
-    }
-
     fn sent(&self, parcel: &Parcel, reply: &str) -> Result<(), JournalError> {
         let papers: Vec<&str> = parcel.papers.iter().map(String::as_str).collect();
         let now = self.clock.now();
@@ -340,24 +330,17 @@ impl Run<'_> {
                 self.observer.event(Event::Skipped);
                 return Ok(None);
             }
-            Prepared::Broken { to, message_id, error } => {
-                let parcel = Parcel { to, message_id, bytes: Vec::new(), papers: Vec::new() };
-                self.ledger.pending(&parcel)?;
-                self.ledger.failed(&parcel.to, &error.to_string(), false)?;
+            Prepared::Broken { to, error, .. } => {
+                self.ledger.failed(&to, &error.to_string(), false)?;
                 self.count(|o| o.failed += 1);
                 self.failure();
-                self.observer.event(Event::Failed {
-                    to: &parcel.to,
-                    error: &error,
-                    suppressed: false,
-                });
+                self.observer.event(Event::Failed { to: &to, error: &error, suppressed: false });
                 return Ok(None);
             }
             Prepared::Ready(parcel) => parcel,
         };
         self.pacer.wait();
         let first = task.first.unwrap_or_else(Instant::now);
-        self.ledger.pending(&parcel)?;
         let letter = Letter {
             from: self.sender,
             to: &parcel.to,
@@ -482,13 +465,21 @@ struct QueueState<'a> {
     retries: BinaryHeap<Reverse<Task>>,
     /// Tasks a worker holds: they may come back as retries.
     busy: usize,
+    /// Workers waiting for a retry to fall due or for the others to finish; only then is
+    /// there anyone to wake (a wake-up is a system call, once per message otherwise).
+    waiting: usize,
     stopped: bool,
 }
 
 impl<'a> Queue<'a> {
     fn new(jobs: &'a [usize]) -> Queue<'a> {
-        let state =
-            QueueState { fresh: jobs.iter(), retries: BinaryHeap::new(), busy: 0, stopped: false };
+        let state = QueueState {
+            fresh: jobs.iter(),
+            retries: BinaryHeap::new(),
+            busy: 0,
+            waiting: 0,
+            stopped: false,
+        };
         Queue { state: Mutex::new(state), wake: Condvar::new() }
     }
 
@@ -515,6 +506,10 @@ impl<'a> Queue<'a> {
                 return Some(Task { job, attempt: 1, first: None, due: now });
             }
             let next_due = state.retries.peek().map(|Reverse(task)| task.due);
+            if next_due.is_none() && state.busy == 0 {
+                return None;
+            }
+            state.waiting += 1;
             state = match next_due {
                 Some(due) => {
                     self.wake
@@ -522,9 +517,9 @@ impl<'a> Queue<'a> {
                         .unwrap_or_else(PoisonError::into_inner)
                         .0
                 }
-                None if state.busy == 0 => return None,
                 None => self.wake.wait(state).unwrap_or_else(PoisonError::into_inner),
             };
+            state.waiting -= 1;
         }
     }
 
@@ -534,7 +529,9 @@ impl<'a> Queue<'a> {
         if let Some(task) = retry {
             state.retries.push(Reverse(task));
         }
-        self.wake.notify_all();
+        if state.waiting > 0 {
+            self.wake.notify_all();
+        }
     }
 
     fn stop(&self) {

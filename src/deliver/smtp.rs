@@ -676,12 +676,32 @@ impl Connection {
 /// ending in CRLF, then the final `.` line: all of it one buffer, for one write.
 pub(crate) fn dot_stuff(message: &[u8], out: &mut Vec<u8>) {
     out.reserve(message.len() + 64);
-    for line in message.split_inclusive(|&byte| byte == b'\n') {
-        if line.first() == Some(&b'.') {
-            out.push(b'.');
-        }
-        out.extend_from_slice(line);
+    if message.first() == Some(&b'.') {
+        out.push(b'.');
     }
+    // The lines after the first that start with a dot. Most messages have none, so this is
+    // one long copy; as text (a formatted message is ASCII) line ends are found with the
+    // standard library's memchr, anything else takes the plain loop.
+    let dot_after = |at: &usize| message.get(at + 1) == Some(&b'.');
+    let dots: Box<dyn Iterator<Item = usize> + '_> = match std::str::from_utf8(message) {
+        Ok(text) => {
+            Box::new(text.match_indices('\n').map(|(at, _)| at).filter(dot_after).map(|at| at + 1))
+        }
+        Err(_) => Box::new(
+            message
+                .windows(2)
+                .enumerate()
+                .filter(|(_, pair)| *pair == b"\n.")
+                .map(|(at, _)| at + 1),
+        ),
+    };
+    let mut start = 0;
+    for at in dots {
+        out.extend_from_slice(&message[start..at]);
+        out.push(b'.');
+        start = at;
+    }
+    out.extend_from_slice(&message[start..]);
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }

@@ -10,6 +10,11 @@ fn at(second: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 8, 5, 7, 30, second).unwrap()
 }
 
+/// Plans one digest, as a run does before sending.
+fn plan(journal: &Journal, run: RunId, date: NaiveDate, who: &str, id: &str) {
+    journal.plan(run, date, &[(who.to_owned(), id.to_owned())], at(1)).unwrap();
+}
+
 fn open() -> (tempfile::TempDir, Journal) {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("state/paperboy.db")).unwrap();
@@ -28,7 +33,7 @@ fn a_new_journal_is_at_the_current_schema_version_in_wal_mode() {
 fn reopening_keeps_what_was_written() {
     let (dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
-    journal.mark_pending(run, day(), "Alice@Example.com", "<id>", at(1)).unwrap();
+    plan(&journal, run, day(), "Alice@Example.com", "<id>");
     journal.mark_sent(day(), "alice@example.com", "250 ok", &["p1"], at(2)).unwrap();
     drop(journal);
     let again = Journal::open(&dir.path().join("state/paperboy.db")).unwrap();
@@ -59,10 +64,9 @@ fn an_empty_file_of_version_zero_is_migrated_forward() {
 fn a_digest_goes_pending_then_sent_counting_attempts_and_recording_papers() {
     let (_dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
-    journal.mark_pending(run, day(), "bob@example.com", "<b>", at(1)).unwrap();
+    plan(&journal, run, day(), "bob@example.com", "<b>");
     assert_eq!(journal.status(day(), "bob@example.com").unwrap(), Some(Status::Pending));
     journal.mark_deferred(day(), "bob@example.com", "451 later", at(2)).unwrap();
-    journal.mark_pending(run, day(), "bob@example.com", "<b>", at(3)).unwrap();
     journal.mark_sent(day(), "bob@example.com", "250 queued", &["p2", "p1"], at(4)).unwrap();
 
     let records = journal.digests(&HistoryFilter::default()).unwrap();
@@ -83,9 +87,9 @@ fn a_digest_goes_pending_then_sent_counting_attempts_and_recording_papers() {
 fn a_permanent_refusal_can_suppress_the_address_until_lifted() {
     let (_dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
-    journal.mark_pending(run, day(), "gone@example.com", "<g>", at(1)).unwrap();
+    plan(&journal, run, day(), "gone@example.com", "<g>");
     journal.mark_failed(day(), "gone@example.com", "550 no such user", true, at(2)).unwrap();
-    journal.mark_pending(run, day(), "login@example.com", "<l>", at(1)).unwrap();
+    plan(&journal, run, day(), "login@example.com", "<l>");
     journal.mark_failed(day(), "login@example.com", "535 bad login", false, at(2)).unwrap();
 
     assert_eq!(journal.suppressed().unwrap(), HashSet::from(["gone@example.com".to_owned()]));
@@ -120,7 +124,7 @@ fn an_untried_digest_is_deferred_without_an_attempt_but_a_sent_one_stays_sent() 
     let (_dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     journal.mark_untried(run, day(), "a@example.com", "<a>", "stopped", at(1)).unwrap();
-    journal.mark_pending(run, day(), "b@example.com", "<b>", at(1)).unwrap();
+    plan(&journal, run, day(), "b@example.com", "<b>");
     journal.mark_sent(day(), "b@example.com", "250", &[], at(2)).unwrap();
     journal.mark_untried(run, day(), "b@example.com", "<b>", "stopped", at(3)).unwrap();
 
@@ -135,7 +139,7 @@ fn history_filters_by_date_and_subscriber() {
     let next = day().succ_opt().unwrap();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     for (date, who) in [(day(), "a@x.org"), (day(), "b@x.org"), (next, "a@x.org")] {
-        journal.mark_pending(run, date, who, "<m>", at(1)).unwrap();
+        plan(&journal, run, date, who, "<m>");
     }
     let only = |date, subscriber: Option<&str>| {
         let filter = HistoryFilter { date, subscriber: subscriber.map(str::to_owned) };
@@ -164,9 +168,53 @@ fn a_second_run_lock_on_the_same_journal_is_refused_at_once_and_freed_on_drop() 
 }
 
 #[test]
+fn a_forced_run_leaves_sent_digests_sent_until_the_server_takes_them_again() {
+    let (_dir, journal) = open();
+    let run = journal.begin_run(day(), None, false, at(0)).unwrap();
+    plan(&journal, run, day(), "a@x.org", "<a>");
+    journal.mark_sent(day(), "a@x.org", "250", &[], at(2)).unwrap();
+    let forced = journal.begin_run(day(), None, true, at(3)).unwrap();
+    plan(&journal, forced, day(), "a@x.org", "<a>");
+    assert_eq!(journal.status(day(), "a@x.org").unwrap(), Some(Status::Sent));
+}
+
+#[test]
+fn an_outcome_for_a_digest_no_run_planned_is_an_error_not_lost() {
+    let (_dir, journal) = open();
+    assert!(journal.mark_sent(day(), "nobody@x.org", "250", &[], at(1)).is_err());
+    assert!(journal.mark_deferred(day(), "nobody@x.org", "451", at(1)).is_err());
+}
+
+#[test]
 fn a_reader_opens_nothing_when_there_is_no_journal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("none.db");
     assert!(Journal::open_existing(&path).unwrap().is_none());
     assert!(!path.exists(), "reading must not create the journal");
+}
+
+#[test]
+#[ignore = "a timing probe, run with --release --ignored --nocapture"]
+fn probe_the_cost_of_a_pending_and_a_sent_commit() {
+    let (_dir, journal) = open();
+    let run = journal.begin_run(day(), None, false, at(0)).unwrap();
+    let papers = ["title:0001", "title:0002", "title:0003", "title:0004", "title:0005"];
+    let plan: Vec<(String, String)> = (0..10_000)
+        .map(|i| {
+            let who = format!("reader{i}@lab{}.example.com", i % 97);
+            (who, "<digest.2025-08-05.0123456789abcdef@example.org>".to_owned())
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    journal.plan(run, day(), &plan, at(1)).unwrap();
+    let pending = started.elapsed();
+    let started = std::time::Instant::now();
+    for i in 0..10_000 {
+        let who = format!("reader{i}@lab{}.example.com", i % 97);
+        journal
+            .mark_sent(day(), &who, "250 2.0.0 Ok: queued as 4bLq3r0zZz", &papers, at(2))
+            .unwrap();
+    }
+    let sent = started.elapsed();
+    eprintln!("plan: {:?} per digest; sent: {:?} per commit", pending / 10_000, sent / 10_000);
 }

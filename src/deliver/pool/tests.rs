@@ -161,6 +161,11 @@ fn run(jobs: usize, work: &FakeWork, server: &Server, policy: &Policy) -> Ran {
     let journal = Journal::open(&dir.path().join("paperboy.db")).unwrap();
     let clock = Clock::Fixed(Utc.with_ymd_and_hms(2025, 8, 5, 7, 30, 0).unwrap());
     let run = journal.begin_run(day(), None, false, clock.now()).unwrap();
+    let plan: Vec<(String, String)> = (0..jobs)
+        .filter_map(|job| work.recipient(job))
+        .map(|(to, id)| (to.to_string(), id))
+        .collect();
+    journal.plan(run, day(), &plan, clock.now()).unwrap();
     let ledger = Ledger::new(journal, run, day(), clock);
     let events = Events(Mutex::new(Vec::new()));
     let jobs: Vec<usize> = (0..jobs).collect();
