@@ -262,11 +262,19 @@ impl Mailer {
     pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
             (TransportKind::Smtp, Some(smtp)) => {
-                let credentials = smtp_credentials(smtp).map_err(|message| ConfigError {
+                let fail = |key: &str, message| ConfigError {
                     path: config.path.clone(),
-                    problems: vec![Problem { line: None, key: Some("smtp".into()), message }],
-                })?;
-                Ok(Mailer::Smtp(Connector::new(smtp, credentials)))
+                    problems: vec![Problem { line: None, key: Some(key.into()), message }],
+                };
+                let credentials =
+                    smtp_credentials(smtp).map_err(|message| fail("smtp", message))?;
+                let roots = match &smtp.ca_file {
+                    Some(file) => {
+                        smtp::read_roots(file).map_err(|message| fail("smtp.ca_file", message))?
+                    }
+                    None => Vec::new(),
+                };
+                Ok(Mailer::Smtp(Connector::new(smtp, credentials, roots)))
             }
             _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
         }

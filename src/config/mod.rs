@@ -103,6 +103,8 @@ pub struct Smtp {
     pub password_env: String,
     /// How long to wait for the server at each step.
     pub timeout_secs: u64,
+    /// Extra trusted root certificates (PEM), for a relay with a private CA.
+    pub ca_file: Option<PathBuf>,
     /// Parallel connections, each reused for many messages.
     pub max_connections: usize,
     /// At most this many messages a second, evenly spaced; no limit when unset.
@@ -331,6 +333,8 @@ struct RawSmtp {
     password_env: String,
     #[serde(default = "default_timeout_secs")]
     timeout_secs: u64,
+    /// Relative to the config file.
+    ca_file: Option<String>,
     #[serde(default = "default_max_connections")]
     max_connections: Spanned<usize>,
     rate_per_second: Option<Spanned<f64>>,
@@ -489,6 +493,7 @@ impl Validator<'_> {
             username: raw.username,
             password_env: raw.password_env,
             timeout_secs: raw.timeout_secs,
+            ca_file: raw.ca_file.map(|file| self.base.join(file)),
             max_connections: raw.max_connections.into_inner(),
             rate_per_second: raw.rate_per_second.map(Spanned::into_inner),
             max_attempts: raw.max_attempts.into_inner(),

@@ -25,6 +25,8 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::commands::{Auth, Data, Ehlo, Mail, Quit, Rcpt, Rset, Starttls};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter, ServerInfo};
 use lettre::transport::smtp::response::Response;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use crate::config::{Security, Smtp};
 
@@ -214,9 +216,14 @@ impl fmt::Debug for Connector {
 }
 
 impl Connector {
-    /// From `[smtp]`, with the password already read from the environment.
-    pub fn new(smtp: &Smtp, credentials: Option<Credentials>) -> Connector {
-        let tls = (smtp.security != Security::None).then(tls_config);
+    /// From `[smtp]`, with the password already read from the environment and the roots of
+    /// `ca_file` (see [`read_roots`]) trusted besides the public ones.
+    pub fn new(
+        smtp: &Smtp,
+        credentials: Option<Credentials>,
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> Connector {
+        let tls = (smtp.security != Security::None).then(|| tls_config(extra_roots));
         Connector {
             host: smtp.host.clone(),
             port: smtp.port,
@@ -325,9 +332,24 @@ impl Connector {
     }
 }
 
-/// The public web PKI roots, as lettre's `rustls-tls` trusts.
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+/// The certificates of a PEM file, to trust as roots besides the public ones.
+pub fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let fail = |err: &dyn fmt::Display| format!("cannot read `{}`: {err}", path.display());
+    let roots = CertificateDer::pem_file_iter(path)
+        .map_err(|err| fail(&err))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| fail(&err))?;
+    if roots.is_empty() {
+        return Err(fail(&"no PEM certificate in it"));
+    }
+    Ok(roots)
+}
+
+/// The public web PKI roots, as lettre's `rustls-tls` trusts, and any extra ones.
+fn tls_config(extra_roots: Vec<CertificateDer<'static>>) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    // A certificate that is not a usable root is left out (and the handshake then says so).
+    roots.add_parsable_certificates(extra_roots);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -4,7 +4,7 @@
 //! as PIPELINING.)
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -44,9 +44,8 @@ fn serve(script: Vec<Step>) -> (u16, JoinHandle<Vec<String>>) {
     (port, handle)
 }
 
-fn run_script(stream: TcpStream, script: &[Step]) -> Vec<String> {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
+fn run_script<S: Read + Write>(stream: S, script: &[Step]) -> Vec<String> {
+    let mut reader = BufReader::new(stream);
     let mut heard = Vec::new();
     let steps: Vec<Step> = match script.iter().position(|s| matches!(s, Repeat(_))) {
         Some(at) => {
@@ -61,7 +60,10 @@ fn run_script(stream: TcpStream, script: &[Step]) -> Vec<String> {
     };
     for step in steps {
         match step {
-            Say(text) => writer.write_all(text.as_bytes()).unwrap(),
+            Say(text) => {
+                reader.get_mut().write_all(text.as_bytes()).unwrap();
+                reader.get_mut().flush().unwrap();
+            }
             Hear(prefix) => {
                 let mut line = String::new();
                 reader.read_line(&mut line).unwrap();
@@ -86,10 +88,7 @@ fn run_script(stream: TcpStream, script: &[Step]) -> Vec<String> {
                 let mut buffer = vec![0; bytes];
                 reader.read_exact(&mut buffer).unwrap();
             }
-            Hangup => {
-                let _ = writer.shutdown(Shutdown::Both);
-                return heard;
-            }
+            Hangup => return heard,
             Stall(time) => std::thread::sleep(time),
             Repeat(_) => unreachable!("only one Repeat per script"),
         }
@@ -105,6 +104,7 @@ fn smtp(port: u16, security: Security, timeout_secs: u64) -> Smtp {
         username: None,
         password_env: "UNUSED".into(),
         timeout_secs,
+        ca_file: None,
         max_connections: 1,
         rate_per_second: None,
         max_attempts: 1,
@@ -115,7 +115,7 @@ fn smtp(port: u16, security: Security, timeout_secs: u64) -> Smtp {
 }
 
 fn connector(port: u16) -> Connector {
-    Connector::new(&smtp(port, Security::None, 5), None)
+    Connector::new(&smtp(port, Security::None, 5), None, Vec::new())
 }
 
 fn address(text: &str) -> Address {
@@ -292,7 +292,8 @@ fn a_stalled_server_times_out_as_a_temporary_failure() {
     let mut script = greeting_and_hello();
     script.extend([Hear("MAIL"), Stall(Duration::from_secs(3))]);
     let (port, _server) = serve(script);
-    let mut connection = Connector::new(&smtp(port, Security::None, 1), None).connect().unwrap();
+    let mut connection =
+        Connector::new(&smtp(port, Security::None, 1), None, Vec::new()).connect().unwrap();
     let started = Instant::now();
     let err = send(&mut connection, "Subject: a\r\n\r\na\r\n").unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -320,7 +321,8 @@ fn a_refusal_sent_before_hanging_up_mid_message_is_read_not_reported_as_a_broken
 #[test]
 fn starttls_required_but_not_offered_is_a_lasting_failure() {
     let (port, _server) = serve(greeting_and_hello());
-    let err = Connector::new(&smtp(port, Security::Starttls, 5), None).connect().unwrap_err();
+    let err =
+        Connector::new(&smtp(port, Security::Starttls, 5), None, Vec::new()).connect().unwrap_err();
     assert!(matches!(err, SmtpError::Client(_)), "{err}");
     assert!(!err.is_transient());
     assert!(err.to_string().contains("does not offer STARTTLS"), "{err}");
@@ -341,7 +343,9 @@ fn auth_login_answers_both_challenges() {
     ];
     let (port, server) = serve(script);
     let credentials = Credentials::new("digest".into(), "s3cret".into());
-    Connector::new(&smtp(port, Security::None, 5), Some(credentials)).connect().unwrap();
+    Connector::new(&smtp(port, Security::None, 5), Some(credentials), Vec::new())
+        .connect()
+        .unwrap();
     assert_eq!(server.join().unwrap().len(), 4);
 }
 
@@ -356,8 +360,9 @@ fn a_refused_login_is_a_lasting_failure_that_suppresses_nobody() {
     ];
     let (port, _server) = serve(script);
     let credentials = Credentials::new("digest".into(), "wrong".into());
-    let err =
-        Connector::new(&smtp(port, Security::None, 5), Some(credentials)).connect().unwrap_err();
+    let err = Connector::new(&smtp(port, Security::None, 5), Some(credentials), Vec::new())
+        .connect()
+        .unwrap_err();
     assert!(!err.is_transient() && !err.is_recipient_refusal(), "{err}");
 }
 
@@ -375,4 +380,112 @@ fn garbage_instead_of_a_reply_is_a_temporary_protocol_error() {
     let err = connector(port).connect().unwrap_err();
     assert!(matches!(err, SmtpError::Protocol { stage: Stage::Greeting, .. }), "{err}");
     assert!(err.is_transient());
+}
+
+/// The test CA and the certificate it signed for 127.0.0.1 (tests/fixtures/tls).
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls").join(name)
+}
+
+fn server_tls() -> Arc<rustls::ServerConfig> {
+    let certs = CertificateDer::pem_file_iter(fixture("server.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(fixture("server.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    Arc::new(config)
+}
+
+/// Serves one connection: `plain` in the clear, then a TLS handshake, then `encrypted`.
+fn serve_tls(plain: Vec<Step>, encrypted: Vec<Step>) -> (u16, JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut tcp, _) = listener.accept().unwrap();
+        // The client waits for each reply before going on, so nothing is read ahead here.
+        let mut heard = run_script(&mut tcp, &plain);
+        let connection = rustls::ServerConnection::new(server_tls()).unwrap();
+        let mut tls = rustls::StreamOwned::new(connection, tcp);
+        while tls.conn.is_handshaking() {
+            if tls.conn.complete_io(&mut tls.sock).is_err() {
+                return heard; // the client refused the certificate
+            }
+        }
+        heard.extend(run_script(tls, &encrypted));
+        heard
+    });
+    (port, handle)
+}
+
+fn tls_connector(port: u16, security: Security, trust_test_ca: bool) -> Connector {
+    let roots = if trust_test_ca { read_roots(&fixture("ca.pem")).unwrap() } else { Vec::new() };
+    let credentials = Credentials::new("digest".into(), "s3cret".into());
+    Connector::new(&smtp(port, security, 5), Some(credentials), roots)
+}
+
+fn login_and_one_message() -> Vec<Step> {
+    vec![
+        Hear("EHLO"),
+        Say("250-t\r\n250 AUTH PLAIN\r\n"),
+        Hear("AUTH PLAIN"),
+        Say("235 ok\r\n"),
+        Hear("MAIL"),
+        Say("250 ok\r\n"),
+        Hear("RCPT"),
+        Say("250 ok\r\n"),
+        Hear("DATA"),
+        Say("354 go\r\n"),
+        Message,
+        Say("250 queued over TLS\r\n"),
+    ]
+}
+
+#[test]
+fn starttls_upgrades_then_greets_again_logs_in_and_sends() {
+    let plain = vec![
+        Say("220 t\r\n"),
+        Hear("EHLO"),
+        Say("250-t\r\n250 STARTTLS\r\n"),
+        Hear("STARTTLS"),
+        Say("220 go ahead\r\n"),
+    ];
+    let (port, server) = serve_tls(plain, login_and_one_message());
+    let mut connection = tls_connector(port, Security::Starttls, true).connect().unwrap();
+    let reply = send(&mut connection, "Subject: secret\r\n\r\nhi\r\n").unwrap();
+    assert_eq!(reply.to_string(), "250 queued over TLS");
+    drop(connection);
+    let heard = server.join().unwrap();
+    assert!(heard.iter().any(|line| line.starts_with("AUTH PLAIN")), "{heard:?}");
+}
+
+#[test]
+fn smtps_speaks_tls_from_the_first_byte() {
+    let mut encrypted = vec![Say("220 t\r\n")];
+    encrypted.extend(login_and_one_message());
+    let (port, server) = serve_tls(Vec::new(), encrypted);
+    let mut connection = tls_connector(port, Security::Tls, true).connect().unwrap();
+    send(&mut connection, "Subject: secret\r\n\r\nhi\r\n").unwrap();
+    drop(connection);
+    server.join().unwrap();
+}
+
+#[test]
+fn a_certificate_no_trusted_root_signed_is_a_lasting_tls_failure() {
+    let (port, _server) = serve_tls(Vec::new(), Vec::new());
+    let err = tls_connector(port, Security::Tls, false).connect().unwrap_err();
+    assert!(matches!(err, SmtpError::Tls(_)), "{err}");
+    assert!(!err.is_transient(), "a rerun does not fix a certificate");
+}
+
+#[test]
+fn a_ca_file_without_certificates_is_refused() {
+    let err = read_roots(&fixture("README.md")).unwrap_err();
+    assert!(err.contains("no PEM certificate"), "{err}");
 }
