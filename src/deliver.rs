@@ -1,12 +1,14 @@
-//! Stage 4: turn a rendered digest into a message and hand it to a transport.
+//! Stage 4: turn a rendered digest into a message (DKIM-signed when configured) and hand it
+//! to a courier.
 //!
-//! Two transports: SMTP (a relay or mail server, never a server of our own) and the outbox,
-//! which writes one `.eml` file per digest. Neither picks papers nor renders; both get a
-//! finished `Message`.
+//! Two couriers: SMTP (a relay or mail server, never a server of our own; [`smtp`] is the
+//! client) and the outbox, which writes one `.eml` file per digest. [`pool`] runs several
+//! couriers at once with retries and the journal. Nothing here picks papers or renders;
+//! couriers get finished bytes, and errors say whether a retry may help.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lettre::message::dkim::{
@@ -16,12 +18,9 @@ use lettre::message::dkim::{
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::{PoolConfig, SmtpTransport};
 use lettre::{Address, Message};
 
-use crate::config::{
-    Config, ConfigError, DkimAlgorithm, Newsletter, Problem, Security, Smtp, TransportKind,
-};
+use crate::config::{Config, ConfigError, DkimAlgorithm, Newsletter, Problem, Smtp, TransportKind};
 use crate::digest::Digest;
 use crate::paper::stable_hash;
 use crate::render::RenderedDigest;
@@ -368,23 +367,18 @@ impl Signer {
     }
 }
 
-/// lettre's own transport, for `check --smtp`'s connect-and-login test.
-pub(crate) fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
-    let builder = match smtp.security {
-        Security::None => SmtpTransport::builder_dangerous(&smtp.host),
-        Security::Starttls => {
-            SmtpTransport::starttls_relay(&smtp.host).map_err(|e| e.to_string())?
-        }
-        Security::Tls => SmtpTransport::relay(&smtp.host).map_err(|e| e.to_string())?,
+/// `check --smtp`: connects, upgrades and logs in (sending nothing) exactly as `send` would,
+/// with the same client, timeouts and trusted roots.
+pub(crate) fn check_smtp(smtp: &Smtp) -> Result<(), String> {
+    let credentials = smtp_credentials(smtp)?;
+    let roots = match &smtp.ca_file {
+        Some(file) => smtp::read_roots(file)?,
+        None => Vec::new(),
     };
-    let mut builder = builder
-        .port(smtp.port)
-        .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
-        .pool_config(PoolConfig::new().max_size(1));
-    if let Some(credentials) = smtp_credentials(smtp)? {
-        builder = builder.credentials(credentials);
-    }
-    Ok(builder.build())
+    let connection =
+        Connector::new(smtp, credentials, roots).connect().map_err(|err| err.to_string())?;
+    connection.quit();
+    Ok(())
 }
 
 /// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
 use crate::config::Config;
-use crate::deliver::{build_message, smtp_transport};
+use crate::deliver::{build_message, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::source::{self, Source};
@@ -70,13 +70,7 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             )),
             Some(smtp) => {
                 let server = format!("{}:{}", smtp.host, smtp.port);
-                let checked =
-                    smtp_transport(smtp).and_then(|transport| match transport.test_connection() {
-                        Ok(true) => Ok(()),
-                        Ok(false) => Err("the server did not answer NOOP".to_owned()),
-                        Err(err) => Err(err.to_string()),
-                    });
-                if let Err(message) = checked {
+                if let Err(message) = check_smtp(smtp) {
                     problems.push((Exit::TempFail, format!("smtp {server}: {message}")));
                 }
             }
