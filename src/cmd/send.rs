@@ -103,30 +103,10 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let digests = Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
         .signed_by(signer.as_ref());
     if args.dry_run {
-        let journal = Journal::open_existing(&config.delivery.state)?;
-        let (due, mut tally) = due(journal.as_ref(), &digests, args.force)?;
-        for job in due {
-            let digest = digests.digest(job);
-            let email = &digest.subscriber.email;
-            if !digests.wanted(&digest) {
-                tally.skipped += 1;
-                continue;
-            }
-            match digests.build(&digest) {
-                Ok((subject, _)) => {
-                    println!("would send to {email}: {subject}");
-                    tally.sent += 1;
-                }
-                Err(error) => {
-                    eprintln!("error: {email}: {error}");
-                    tally.failed += 1;
-                }
-            }
-        }
+        let tally = dry_run(&digests, args.force)?;
         println!("{} ({scope})", tally.summary("dry run: would send"));
         return Ok(tally.exit());
     }
-
     let mailer = Mailer::from_config(&config)?;
     let _lock = match RunLock::acquire(&config.delivery.state) {
         Ok(lock) => lock,
@@ -136,22 +116,62 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         }
         Err(err) => return Err(err.into()),
     };
+    let tally = deliver_due(args, ctx, &digests, &mailer)?;
+    println!("{} ({scope} to {})", tally.summary("sent"), mailer.destination());
+    Ok(tally.exit())
+}
+
+/// `--dry-run`: what a run would send now (the journal is read when there is one, never
+/// written), one line each.
+fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
+    let journal = Journal::open_existing(&digests.config.delivery.state)?;
+    let (due, mut tally) = due(journal.as_ref(), digests, force)?;
+    for job in due {
+        let digest = digests.digest(job);
+        let email = &digest.subscriber.email;
+        if !digests.wanted(&digest) {
+            tally.skipped += 1;
+            continue;
+        }
+        match digests.build(&digest) {
+            Ok((subject, _)) => {
+                println!("would send to {email}: {subject}");
+                tally.sent += 1;
+            }
+            Err(error) => {
+                eprintln!("error: {email}: {error}");
+                tally.failed += 1;
+            }
+        }
+    }
+    Ok(tally)
+}
+
+/// The run itself, under the run lock: records the run and its plan, delivers what is due
+/// through the pool, records how it ended.
+fn deliver_due(
+    args: &SendArgs,
+    ctx: &Ctx<'_>,
+    digests: &Digests<'_>,
+    mailer: &Mailer,
+) -> anyhow::Result<Tally> {
+    let (config, date) = (digests.config, digests.date);
     let journal = Journal::open(&config.delivery.state)?;
-    let (due, mut tally) = due(Some(&journal), &digests, args.force)?;
+    let (due, mut tally) = due(Some(&journal), digests, args.force)?;
     let shard = args.shard.map(|shard| shard.to_string());
-    let run = journal.begin_run(day.date, shard.as_deref(), args.force, ctx.clock.now())?;
+    let run = journal.begin_run(date, shard.as_deref(), args.force, ctx.clock.now())?;
     let plan: Vec<(String, String)> = due
         .iter()
         .filter_map(|&job| digests.recipient(job))
         .map(|(to, message_id)| (to.to_string(), message_id))
         .collect();
-    journal.plan(run, day.date, &plan, ctx.clock.now())?;
-    let ledger = Ledger::new(journal, run, day.date, ctx.clock);
+    journal.plan(run, date, &plan, ctx.clock.now())?;
+    let ledger = Ledger::new(journal, run, date, ctx.clock);
     let report = Report::new(due.len(), args.verbose);
-    let policy = Policy::for_config(&config);
+    let policy = Policy::for_config(config);
     let sender = &config.newsletter.from.email;
     let couriers = || mailer.courier();
-    let delivered = pool::deliver(&due, &digests, &couriers, sender, &ledger, &policy, &report);
+    let delivered = pool::deliver(&due, digests, &couriers, sender, &ledger, &policy, &report);
     report.finish();
     let outcome = delivered?;
     tally.add(&outcome);
@@ -168,8 +188,7 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         skipped: tally.skipped,
     };
     ledger.into_journal().end_run(run, ended, counts, ctx.clock.now())?;
-    println!("{} ({scope} to {})", tally.summary("sent"), mailer.destination());
-    Ok(tally.exit())
+    Ok(tally)
 }
 
 /// The jobs (indexes into the chosen subscribers) still due, in config order, and the
@@ -302,11 +321,10 @@ impl Work for Digests<'_> {
         match self.build(&digest) {
             Ok((_, message)) => Prepared::Ready(Parcel {
                 to,
-                message_id: self.message_id(job),
                 bytes: message.formatted(),
                 papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
             }),
-            Err(error) => Prepared::Broken { to, message_id: self.message_id(job), error },
+            Err(error) => Prepared::Broken { to, error },
         }
     }
 

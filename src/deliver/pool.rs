@@ -83,8 +83,6 @@ impl Policy {
 pub struct Parcel {
     /// The recipient.
     pub to: Address,
-    /// Its stable Message-ID.
-    pub message_id: String,
     /// The formatted (and signed) message.
     pub bytes: Vec<u8>,
     /// The ids of the papers it carries, for the journal.
@@ -102,8 +100,6 @@ pub enum Prepared {
     Broken {
         /// The recipient.
         to: Address,
-        /// Its Message-ID.
-        message_id: String,
         /// Why.
         error: DeliveryError,
     },
@@ -330,7 +326,7 @@ impl Run<'_> {
                 self.observer.event(Event::Skipped);
                 return Ok(None);
             }
-            Prepared::Broken { to, error, .. } => {
+            Prepared::Broken { to, error } => {
                 self.ledger.failed(&to, &error.to_string(), false)?;
                 self.count(|o| o.failed += 1);
                 self.failure();

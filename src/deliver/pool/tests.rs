@@ -48,7 +48,6 @@ impl Work for FakeWork {
         self.most_outstanding.fetch_max(now, Ordering::SeqCst);
         Prepared::Ready(Parcel {
             to: reader(job),
-            message_id: format!("<m{job}@example.org>"),
             bytes: format!("Subject: {job}\r\n\r\nhello\r\n").into_bytes(),
             papers: vec![format!("paper-{job}-a"), format!("paper-{job}-b")],
         })
