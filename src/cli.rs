@@ -10,11 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "paperboy",
     version,
-    after_help = "Exit status: 0 ok, papers delivered · 1 a run-time failure (e.g. a digest not \
-                  delivered) · 2 bad usage · 3 no papers today (the sources list none; nothing \
-                  sent) · 4 a source is stale (its old listing left out) · 65 a source failed \
-                  (cannot be fetched, read or parsed; the others were used, nothing sent when \
-                  all failed) · 75 only temporary delivery failures, a rerun may succeed · \
+    after_help = "Exit status: 0 ok, every digest delivered · 1 a run-time failure (e.g. a digest \
+                  refused for good with a 5xx, or a journal that cannot be written) · 2 bad usage · \
+                  3 no papers today (the sources list none; nothing sent) · 4 a source is stale \
+                  (its old listing left out) · 65 a source failed (cannot be fetched, read or \
+                  parsed; the others were used, nothing sent when all failed) · 75 some digest \
+                  deferred by temporary trouble (a rerun retries it), or another send is running \
+                  on the same journal · \
                   78 a missing or invalid config"
 )]
 pub struct Cli {
@@ -53,6 +55,54 @@ pub enum Command {
     Check(CheckArgs),
     /// Answer the unsubscribe link over HTTP.
     Serve(ServeArgs),
+    /// What `send` did: runs and digests from the journal, with the SMTP replies.
+    History(HistoryArgs),
+    /// List or lift the addresses a server refused for good.
+    #[command(subcommand)]
+    Suppress(SuppressCommand),
+}
+
+/// `paperboy history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this listing date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<NaiveDate>,
+    /// Only this subscriber.
+    #[arg(long, value_name = "EMAIL")]
+    pub subscriber: Option<String>,
+    /// How to print it.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// How `history` and `suppress list` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned lines for a person.
+    Text,
+    /// JSON for a program.
+    Json,
+}
+
+/// `paperboy suppress ...`.
+#[derive(Debug, Subcommand)]
+pub enum SuppressCommand {
+    /// The suppressed addresses, with the reply that suppressed each.
+    List {
+        /// How to print them.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Let addresses receive digests again.
+    Lift {
+        /// The addresses.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        emails: Vec<String>,
+        /// Lift every suppression (after a misconfigured server refused everyone).
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// `paperboy explain`.
@@ -274,6 +324,23 @@ pub struct SendArgs {
     /// Do everything but deliver: print what would be sent.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Send again the digests the journal says were already sent for this date.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Ignore which papers each subscriber already got on earlier days, for this run.
+    #[arg(long)]
+    pub resend: bool,
+
+    /// Only the subscribers of shard K of N (by a stable hash of the address), so N hosts
+    /// can share one list, each with its own journal.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+
+    /// Log every delivery, retry and failure to stderr (no progress bar).
+    #[arg(long, short)]
+    pub verbose: bool,
 
     /// The day to work on.
     #[command(flatten)]

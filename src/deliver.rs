@@ -1,30 +1,46 @@
-//! Stage 4: turn a rendered digest into a message and hand it to a transport.
+//! Stage 4: turn a rendered digest into a message (DKIM-signed when configured) and hand it
+//! to a courier.
 //!
-//! Two transports: SMTP (a relay or mail server, never a server of our own) and the outbox,
-//! which writes one `.eml` file per digest. Neither picks papers nor renders; both get a
-//! finished `Message`.
+//! Two couriers: SMTP (a relay or mail server, never a server of our own; [`smtp`] is the
+//! client) and the outbox, which writes one `.eml` file per digest. [`pool`] runs several
+//! couriers at once with retries and the journal. Nothing here picks papers or renders;
+//! couriers get finished bytes, and errors say whether a retry may help.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::{PoolConfig, SmtpTransport};
-use lettre::{Address, Message, Transport};
+use lettre::{Address, Message};
 
-use crate::config::{Config, ConfigError, Newsletter, Problem, Security, Smtp, TransportKind};
+use crate::config::{Config, ConfigError, DkimAlgorithm, Newsletter, Problem, Smtp, TransportKind};
 use crate::digest::Digest;
 use crate::paper::stable_hash;
 use crate::render::RenderedDigest;
 
+mod encode;
+pub mod pool;
+pub mod smtp;
+
+pub use smtp::{Connector, SmtpError, Stage};
+
 /// A digest that did not leave.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
-    /// The mail server refused the message or could not be reached.
-    #[error("smtp: {0}")]
-    Smtp(#[from] lettre::transport::smtp::Error),
+    /// The mail server refused the message, or could not be reached or understood.
+    #[error("smtp {server}: {source}")]
+    Smtp {
+        /// `host:port`.
+        server: String,
+        /// What happened, and at which step.
+        source: SmtpError,
+    },
     /// The outbox file could not be written.
     #[error("cannot write `{}`: {source}", path.display())]
     Write {
@@ -36,21 +52,39 @@ pub enum DeliveryError {
     /// The message could not be assembled.
     #[error("cannot build the message: {0}")]
     Build(#[from] lettre::error::Error),
+    /// The digest could not be rendered.
+    #[error("{0}")]
+    Render(#[from] crate::render::RenderError),
+    /// The digest could not be made into a message (rendering or building it).
+    #[error("{0}")]
+    Compose(String),
 }
 
 impl DeliveryError {
     /// Whether trying again later may succeed: a 4xx reply, a timeout, or a connection that
-    /// failed or dropped. A 5xx reply, a TLS failure, or something lettre itself refuses (no
-    /// common AUTH mechanism, an address the server cannot take) needs a person, not a rerun.
+    /// failed, dropped or stalled. A 5xx reply, a TLS failure, or something paperboy itself
+    /// refuses (no common AUTH mechanism, an address the server cannot take) needs a person,
+    /// not a rerun.
     pub fn is_transient(&self) -> bool {
         match self {
-            DeliveryError::Smtp(err) => {
-                err.is_transient()
-                    || err.is_timeout()
-                    || !(err.is_permanent() || err.is_client() || err.is_tls() || err.is_response())
-            }
-            DeliveryError::Write { .. } | DeliveryError::Build(_) => false,
+            DeliveryError::Smtp { source, .. } => source.is_transient(),
+            DeliveryError::Write { .. }
+            | DeliveryError::Build(_)
+            | DeliveryError::Render(_)
+            | DeliveryError::Compose(_) => false,
         }
+    }
+
+    /// Whether only a person can fix it.
+    pub fn is_permanent(&self) -> bool {
+        !self.is_transient()
+    }
+
+    /// A 5xx reply about the recipient (to `RCPT TO` or to the message): the address is kept
+    /// from later runs until an operator lifts it. A refused login or sender is not the
+    /// recipient's doing and suppresses nobody.
+    pub fn suppresses_recipient(&self) -> bool {
+        matches!(self, DeliveryError::Smtp { source, .. } if source.is_recipient_refusal())
     }
 }
 
@@ -133,25 +167,94 @@ pub fn build_message(
         .singlepart(
             lettre::message::SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
-                .body(rendered.text.clone()),
+                .body(encode::body(&rendered.text)),
         )
         .singlepart(
             lettre::message::SinglePart::builder()
                 .header(ContentType::TEXT_HTML)
-                .body(rendered.html.clone()),
+                .body(encode::body(&rendered.html)),
         );
     Ok(builder.multipart(body)?)
 }
 
-/// Where digests go.
+/// One message on its way: the envelope, the bytes, and what the outbox needs to name it.
+#[derive(Debug, Clone, Copy)]
+pub struct Letter<'a> {
+    /// `MAIL FROM`.
+    pub from: &'a Address,
+    /// `RCPT TO`: one recipient per message.
+    pub to: &'a Address,
+    /// The digest date (the outbox folder).
+    pub date: NaiveDate,
+    /// The whole formatted message.
+    pub bytes: &'a [u8],
+}
+
+/// Carries letters to one destination, one at a time: an SMTP connection kept open across
+/// letters, or the outbox. Each worker of a run owns one.
+pub trait Courier {
+    /// Delivers one letter; the server's reply (or the file written) on success.
+    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError>;
+
+    /// Ends the session politely, if there is one.
+    fn finish(self: Box<Self>) {}
+}
+
+/// An SMTP connection, opened on first use and again after any error that broke it.
+pub struct SmtpCourier<'c> {
+    connector: &'c Connector,
+    connection: Option<smtp::Connection>,
+}
+
+impl<'c> SmtpCourier<'c> {
+    /// Not connected until the first letter.
+    pub fn new(connector: &'c Connector) -> SmtpCourier<'c> {
+        SmtpCourier { connector, connection: None }
+    }
+}
+
+impl Courier for SmtpCourier<'_> {
+    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
+        let fail = |source| DeliveryError::Smtp { server: self.connector.server(), source };
+        let mut connection = match self.connection.take() {
+            Some(connection) if connection.reusable() => connection,
+            _ => self.connector.connect().map_err(fail)?,
+        };
+        let result = connection.send(letter.from, letter.to, letter.bytes);
+        if let Err(err) = &result {
+            connection.after_error(err);
+        }
+        if connection.reusable() {
+            self.connection = Some(connection);
+        }
+        result.map(|reply| reply.to_string()).map_err(fail)
+    }
+
+    fn finish(self: Box<Self>) {
+        if let Some(connection) = self.connection {
+            connection.quit();
+        }
+    }
+}
+
+/// Writes `outbox/<date>/<address>.eml`.
+pub struct OutboxCourier<'d> {
+    dir: &'d Path,
+}
+
+impl Courier for OutboxCourier<'_> {
+    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
+        let path = outbox_path(self.dir, letter.date, letter.to);
+        crate::atomic::write(&path, letter.bytes)
+            .map_err(|source| DeliveryError::Write { path: path.clone(), source })?;
+        Ok(format!("written to {}", path.display()))
+    }
+}
+
+/// Where a run's digests go, and how many couriers may carry them at once.
 pub enum Mailer {
-    /// A mail server, one connection reused for the whole run.
-    Smtp {
-        /// The connected transport.
-        transport: Box<SmtpTransport>,
-        /// `host:port`, for messages.
-        server: String,
-    },
+    /// A mail server or relay.
+    Smtp(Connector),
     /// One `.eml` file per digest under this folder.
     Outbox(PathBuf),
 }
@@ -160,72 +263,131 @@ impl Mailer {
     /// The transport the config asks for; SMTP reads its password from the environment now.
     pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
-            (TransportKind::Smtp, Some(smtp)) => Ok(Mailer::Smtp {
-                transport: Box::new(smtp_transport(smtp).map_err(|message| ConfigError {
+            (TransportKind::Smtp, Some(smtp)) => {
+                let fail = |key: &str, message| ConfigError {
                     path: config.path.clone(),
-                    problems: vec![Problem { line: None, key: Some("smtp".into()), message }],
-                })?),
-                server: format!("{}:{}", smtp.host, smtp.port),
-            }),
+                    problems: vec![Problem { line: None, key: Some(key.into()), message }],
+                };
+                let credentials =
+                    smtp_credentials(smtp).map_err(|message| fail("smtp", message))?;
+                let roots = match &smtp.ca_file {
+                    Some(file) => {
+                        smtp::read_roots(file).map_err(|message| fail("smtp.ca_file", message))?
+                    }
+                    None => Vec::new(),
+                };
+                Ok(Mailer::Smtp(Connector::new(smtp, credentials, roots)))
+            }
             _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
         }
     }
 
-    /// Sends or writes one message; the returned text says where it went.
-    pub fn deliver(&self, message: &Message, digest: &Digest<'_>) -> Result<String, DeliveryError> {
+    /// A courier for one worker.
+    pub fn courier(&self) -> Box<dyn Courier + '_> {
         match self {
-            Mailer::Smtp { transport, server } => {
-                transport.send(message)?;
-                Ok(format!("smtp {server}"))
-            }
-            Mailer::Outbox(dir) => {
-                let path = outbox_path(dir, digest);
-                crate::atomic::write(&path, &message.formatted())
-                    .map_err(|source| DeliveryError::Write { path: path.clone(), source })?;
-                Ok(path.display().to_string())
-            }
+            Mailer::Smtp(connector) => Box::new(SmtpCourier::new(connector)),
+            Mailer::Outbox(dir) => Box::new(OutboxCourier { dir }),
         }
     }
 
     /// Where digests are going, for the summary line.
     pub fn destination(&self) -> String {
         match self {
-            Mailer::Smtp { server, .. } => format!("smtp://{server}"),
+            Mailer::Smtp(connector) => format!("smtp://{}", connector.server()),
             Mailer::Outbox(dir) => dir.display().to_string(),
         }
     }
 }
 
-pub(crate) fn smtp_transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
-    let builder = match smtp.security {
-        Security::None => SmtpTransport::builder_dangerous(&smtp.host),
-        Security::Starttls => {
-            SmtpTransport::starttls_relay(&smtp.host).map_err(|e| e.to_string())?
-        }
-        Security::Tls => SmtpTransport::relay(&smtp.host).map_err(|e| e.to_string())?,
-    };
-    let mut builder = builder
-        .port(smtp.port)
-        .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
-        .pool_config(PoolConfig::new().max_size(1));
-    if let Some(username) = &smtp.username {
-        let password = std::env::var(&smtp.password_env).map_err(|_| {
-            format!(
-                "`username` is set, so the password must be in the environment variable `{}`, \
-                 which is not set",
-                smtp.password_env
-            )
+/// The login for `[smtp]`, with the password from the environment variable it names.
+pub(crate) fn smtp_credentials(smtp: &Smtp) -> Result<Option<Credentials>, String> {
+    let Some(username) = &smtp.username else { return Ok(None) };
+    let password = std::env::var(&smtp.password_env).map_err(|_| {
+        format!(
+            "`username` is set, so the password must be in the environment variable `{}`, \
+             which is not set",
+            smtp.password_env
+        )
+    })?;
+    Ok(Some(Credentials::new(username.clone(), password)))
+}
+
+/// DKIM signing with the key of `[dkim]`, read once when a run starts.
+pub struct Signer {
+    config: DkimConfig,
+}
+
+impl Signer {
+    /// `None` without `[dkim]`; a config error when the key cannot be read or used.
+    pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
+        let Some(dkim) = &config.dkim else { return Ok(None) };
+        let fail = |message: String| ConfigError {
+            path: config.path.clone(),
+            problems: vec![Problem { line: None, key: Some("dkim.key_file".into()), message }],
+        };
+        let key = std::fs::read_to_string(&dkim.key_file).map_err(|err| {
+            fail(format!("cannot read the DKIM key `{}`: {err}", dkim.key_file.display()))
         })?;
-        builder = builder.credentials(Credentials::new(username.clone(), password));
+        let algorithm = match dkim.algorithm {
+            DkimAlgorithm::Rsa => DkimSigningAlgorithm::Rsa,
+            DkimAlgorithm::Ed25519 => DkimSigningAlgorithm::Ed25519,
+        };
+        let key = DkimSigningKey::new(key.trim(), algorithm).map_err(|err| {
+            fail(format!(
+                "`{}` is not a {} key ({err}): rsa wants PKCS#1 PEM, ed25519 the base64 secret",
+                dkim.key_file.display(),
+                algorithm
+            ))
+        })?;
+        let domain =
+            dkim.domain.clone().unwrap_or_else(|| config.newsletter.from.email.domain().to_owned());
+        // The headers a reader trusts, and the unsubscribe pair mailbox providers require
+        // to be signed for one-click unsubscribe.
+        let mut headers = vec!["From", "To", "Subject", "Date", "Message-ID"];
+        if config.newsletter.reply_to.is_some() {
+            headers.push("Reply-To");
+        }
+        if let Some(url) = &config.newsletter.unsubscribe_url {
+            headers.push("List-Unsubscribe");
+            if url.starts_with("https://") {
+                headers.push("List-Unsubscribe-Post");
+            }
+        }
+        let headers = headers.into_iter().map(HeaderName::new_from_ascii_str).collect();
+        // Relaxed canonicalization survives the re-folding relays do.
+        let canonicalization = DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        };
+        Ok(Some(Signer {
+            config: DkimConfig::new(dkim.selector.clone(), domain, key, headers, canonicalization),
+        }))
     }
-    Ok(builder.build())
+
+    /// Adds the `DKIM-Signature` header.
+    pub fn sign(&self, message: &mut Message) {
+        message.sign(&self.config);
+    }
+}
+
+/// `check --smtp`: connects, upgrades and logs in (sending nothing) exactly as `send` would,
+/// with the same client, timeouts and trusted roots.
+pub(crate) fn check_smtp(smtp: &Smtp) -> Result<(), String> {
+    let credentials = smtp_credentials(smtp)?;
+    let roots = match &smtp.ca_file {
+        Some(file) => smtp::read_roots(file)?,
+        None => Vec::new(),
+    };
+    let connection =
+        Connector::new(smtp, credentials, roots).connect().map_err(|err| err.to_string())?;
+    connection.quit();
+    Ok(())
 }
 
 /// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file
 /// rather than adding a second one.
-pub fn outbox_path(dir: &Path, digest: &Digest<'_>) -> PathBuf {
-    dir.join(digest.date.to_string())
-        .join(format!("{}.eml", file_safe(digest.subscriber.email.as_ref())))
+pub fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
+    dir.join(date.to_string()).join(format!("{}.eml", file_safe(to.as_ref())))
 }
 
 /// An address as a file name: letters, digits and `@._+-` stay, every other byte becomes

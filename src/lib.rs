@@ -6,7 +6,8 @@
 //! 2. [`topic`] picks and orders each subscriber's papers into a [`digest::Digest`].
 //! 3. [`render`] turns a digest into a subject, HTML and plain text with tera templates.
 //! 4. [`compose`] fits a rendered digest into one message; [`deliver`] hands it to SMTP or
-//!    writes it to the outbox.
+//!    writes it to the outbox, several at once, retrying temporary trouble; [`journal`]
+//!    records every step, so a rerun sends only what is missing.
 //!
 //! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
 //! subcommand; [`outcome`] decides how a run ends and says so; [`clock`] is the only reader
@@ -21,9 +22,12 @@ pub mod config;
 pub mod deliver;
 pub mod digest;
 pub mod error;
+pub mod journal;
 pub mod outcome;
 pub mod paper;
 pub mod render;
+pub mod report;
+pub mod shard;
 pub mod source;
 pub mod topic;
 pub mod unsubscribe;
@@ -47,5 +51,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Unsubscribe(args) => cmd::unsubscribe::run(args, &ctx),
         Command::Check(args) => cmd::check::run(args, &ctx),
         Command::Serve(args) => cmd::serve::run(args, &ctx),
+        Command::History(args) => cmd::history::run(args, &ctx),
+        Command::Suppress(command) => cmd::suppress::run(command, &ctx),
     }
 }

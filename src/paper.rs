@@ -184,6 +184,11 @@ impl PaperId {
         PaperId(format!("arxiv:{arxiv_id}"))
     }
 
+    /// An id as `as_str` wrote it, read back (from the journal).
+    pub fn parse(text: &str) -> PaperId {
+        PaperId(text.to_owned())
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -9,7 +9,7 @@ use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
 use crate::compose::compose;
 use crate::config::Config;
-use crate::deliver::smtp_transport;
+use crate::deliver::{check_smtp, smtp_credentials};
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::source::{self, Reading, Source};
@@ -61,15 +61,9 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 let server = format!("{}:{}", smtp.host, smtp.port);
                 // A missing password is the setup's fault (78); a server that does not
                 // answer may answer later (75).
-                let checked = match smtp_transport(smtp) {
+                let checked = match smtp_credentials(smtp) {
                     Err(message) => Err((Exit::Config, message)),
-                    Ok(transport) => match transport.test_connection() {
-                        Ok(true) => Ok(()),
-                        Ok(false) => {
-                            Err((Exit::TempFail, "the server did not answer NOOP".to_owned()))
-                        }
-                        Err(err) => Err((Exit::TempFail, err.to_string())),
-                    },
+                    Ok(_) => check_smtp(smtp).map_err(|message| (Exit::TempFail, message)),
                 };
                 if let Err((exit, message)) = checked {
                     problems.push((exit, format!("smtp {server}: {message}")));

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::cli::ExplainArgs;
-use crate::cmd::{Ctx, chosen_subscribers, read_day};
+use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, sent_before};
 use crate::config::Config;
 use crate::digest::Picker;
 use crate::error::{Exit, UsageError};
@@ -15,9 +15,11 @@ pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscriber = chosen_subscribers(&config, Some(&args.subscriber))?[0];
     let day = read_day(&config, &args.day, ctx.clock, false)?;
-    let sent = SentPapers::new();
+    let history = sent_before(&config, &day.papers, day.date)?;
+    let none = SentPapers::new();
+    let sent = history_of(&history, subscriber).unwrap_or(&none);
     let picker = Picker::new(&config, &day.papers, day.date);
-    let mut verdicts = picker.matcher().explain(&subscriber.interest, &sent);
+    let mut verdicts = picker.matcher().explain(&subscriber.interest, sent);
     if let Some(id) = &args.paper {
         verdicts.retain(|v| v.paper.id.as_str() == id);
         if verdicts.is_empty() {

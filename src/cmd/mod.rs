@@ -11,12 +11,14 @@ macro_rules! say {
 
 pub mod check;
 pub mod explain;
+pub mod history;
 pub mod init;
 pub mod papers;
 pub mod preview;
 pub mod send;
 pub mod serve;
 pub mod subscriber;
+pub mod suppress;
 pub mod topic;
 pub mod unsubscribe;
 
@@ -28,11 +30,14 @@ use crate::cli::DayArgs;
 use crate::clock::Clock;
 use crate::config::{Config, Subscriber};
 use crate::error::UsageError;
+use crate::journal::{Journal, address_key};
 use crate::outcome;
 use crate::paper::Paper;
 use crate::render::Renderer;
 use crate::source::{self, Expectations, Harvest, Reading, Source, SourceReport, SourceStatus};
+use crate::topic::SentPapers;
 use crate::unsubscribe::UnsubscribeLinks;
+use std::collections::HashMap;
 
 /// What every subcommand gets besides its own arguments.
 pub struct Ctx<'a> {
@@ -112,6 +117,28 @@ pub(crate) fn read_day(
 pub(crate) fn renderer_for(config: &Config) -> anyhow::Result<Renderer> {
     let links = UnsubscribeLinks::from_config(config)?;
     Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?)
+}
+
+/// Which of the day's papers each subscriber already got on an earlier day, by address key,
+/// from the journal when there is one: `send`, `preview` and `explain` all leave them out.
+pub(crate) fn sent_before(
+    config: &Config,
+    papers: &[Paper],
+    date: NaiveDate,
+) -> anyhow::Result<HashMap<String, SentPapers>> {
+    let Some(journal) = Journal::open_existing(&config.delivery.state)? else {
+        return Ok(HashMap::new());
+    };
+    let ids: Vec<&str> = papers.iter().map(|paper| paper.id.as_str()).collect();
+    Ok(journal.sent_before(date, &ids)?)
+}
+
+/// The papers in `history` for one subscriber.
+pub(crate) fn history_of<'h>(
+    history: &'h HashMap<String, SentPapers>,
+    subscriber: &Subscriber,
+) -> Option<&'h SentPapers> {
+    history.get(&address_key(subscriber.email.as_ref()))
 }
 
 /// A source for a file named on the command line: its format is detected.

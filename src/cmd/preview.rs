@@ -9,13 +9,16 @@ use tiny_http::{Header, Response};
 
 use crate::atomic::write as write_atomically;
 use crate::cli::PreviewArgs;
-use crate::cmd::{Ctx, chosen_subscribers, listen, read_day, renderer_for};
+use crate::cmd::{
+    Ctx, chosen_subscribers, history_of, listen, read_day, renderer_for, sent_before,
+};
 use crate::compose::{Composed, compose};
 use crate::config::Config;
 use crate::deliver::file_safe;
-use crate::digest::Digest;
+use crate::digest::Picker;
 use crate::error::Exit;
 use crate::outcome;
+use crate::topic::SentPapers;
 use crate::unsubscribe::percent_decode;
 
 const INDEX: &str = r#"<!DOCTYPE html>
@@ -94,7 +97,11 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
 
     let mut digests = Vec::new();
     let mut entries = Vec::new();
-    for digest in Digest::for_each_subscriber(&config, subscribers, &day.papers, day.date) {
+    let history = sent_before(&config, &day.papers, day.date)?;
+    let picker = Picker::new(&config, &day.papers, day.date);
+    let none = SentPapers::new();
+    for subscriber in subscribers {
+        let digest = picker.digest(subscriber, history_of(&history, subscriber).unwrap_or(&none));
         let email = digest.subscriber.email.to_string();
         let Composed { rendered, message } =
             compose(&renderer, &config.newsletter, &digest, now)

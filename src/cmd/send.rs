@@ -1,16 +1,32 @@
 //! `paperboy send`: the daily cron job.
 //!
+//! It reads the day, asks the journal which digests are still due (not sent yet for this
+//! date unless `--force`, not suppressed, in this `--shard`), and hands them to the delivery
+//! pool, which picks, renders and sends each one in a worker and records every step. Only
+//! one `send` runs on a journal at a time: a second one exits at once with status 75.
+//!
 //! One subscriber's failure never stops the others: it is reported on stderr, counted, and
 //! decides the exit status at the end.
 
+use std::collections::HashMap;
+
+use lettre::Message;
+
 use crate::cli::SendArgs;
-use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
-use crate::compose::compose;
-use crate::config::Config;
-use crate::deliver::Mailer;
-use crate::digest::Digest;
+use crate::clock::Clock;
+use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
+use crate::compose::{Composed, compose};
+use crate::config::{Config, Subscriber};
+use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Work};
+use crate::deliver::{DeliveryError, Mailer, Signer, message_id};
+use crate::digest::{Digest, Picker};
 use crate::error::Exit;
+use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
 use crate::outcome;
+use crate::paper::Paper;
+use crate::render::Renderer;
+use crate::report::{Report, init_verbose_logging};
+use crate::topic::SentPapers;
 
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -21,8 +37,12 @@ pub struct Tally {
     pub skipped: usize,
     /// Failed for good.
     pub failed: usize,
-    /// Failed in a way a rerun may fix.
+    /// Failed in a way a rerun may fix, or not tried because the run stopped early.
     pub deferred: usize,
+    /// Sent by an earlier run for this date (and not `--force`d).
+    pub already_sent: usize,
+    /// Not sent because the address is suppressed.
+    pub suppressed: usize,
 }
 
 impl Tally {
@@ -35,72 +55,275 @@ impl Tally {
             Exit::Ok
         }
     }
+
+    fn add(&mut self, outcome: &Outcome) {
+        self.sent += outcome.sent;
+        self.skipped += outcome.skipped;
+        self.failed += outcome.failed;
+        self.deferred += outcome.deferred;
+    }
+
+    /// `sent 2, skipped 1 with no matching papers, failed 0[, deferred N][, already sent N]
+    /// [, suppressed N]`.
+    fn summary(&self, verb: &str) -> String {
+        let mut line = format!(
+            "{verb} {}, skipped {} with no matching papers, failed {}",
+            self.sent, self.skipped, self.failed
+        );
+        for (count, what) in [
+            (self.deferred, "deferred"),
+            (self.already_sent, "already sent"),
+            (self.suppressed, "suppressed"),
+        ] {
+            if count > 0 {
+                line.push_str(&format!(", {what} {count}"));
+            }
+        }
+        line
+    }
 }
 
 /// Reads, picks, renders and delivers; prints one summary line.
 pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
-    let subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
+    let mut subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
+    if let Some(shard) = args.shard {
+        subscribers.retain(|subscriber| shard.contains(subscriber.email.as_ref()));
+    }
     // Everything that can be checked without the network is checked first: a broken
     // template or a missing secret must not fetch and record a listing nothing is sent for.
     let renderer = renderer_for(&config)?;
+    let signer = Signer::from_config(&config)?;
     let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
+    // A second send on the same journal stops before it reads or sends anything.
+    let _lock = match (&mailer, RunLock::acquire(&config.delivery.state)) {
+        (None, _) => None,
+        (Some(_), Ok(lock)) => Some(lock),
+        (Some(_), Err(busy @ JournalError::Busy { .. })) => {
+            eprintln!("error: {busy}");
+            return Ok(Exit::TempFail);
+        }
+        (Some(_), Err(err)) => return Err(err.into()),
+    };
+    if args.verbose {
+        init_verbose_logging();
+    }
     let day = read_day(&config, &args.day, ctx.clock, !args.dry_run)?;
     if let Some((line, exit)) = outcome::nothing_to_send(&day.reports, day.papers.len(), day.date) {
         say!("{line}")?;
         return Ok(exit);
     }
-    if subscribers.is_empty() {
+    if config.subscribers.is_empty() {
         eprintln!("warning: {} lists no [[subscribers]]", config.path.display());
     }
+    let scope = match args.shard {
+        Some(shard) => format!("digests for {}, shard {shard}", day.date),
+        None => format!("digests for {}", day.date),
+    };
+    let history =
+        if args.resend { HashMap::new() } else { sent_before(&config, &day.papers, day.date)? };
+    let digests = Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
+        .signed_by(signer.as_ref())
+        .with_history(history);
+    let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
+    let Some(mailer) = mailer else {
+        let tally = dry_run(&digests, args.force)?;
+        say!("{} ({scope})", tally.summary("dry run: would send"))?;
+        return Ok(outcome::combine(tally.exit(), sources_exit));
+    };
+    let tally = deliver_due(args, ctx, &digests, &mailer)?;
+    say!("{} ({scope} to {})", tally.summary("sent"), mailer.destination())?;
+    if let Some(line) = outcome::sources_line(&day.reports) {
+        say!("{line}")?;
+    }
+    Ok(outcome::combine(tally.exit(), sources_exit))
+}
 
-    let mut tally = Tally::default();
-    for digest in Digest::for_each_subscriber(&config, subscribers, &day.papers, day.date) {
-        let email = digest.subscriber.email.to_string();
-        if digest.is_empty() && !config.newsletter.send_empty {
+/// `--dry-run`: what a run would send now (the journal is read when there is one, never
+/// written), one line each.
+fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
+    let journal = Journal::open_existing(&digests.config.delivery.state)?;
+    let (due, mut tally) = due(journal.as_ref(), digests, force)?;
+    for job in due {
+        let digest = digests.digest(job);
+        let email = &digest.subscriber.email;
+        if !digests.wanted(&digest) {
             tally.skipped += 1;
             continue;
         }
-        let (subject, message) =
-            match compose(&renderer, &config.newsletter, &digest, ctx.clock.now()) {
-                Ok(composed) => (composed.rendered.subject, composed.message),
-                Err(err) => {
-                    eprintln!("error: {email}: {err:#}");
-                    tally.failed += 1;
-                    continue;
-                }
-            };
-        let Some(mailer) = &mailer else {
-            say!("would send to {email}: {subject}")?;
-            tally.sent += 1;
-            continue;
-        };
-        match mailer.deliver(&message, &digest) {
-            Ok(_) => tally.sent += 1,
-            Err(err) if err.is_transient() => {
-                eprintln!("error: {email}: {err} (temporary; a rerun will try again)");
-                tally.deferred += 1;
+        match digests.build(&digest) {
+            Ok((subject, _)) => {
+                say!("would send to {email}: {subject}")?;
+                tally.sent += 1;
             }
-            Err(err) => {
-                eprintln!("error: {email}: {err}");
+            Err(error) => {
+                eprintln!("error: {email}: {error}");
                 tally.failed += 1;
             }
         }
     }
+    Ok(tally)
+}
 
-    let verb = if args.dry_run { "dry run: would send" } else { "sent" };
-    let destination =
-        mailer.as_ref().map(|m| format!(" to {}", m.destination())).unwrap_or_default();
-    let mut summary = format!(
-        "{verb} {}, skipped {} with no matching papers, failed {}",
-        tally.sent, tally.skipped, tally.failed
-    );
-    if tally.deferred > 0 {
-        summary.push_str(&format!(", deferred {}", tally.deferred));
+/// The run itself, under the run lock: records the run and its plan, delivers what is due
+/// through the pool, records how it ended.
+fn deliver_due(
+    args: &SendArgs,
+    ctx: &Ctx<'_>,
+    digests: &Digests<'_>,
+    mailer: &Mailer,
+) -> anyhow::Result<Tally> {
+    let (config, date) = (digests.config, digests.date);
+    let journal = Journal::open(&config.delivery.state)?;
+    let (due, mut tally) = due(Some(&journal), digests, args.force)?;
+    let shard = args.shard.map(|shard| shard.to_string());
+    let run = journal.begin_run(date, shard.as_deref(), args.force, ctx.clock.now())?;
+    let plan: Vec<(String, String)> = due
+        .iter()
+        .filter_map(|&job| digests.recipient(job))
+        .map(|(to, message_id)| (to.to_string(), message_id))
+        .collect();
+    journal.plan(run, date, &plan, ctx.clock.now())?;
+    let ledger = Ledger::new(journal, run, date, ctx.clock);
+    let report = Report::new(due.len(), args.verbose);
+    let policy = Policy::for_config(config);
+    let sender = &config.newsletter.from.email;
+    let couriers = || mailer.courier();
+    let delivered = pool::deliver(&due, digests, &couriers, sender, &ledger, &policy, &report);
+    report.finish();
+    let outcome = delivered?;
+    tally.add(&outcome);
+    let ended = match () {
+        () if outcome.stopped => RunOutcome::Stopped,
+        () if tally.failed > 0 => RunOutcome::Failed,
+        () if tally.deferred > 0 => RunOutcome::Deferred,
+        () => RunOutcome::Ok,
+    };
+    let counts = RunCounts {
+        sent: tally.sent,
+        deferred: tally.deferred,
+        failed: tally.failed,
+        skipped: tally.skipped,
+    };
+    ledger.into_journal().end_run(run, ended, counts, ctx.clock.now())?;
+    Ok(tally)
+}
+
+/// The jobs (indexes into the chosen subscribers) still due, in config order, and the
+/// counts of those that are not: already sent for this date, or suppressed.
+fn due(
+    journal: Option<&Journal>,
+    digests: &Digests<'_>,
+    force: bool,
+) -> Result<(Vec<usize>, Tally), JournalError> {
+    let mut tally = Tally::default();
+    let (known, suppressed) = match journal {
+        Some(journal) => (journal.digests_on(digests.date)?, journal.suppressed()?),
+        None => Default::default(),
+    };
+    let mut due = Vec::with_capacity(digests.subscribers.len());
+    for (job, subscriber) in digests.subscribers.iter().enumerate() {
+        let key = address_key(subscriber.email.as_ref());
+        if suppressed.contains(&key) {
+            tally.suppressed += 1;
+        } else if !force && known.get(&key).is_some_and(|known| known.status == Status::Sent) {
+            tally.already_sent += 1;
+        } else {
+            due.push(job);
+        }
     }
-    say!("{summary} (digests for {}{destination})", day.date)?;
-    if let Some(line) = outcome::sources_line(&day.reports) {
-        say!("{line}")?;
+    Ok((due, tally))
+}
+
+/// The day's digests, made one at a time by whichever worker sends them.
+struct Digests<'a> {
+    config: &'a Config,
+    subscribers: &'a [&'a Subscriber],
+    picker: Picker<'a>,
+    date: chrono::NaiveDate,
+    renderer: &'a Renderer,
+    signer: Option<&'a Signer>,
+    clock: Clock,
+    /// By address key: the papers of today's listing each subscriber already got, and when.
+    history: HashMap<String, SentPapers>,
+}
+
+impl<'a> Digests<'a> {
+    fn new(
+        config: &'a Config,
+        subscribers: &'a [&'a Subscriber],
+        papers: &'a [Paper],
+        date: chrono::NaiveDate,
+        renderer: &'a Renderer,
+        clock: Clock,
+    ) -> Digests<'a> {
+        let picker = Picker::new(config, papers, date);
+        Digests {
+            config,
+            subscribers,
+            picker,
+            date,
+            renderer,
+            signer: None,
+            clock,
+            history: HashMap::new(),
+        }
     }
-    Ok(outcome::combine(tally.exit(), outcome::sources_exit(&day.reports, day.papers.len())))
+
+    fn signed_by(self, signer: Option<&'a Signer>) -> Digests<'a> {
+        Digests { signer, ..self }
+    }
+
+    fn with_history(self, history: HashMap<String, SentPapers>) -> Digests<'a> {
+        Digests { history, ..self }
+    }
+
+    fn digest(&self, job: usize) -> Digest<'a> {
+        let subscriber = self.subscribers[job];
+        let none = SentPapers::new();
+        self.picker.digest(subscriber, history_of(&self.history, subscriber).unwrap_or(&none))
+    }
+
+    fn wanted(&self, digest: &Digest<'_>) -> bool {
+        !digest.is_empty() || self.config.newsletter.send_empty
+    }
+
+    /// The subject and the whole (signed) message, under the size limit.
+    fn build(&self, digest: &Digest<'_>) -> Result<(String, Message), DeliveryError> {
+        let newsletter = &self.config.newsletter;
+        let Composed { rendered, mut message } =
+            compose(self.renderer, newsletter, digest, self.clock.now())
+                .map_err(|err| DeliveryError::Compose(format!("{err:#}")))?;
+        if let Some(signer) = self.signer {
+            signer.sign(&mut message);
+        }
+        Ok((rendered.subject, message))
+    }
+
+    fn message_id(&self, job: usize) -> String {
+        message_id(&self.subscribers[job].email, self.date, &self.config.newsletter.from)
+    }
+}
+
+impl Work for Digests<'_> {
+    fn prepare(&self, job: usize) -> Prepared {
+        let digest = self.digest(job);
+        if !self.wanted(&digest) {
+            return Prepared::Skip;
+        }
+        let to = digest.subscriber.email.clone();
+        match self.build(&digest) {
+            Ok((_, message)) => Prepared::Ready(Parcel {
+                to,
+                bytes: message.formatted(),
+                papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
+            }),
+            Err(error) => Prepared::Broken { to, error },
+        }
+    }
+
+    fn recipient(&self, job: usize) -> Option<(lettre::Address, String)> {
+        let digest = self.digest(job);
+        self.wanted(&digest).then(|| (digest.subscriber.email.clone(), self.message_id(job)))
+    }
 }

@@ -5,6 +5,7 @@
 //! pipeline uses. Every problem names the file, the line and the key. Nothing here sends,
 //! reads sources or renders.
 
+mod dkim;
 pub mod edit;
 mod span;
 
@@ -21,6 +22,7 @@ use toml::Spanned;
 use crate::paper::AnnounceType;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
+pub use dkim::{Dkim, DkimAlgorithm};
 
 /// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
 pub const DEFAULT_PATH: &str = "paperboy.toml";
@@ -40,6 +42,8 @@ pub struct Config {
     pub delivery: Delivery,
     /// The mail server, when `delivery.transport = "smtp"`.
     pub smtp: Option<Smtp>,
+    /// DKIM signing, when `[dkim]` is set.
+    pub dkim: Option<Dkim>,
     /// Named keyword sets, in name order.
     pub topics: Vec<Topic>,
     /// Every distinct keyword of the topics and subscribers, numbered.
@@ -104,6 +108,20 @@ pub struct Smtp {
     pub password_env: String,
     /// How long to wait for the server at each step.
     pub timeout_secs: u64,
+    /// Extra trusted root certificates (PEM), for a relay with a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// Parallel connections, each reused for many messages.
+    pub max_connections: usize,
+    /// At most this many messages a second, evenly spaced; no limit when unset.
+    pub rate_per_second: Option<f64>,
+    /// Tries per digest within one run before it is left for the next run.
+    pub max_attempts: u32,
+    /// The wait before the first retry; it doubles for each further one (with jitter).
+    pub retry_backoff_ms: u64,
+    /// How long after its first try a digest may still be retried within one run.
+    pub retry_budget_secs: u64,
+    /// This many failed deliveries in a row (the server is clearly broken) stop the run.
+    pub max_failures_in_a_row: u32,
 }
 
 /// How the SMTP connection is encrypted. There is no "TLS if offered": STARTTLS is required
@@ -253,6 +271,7 @@ struct RawConfig {
     #[serde(default)]
     delivery: RawDelivery,
     smtp: Option<RawSmtp>,
+    dkim: Option<dkim::RawDkim>,
     #[serde(default)]
     topics: BTreeMap<String, RawTopic>,
     #[serde(default)]
@@ -387,6 +406,19 @@ struct RawSmtp {
     password_env: String,
     #[serde(default = "default_timeout_secs")]
     timeout_secs: Spanned<u64>,
+    /// Relative to the config file.
+    ca_file: Option<String>,
+    #[serde(default = "default_max_connections")]
+    max_connections: Spanned<usize>,
+    rate_per_second: Option<Spanned<f64>>,
+    #[serde(default = "default_max_attempts")]
+    max_attempts: Spanned<u32>,
+    #[serde(default = "default_retry_backoff_ms")]
+    retry_backoff_ms: u64,
+    #[serde(default = "default_retry_budget_secs")]
+    retry_budget_secs: u64,
+    #[serde(default = "default_max_failures_in_a_row")]
+    max_failures_in_a_row: Spanned<u32>,
 }
 
 fn default_password_env() -> String {
@@ -400,6 +432,26 @@ fn default_timeout_secs() -> Spanned<u64> {
 /// Timeouts are whole seconds from 1 to an hour: 0 would fail every step, and a huge one
 /// overflows the clock arithmetic underneath.
 const MAX_TIMEOUT_SECS: u64 = 3600;
+
+fn default_max_connections() -> Spanned<usize> {
+    Spanned::new(0..0, 4)
+}
+
+fn default_max_attempts() -> Spanned<u32> {
+    Spanned::new(0..0, 4)
+}
+
+fn default_retry_backoff_ms() -> u64 {
+    1000
+}
+
+fn default_retry_budget_secs() -> u64 {
+    120
+}
+
+fn default_max_failures_in_a_row() -> Spanned<u32> {
+    Spanned::new(0..0, 10)
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -450,14 +502,8 @@ impl Validator<'_> {
         let newsletter = self.newsletter(raw.newsletter);
         let sources = self.sources(raw.sources);
         let fetch = self.fetch(raw.fetch);
-        let smtp = raw.smtp.map(|smtp| Smtp {
-            port: smtp.port.unwrap_or(smtp.security.default_port()),
-            host: smtp.host,
-            security: smtp.security,
-            username: smtp.username,
-            password_env: smtp.password_env,
-            timeout_secs: self.timeout(smtp.timeout_secs, "smtp.timeout_secs"),
-        });
+        let smtp = raw.smtp.map(|smtp| self.smtp(smtp));
+        let dkim = raw.dkim.map(|dkim| dkim::validate(&mut self, dkim));
         if *raw.delivery.transport.get_ref() == TransportKind::Smtp && smtp.is_none() {
             let message = "is \"smtp\" but the config has no [smtp] table".to_owned();
             self.problem(&raw.delivery.transport, "delivery.transport".into(), message);
@@ -492,11 +538,50 @@ impl Validator<'_> {
                 fetch,
                 delivery,
                 smtp,
+                dkim,
                 topics,
                 subscribers,
                 lexicon: self.lexicon,
             }),
             _ => Err(self.problems),
+        }
+    }
+
+    fn smtp(&mut self, raw: RawSmtp) -> Smtp {
+        let at_least_one = "must be at least 1".to_owned();
+        if *raw.max_connections.get_ref() == 0 {
+            self.problem(&raw.max_connections, "smtp.max_connections".into(), at_least_one.clone());
+        }
+        if *raw.max_attempts.get_ref() == 0 {
+            self.problem(&raw.max_attempts, "smtp.max_attempts".into(), at_least_one.clone());
+        }
+        if *raw.max_failures_in_a_row.get_ref() == 0 {
+            self.problem(
+                &raw.max_failures_in_a_row,
+                "smtp.max_failures_in_a_row".into(),
+                at_least_one,
+            );
+        }
+        if let Some(rate) = &raw.rate_per_second
+            && !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0)
+        {
+            let message = "must be a number above 0 (leave it out for no limit)".to_owned();
+            self.problem(rate, "smtp.rate_per_second".into(), message);
+        }
+        Smtp {
+            port: raw.port.unwrap_or(raw.security.default_port()),
+            host: raw.host,
+            security: raw.security,
+            username: raw.username,
+            password_env: raw.password_env,
+            timeout_secs: self.timeout(raw.timeout_secs, "smtp.timeout_secs"),
+            ca_file: raw.ca_file.map(|file| self.base.join(file)),
+            max_connections: raw.max_connections.into_inner(),
+            rate_per_second: raw.rate_per_second.map(Spanned::into_inner),
+            max_attempts: raw.max_attempts.into_inner(),
+            retry_backoff_ms: raw.retry_backoff_ms,
+            retry_budget_secs: raw.retry_budget_secs,
+            max_failures_in_a_row: raw.max_failures_in_a_row.into_inner(),
         }
     }
 

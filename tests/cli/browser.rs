@@ -57,7 +57,7 @@ fn screenshot_path(name: &str) -> PathBuf {
 fn the_preview_server_shows_every_digest_in_a_browser() {
     let paperboy = Paperboy::new().config(&config()).sample();
     let server =
-        paperboy.spawn(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
+        paperboy.server(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
 
     let index = chromium(&format!("{}/", server.base), None);
     assert!(index.contains("alice@example.com") && index.contains("bob@example.com"), "{index}");
@@ -83,7 +83,7 @@ fn a_template_edit_shows_on_reload() {
         .sample()
         .file("mine/digest.txt", "first version");
     let server =
-        paperboy.spawn(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
+        paperboy.server(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
     let fetch = |path: &str| {
         let mut response = http_agent().get(&format!("{}{path}", server.base)).call().unwrap();
         (response.status(), response.body_mut().read_to_string().unwrap())
@@ -102,7 +102,7 @@ fn an_address_with_unusual_characters_has_working_preview_links() {
     let config = config().replace("bob@example.com", "a/b@example.com");
     let paperboy = Paperboy::new().config(&config).sample();
     let server =
-        paperboy.spawn(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
+        paperboy.server(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
     let mut index = http_agent().get(&format!("{}/", server.base)).call().unwrap();
     let index = index.body_mut().read_to_string().unwrap();
     let href = "a%252Fb@example.com.html";

@@ -48,11 +48,12 @@ fn a_url_is_fetched_once_with_paperboys_user_agent_and_a_rerun_of_the_date_works
     let first = setup.read("outbox/2024-10-25/a@example.com.eml");
     assert!(setup.path("cache/hub/2024-10-25.raw").exists());
 
-    setup.run(&["send", "--date", DATE]).success().stderr_is("").stdout_is(SENT);
+    // --force: the journal would otherwise (rightly) send nothing new for the date.
+    setup.run(&["send", "--date", DATE, "--force"]).success().stderr_is("").stdout_is(SENT);
     assert_eq!(server.seen().len(), 1, "the rerun read the cache");
 
     drop(server);
-    setup.run(&["send", "--date", DATE]).success().stderr_is("").stdout_is(SENT);
+    setup.run(&["send", "--date", DATE, "--force"]).success().stderr_is("").stdout_is(SENT);
     let again = setup.read("outbox/2024-10-25/a@example.com.eml");
     let body = |eml: &str| eml.split("\r\n\r\n").skip(1).collect::<String>();
     assert_eq!(body(&again).len(), body(&first).len(), "the same digest, offline");

@@ -122,6 +122,12 @@ impl Paperboy {
     /// `PAPERBOY_CONFIG` or `PAPERBOY_SMTP_PASSWORD` never leaks in. A panic of the binary
     /// fails the test here, whatever the test goes on to check.
     pub(crate) fn run(&self, args: &[&str]) -> Run {
+        self.spawn(args).wait()
+    }
+
+    /// Starts `paperboy ARGS` like [`Paperboy::run`], without waiting: for a run to be
+    /// killed, or raced by another.
+    pub(crate) fn spawn(&self, args: &[&str]) -> Running {
         let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
         command
             .args(args)
@@ -140,6 +146,29 @@ impl Paperboy {
         // Drain both pipes on threads so a chatty run cannot block on a full pipe.
         let stdout = drain(child.stdout.take().expect("stdout is piped"));
         let stderr = drain(child.stderr.take().expect("stderr is piped"));
+        let args = args.iter().map(|arg| (*arg).to_owned()).collect();
+        Running { child, stdout, stderr, args }
+    }
+}
+
+/// A run of the binary under way.
+pub(crate) struct Running {
+    child: std::process::Child,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+    args: Vec<String>,
+}
+
+impl Running {
+    /// Ends it with SIGKILL, as `kill -9` does: no cleanup of any kind runs.
+    pub(crate) fn kill(mut self) -> Run {
+        self.child.kill().expect("cannot kill paperboy");
+        self.wait()
+    }
+
+    /// Waits for it to end (at most the harness's timeout).
+    pub(crate) fn wait(mut self) -> Run {
+        let (child, args) = (&mut self.child, &self.args);
         let started = Instant::now();
         let status = loop {
             if let Some(status) = child.try_wait().expect("cannot wait for paperboy") {
@@ -152,10 +181,10 @@ impl Paperboy {
             std::thread::sleep(Duration::from_millis(5));
         };
         let run = Run {
-            args: args.iter().map(OsString::from).collect(),
+            args: self.args.iter().map(OsString::from).collect(),
             code: status.code(),
-            stdout: stdout.join().expect("the stdout reader panicked"),
-            stderr: stderr.join().expect("the stderr reader panicked"),
+            stdout: self.stdout.join().expect("the stdout reader panicked"),
+            stderr: self.stderr.join().expect("the stderr reader panicked"),
         };
         assert!(
             !run.stderr.contains("panicked") && run.code != Some(101),
@@ -168,7 +197,7 @@ impl Paperboy {
 impl Paperboy {
     /// Starts a long-running `paperboy ARGS` (a server) in the scratch folder and waits for
     /// the first line it prints, which names the `http://` address it listens on.
-    pub(crate) fn spawn(&self, args: &[&str]) -> Background {
+    pub(crate) fn server(&self, args: &[&str]) -> Background {
         let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
         command
             .args(args)

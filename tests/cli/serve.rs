@@ -17,7 +17,7 @@ fn config() -> String {
 }
 
 fn serve(paperboy: &Paperboy) -> Background {
-    paperboy.spawn(&["serve", "--listen", "127.0.0.1:0"])
+    paperboy.server(&["serve", "--listen", "127.0.0.1:0"])
 }
 
 /// The path and query of a subscriber's List-Unsubscribe link, from a previewed message.

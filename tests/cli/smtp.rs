@@ -4,16 +4,24 @@
 //! server, and a test's only say is through the `Handler` (reject a recipient with a given
 //! code, check a login). Every accepted message is recorded with its envelope and raw bytes.
 //!
-//! AUTH is the one exception to using `mailin_embedded::Server`: mailin refuses AUTH before
+//! AUTH is one exception to using `mailin_embedded::Server`: mailin refuses AUTH before
 //! STARTTLS unless `SessionBuilder::insecure_enable_plaintext_auth` is called, and `Server`
 //! builds its `SessionBuilder` itself without exposing that switch. TLS is no way out either,
-//! since paperboy's lettre trusts only the webpki roots, so a test certificate would be
-//! refused. The login server therefore drives mailin's own `Session` (same handler, same
-//! protocol code) with a small accept loop modelled on mailin-embedded's `running.rs`.
+//! since paperboy trusts only the webpki roots, so a test certificate would be refused. The
+//! login server therefore drives mailin's own `Session` (same handler, same protocol code)
+//! with a small accept loop modelled on mailin-embedded's `running.rs`.
+//!
+//! Fault injection is the other: the same loop, still with mailin deciding every reply, can
+//! also do what a failing server does to the connection itself: answer the greeting with 421
+//! and hang up, hang up in the middle of a message, hang up after taking a message but
+//! before its `250` (the reply lost after the final dot), stall, or answer slowly. Faults
+//! are set per recipient for its first N transactions, so a test can show a retry succeed.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use mailin::{Action, AuthMechanism, Handler, Response, SessionBuilder};
 
@@ -28,6 +36,8 @@ pub(crate) struct Received {
     pub(crate) to: Vec<String>,
     /// What came after `DATA`, as sent.
     pub(crate) data: Vec<u8>,
+    /// When the server took it (before its `250` left).
+    pub(crate) at: Instant,
 }
 
 impl Received {
@@ -46,11 +56,35 @@ pub(crate) struct Login {
     pub(crate) accepted: bool,
 }
 
+/// Something a failing server does to one recipient's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// Answer `RCPT TO` with this code (421 also closes the connection, as mailin does).
+    Rcpt(u16),
+    /// Take the whole message, then answer the final dot with this code and drop it.
+    AfterDot(u16),
+    /// Hang up after the first line of the message.
+    DropMidData,
+    /// Take the message, then hang up before the `250`: the client never hears it went.
+    DropAfterDot,
+    /// Say nothing for this long after `RCPT TO`, then go on.
+    Stall(Duration),
+}
+
 /// What every connection's handler shares with the test.
 #[derive(Default)]
 struct Shared {
     /// `(address, code)`: answer `RCPT TO:<address>` with `code`.
     rejections: Vec<(String, u16)>,
+    /// `(address, fault, times)`: the first `times` transactions to `address` meet `fault`.
+    faults: Mutex<Vec<(String, Fault, usize)>>,
+    /// Connections still to be greeted with `421` and closed.
+    busy_greetings: Mutex<usize>,
+    /// Wait this long before the `250` to each message (after taking it).
+    message_delay: Duration,
+    /// Connections open now, and the most at once.
+    open: AtomicUsize,
+    most_open: AtomicUsize,
     /// The only user and password accepted, when logins are on.
     account: Option<(String, String)>,
     received: Mutex<Vec<Received>>,
@@ -69,6 +103,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Recorder {
     shared: Arc<Shared>,
     current: Option<Received>,
+    /// The fault the current transaction meets, shared with the connection's loop.
+    fault: Arc<Mutex<Option<Fault>>>,
 }
 
 impl Handler for Recorder {
@@ -79,17 +115,30 @@ impl Handler for Recorder {
 
     fn rcpt(&mut self, to: &str) -> Response {
         let rejection = self.shared.rejections.iter().find(|(address, _)| address == to);
-        match rejection {
-            Some((_, code)) => {
-                let text = if *code >= 500 { "Mailbox unavailable" } else { "Try again later" };
-                Response::custom(*code, format!("{text} (test rule for {to})"))
-            }
-            None => mailin::response::OK,
+        if let Some((_, code)) = rejection {
+            return refusal(*code, to);
         }
+        let fault = {
+            let mut faults = lock(&self.shared.faults);
+            let found = faults.iter_mut().find(|(address, _, times)| address == to && *times > 0);
+            found.map(|(_, fault, times)| {
+                *times -= 1;
+                *fault
+            })
+        };
+        match fault {
+            Some(Fault::Rcpt(code)) => return refusal(code, to),
+            Some(Fault::Stall(time)) => std::thread::sleep(time),
+            Some(other) => *lock(&self.fault) = Some(other),
+            None => {}
+        }
+        mailin::response::OK
     }
 
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.current = Some(Received { from: from.to_owned(), to: to.to_vec(), data: Vec::new() });
+        let data = Vec::new();
+        let (from, to, at) = (from.to_owned(), to.to_vec(), Instant::now());
+        self.current = Some(Received { from, to, data, at });
         mailin::response::OK
     }
 
@@ -101,8 +150,17 @@ impl Handler for Recorder {
     }
 
     fn data_end(&mut self) -> Response {
+        let taken = self.current.take();
+        // A message to refuse is not recorded; the loop answers it with the refusal. (mailin
+        // itself stays in its DATA state after refusing at the final dot, so the refusal
+        // cannot come from here without wedging the session.)
+        let fault = *lock(&self.fault);
+        if let Some(Fault::AfterDot(_)) = fault {
+            return mailin::response::OK;
+        }
         // Recorded before the 250 goes out, so the client's exit means it is here.
-        if let Some(done) = self.current.take() {
+        if let Some(mut done) = taken {
+            done.at = Instant::now();
             lock(&self.shared.received).push(done);
         }
         mailin::response::OK
@@ -115,6 +173,12 @@ impl Handler for Recorder {
     fn auth_login(&mut self, user: &str, password: &str) -> Response {
         self.login("LOGIN", user, password)
     }
+}
+
+/// A refusal as a server words it.
+fn refusal(code: u16, to: &str) -> Response {
+    let text = if code >= 500 { "Mailbox unavailable" } else { "Try again later" };
+    Response::custom(code, format!("{text} (test rule for {to})"))
 }
 
 impl Recorder {
@@ -139,12 +203,33 @@ impl Recorder {
 pub(crate) struct SmtpServerBuilder {
     rejections: Vec<(String, u16)>,
     login: Option<(String, String, AuthMechanism)>,
+    faults: Vec<(String, Fault, usize)>,
+    busy_greetings: usize,
+    message_delay: Duration,
 }
 
 impl SmtpServerBuilder {
     /// Answers `RCPT TO:<address>` with `code` (say 550 or 451).
     pub(crate) fn reject_recipient(mut self, address: &str, code: u16) -> SmtpServerBuilder {
         self.rejections.push((address.to_owned(), code));
+        self
+    }
+
+    /// The first `times` transactions to `address` meet `fault`; later ones go through.
+    pub(crate) fn fault(mut self, address: &str, fault: Fault, times: usize) -> SmtpServerBuilder {
+        self.faults.push((address.to_owned(), fault, times));
+        self
+    }
+
+    /// Greets the first `connections` connections with `421` and hangs up.
+    pub(crate) fn busy_greetings(mut self, connections: usize) -> SmtpServerBuilder {
+        self.busy_greetings = connections;
+        self
+    }
+
+    /// Takes each message, then waits `delay` before its `250`: a slow server.
+    pub(crate) fn message_delay(mut self, delay: Duration) -> SmtpServerBuilder {
+        self.message_delay = delay;
         self
     }
 
@@ -164,58 +249,105 @@ impl SmtpServerBuilder {
     pub(crate) fn start(self) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind 127.0.0.1:0");
         let port = listener.local_addr().expect("a bound listener has an address").port();
+        let plain = self.faults.is_empty()
+            && self.busy_greetings == 0
+            && self.message_delay.is_zero()
+            && self.login.is_none();
         let shared = Arc::new(Shared {
             rejections: self.rejections,
+            faults: Mutex::new(self.faults),
+            busy_greetings: Mutex::new(self.busy_greetings),
+            message_delay: self.message_delay,
             account: self
                 .login
                 .as_ref()
                 .map(|(user, password, _)| (user.clone(), password.clone())),
             ..Shared::default()
         });
-        let handler = Recorder { shared: Arc::clone(&shared), current: None };
+        let handler =
+            Recorder { shared: Arc::clone(&shared), current: None, fault: Arc::default() };
         match self.login {
-            None => {
+            None if plain => {
                 std::thread::spawn(move || {
                     let mut server = mailin_embedded::Server::new(handler);
-                    server.with_name("smtp.test").with_num_threads(2).with_tcp_listener(listener);
+                    server.with_name("smtp.test").with_num_threads(16).with_tcp_listener(listener);
                     server.serve().expect("the test SMTP server stopped");
                 });
             }
-            Some((_, _, mechanism)) => {
+            login => {
                 let mut session = SessionBuilder::new("smtp.test");
-                session.enable_auth(mechanism).insecure_enable_plaintext_auth();
-                std::thread::spawn(move || serve_with_login(&listener, &session, &handler));
+                if let Some((_, _, mechanism)) = login {
+                    session.enable_auth(mechanism).insecure_enable_plaintext_auth();
+                }
+                std::thread::spawn(move || serve_with_session(&listener, &session, &handler));
             }
         }
         SmtpServer { port, shared }
     }
 }
 
-fn serve_with_login(listener: &TcpListener, session: &SessionBuilder, handler: &Recorder) {
+fn serve_with_session(listener: &TcpListener, session: &SessionBuilder, handler: &Recorder) {
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let (session, handler) = (session.clone(), handler.clone());
+        let session = session.clone();
+        // Each connection its own fault slot, shared by its handler and its loop.
+        let handler = Recorder { fault: Arc::default(), ..handler.clone() };
         std::thread::spawn(move || {
+            let shared = Arc::clone(&handler.shared);
+            let open = shared.open.fetch_add(1, Ordering::SeqCst) + 1;
+            shared.most_open.fetch_max(open, Ordering::SeqCst);
             // A client that hangs up mid-session is not the test's concern.
             let _ = converse(stream, &session, handler);
+            shared.open.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
 
-/// One SMTP session: mailin decides every reply; this only moves lines.
+/// One SMTP session: mailin decides every reply; this only moves lines, and carries out
+/// the faults that are about the connection rather than a reply.
 fn converse(stream: TcpStream, builder: &SessionBuilder, handler: Recorder) -> std::io::Result<()> {
     let peer = stream.peer_addr()?.ip();
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
+    let (shared, fault) = (Arc::clone(&handler.shared), Arc::clone(&handler.fault));
+    {
+        let mut busy = lock(&shared.busy_greetings);
+        if *busy > 0 {
+            *busy -= 1;
+            lock(&shared.greetings).push("(greeted with 421)".to_owned());
+            writer.write_all(b"421 4.3.2 smtp.test is too busy, try again later\r\n")?;
+            return writer.shutdown(Shutdown::Both);
+        }
+    }
     let mut session = builder.build(peer, handler);
     session.greeting().write_to(&mut writer)?;
     let mut line = Vec::new();
+    let mut in_data = false;
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
-        let response = session.process(&line);
+        let final_dot = in_data && line == b".\r\n";
+        let mut response = session.process(&line);
+        let drop_now = in_data && !final_dot && *lock(&fault) == Some(Fault::DropMidData);
+        if drop_now {
+            *lock(&fault) = None;
+            return writer.shutdown(Shutdown::Both);
+        }
+        if final_dot {
+            in_data = false;
+            let fault = lock(&fault).take();
+            match fault {
+                Some(Fault::DropAfterDot) => return writer.shutdown(Shutdown::Both),
+                Some(Fault::AfterDot(code)) => response = refusal(code, "this message"),
+                _ => {}
+            }
+            std::thread::sleep(shared.message_delay);
+        }
+        if response.code == 354 {
+            in_data = true;
+        }
         match response.action {
             Action::Reply => response.write_to(&mut writer)?,
             Action::Close | Action::UpgradeTls => {
@@ -273,6 +405,16 @@ impl SmtpServer {
     /// How many sessions clients opened (one `EHLO` each).
     pub(crate) fn sessions(&self) -> usize {
         lock(&self.shared.greetings).len()
+    }
+
+    /// How many messages to `address` the server took.
+    pub(crate) fn count_for(&self, address: &str) -> usize {
+        self.received().iter().filter(|m| m.to.iter().any(|to| to == address)).count()
+    }
+
+    /// The most connections open at once (fault-injecting and login servers only).
+    pub(crate) fn most_open(&self) -> usize {
+        self.shared.most_open.load(Ordering::SeqCst)
     }
 }
 

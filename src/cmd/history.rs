@@ -1,0 +1,78 @@
+//! `paperboy history`: what `send` did, read from the journal: the runs, then each digest
+//! with its status, attempts and the server's last reply. It reads the same journal `send`
+//! writes, and never changes it.
+
+use crate::cli::{HistoryArgs, ReportFormat};
+use crate::cmd::Ctx;
+use crate::config::Config;
+use crate::error::Exit;
+use crate::journal::{DigestRecord, HistoryFilter, Journal, RunRecord};
+
+/// Prints the runs and digests the filters select.
+pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    let config = Config::load(ctx.config_path)?;
+    let (runs, digests) = match Journal::open_existing(&config.delivery.state)? {
+        Some(journal) => {
+            let filter = HistoryFilter { date: args.date, subscriber: args.subscriber.clone() };
+            // A run is about every subscriber, so `--subscriber` shows digests alone.
+            let runs =
+                if args.subscriber.is_some() { Vec::new() } else { journal.runs(args.date)? };
+            (runs, journal.digests(&filter)?)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    match args.format {
+        ReportFormat::Json => {
+            let json = serde_json::json!({ "runs": runs, "digests": digests });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        ReportFormat::Text => print_text(&runs, &digests),
+    }
+    Ok(Exit::Ok)
+}
+
+fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) {
+    if runs.is_empty() && digests.is_empty() {
+        println!("nothing in the journal yet");
+        return;
+    }
+    for run in runs {
+        let ended = run.ended_at.as_deref().unwrap_or("-");
+        let mut line = format!(
+            "run {} for {}: {} (started {}, ended {ended}): sent {}, deferred {}, failed {}, \
+             skipped {}",
+            run.id,
+            run.date,
+            run.outcome,
+            run.started_at,
+            run.sent,
+            run.deferred,
+            run.failed,
+            run.skipped
+        );
+        if let Some(shard) = &run.shard {
+            line.push_str(&format!(", shard {shard}"));
+        }
+        if run.forced {
+            line.push_str(", forced");
+        }
+        println!("{line}");
+    }
+    let width = digests.iter().map(|d| d.subscriber.len()).max().unwrap_or(0);
+    for digest in digests {
+        let status = serde_json::to_value(digest.status)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let tries = if digest.attempts == 1 { "try" } else { "tries" };
+        let reply = digest.last_reply.as_deref().unwrap_or("-");
+        println!(
+            "{}  {:<width$}  {status:<8}  {} {tries}  {}  {} papers  {reply}",
+            digest.date,
+            digest.subscriber,
+            digest.attempts,
+            digest.message_id,
+            digest.papers.len(),
+        );
+    }
+}

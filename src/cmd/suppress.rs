@@ -1,0 +1,54 @@
+//! `paperboy suppress list|lift`: the addresses a server refused for good (a 5xx about the
+//! recipient). `send` skips them on every later run until an operator lifts them here.
+
+use crate::cli::{ReportFormat, SuppressCommand};
+use crate::cmd::Ctx;
+use crate::config::Config;
+use crate::error::{Exit, UsageError};
+use crate::journal::{Journal, address_key};
+
+/// Lists or lifts suppressions.
+pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+    let config = Config::load(ctx.config_path)?;
+    match command {
+        SuppressCommand::List { format } => {
+            let list = match Journal::open_existing(&config.delivery.state)? {
+                Some(journal) => journal.suppressions()?,
+                None => Vec::new(),
+            };
+            match format {
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),
+                ReportFormat::Text if list.is_empty() => println!("no address is suppressed"),
+                ReportFormat::Text => {
+                    let width = list.iter().map(|s| s.address.len()).max().unwrap_or(0);
+                    for entry in &list {
+                        println!(
+                            "{:<width$}  since {} (digest of {}): {}",
+                            entry.address, entry.since, entry.date, entry.reply
+                        );
+                    }
+                }
+            }
+        }
+        SuppressCommand::Lift { emails, all } => {
+            let journal = Journal::open(&config.delivery.state)?;
+            if *all {
+                let lifted = journal.lift_all()?;
+                println!("lifted {lifted} suppressions");
+                return Ok(Exit::Ok);
+            }
+            let mut unknown = Vec::new();
+            for email in emails {
+                if journal.lift(email)? {
+                    println!("lifted {}: the next send delivers to it again", address_key(email));
+                } else {
+                    unknown.push(address_key(email));
+                }
+            }
+            if !unknown.is_empty() {
+                anyhow::bail!(UsageError::new(format!("not suppressed: {}", unknown.join(", "))));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}

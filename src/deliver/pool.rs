@@ -1,0 +1,604 @@
+//! Stage 4 at volume: a run's digests delivered by a few workers at once, each with its own
+//! courier (for SMTP, one connection reused for many messages), retried when the trouble is
+//! temporary, and every step recorded in the journal.
+//!
+//! The rules this module keeps:
+//!
+//! - A digest is picked and rendered by the worker that sends it, just before sending, so a
+//!   run holds one message per worker, whatever the number of subscribers.
+//! - Every due digest is `pending` in the journal before the run starts (the caller records
+//!   the plan); a worker records `sent` only after the server accepted the message, so no
+//!   record runs ahead of the server, and each outcome is its own transaction.
+//! - Temporary failures (4xx, timeouts, refused or dropped connections) are retried with
+//!   exponential backoff and jitter, up to `max_attempts` and within `retry_budget` of the
+//!   first try; then the digest is left `deferred` for the next run.
+//! - A permanent failure is recorded with the reply and not retried; a 5xx about the
+//!   recipient also suppresses the address.
+//! - `max_failures_in_a_row` failures in a row (the server is clearly broken) stop the run;
+//!   everything not yet sent is left `deferred`.
+//! - With `rate_per_second`, message starts are evenly spaced across all workers.
+//!
+//! It decides nothing about who gets what: the [`Work`] it is given does the picking.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use lettre::Address;
+
+use crate::clock::Clock;
+use crate::config::{Config, TransportKind};
+#[cfg(doc)]
+use crate::deliver::Mailer;
+use crate::deliver::{Courier, DeliveryError, Letter};
+use crate::journal::{Journal, JournalError, RunId};
+
+/// How a run delivers: how many at once, how fast, how persistently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Workers, each with its own connection.
+    pub workers: usize,
+    /// At most this many message starts a second, evenly spaced.
+    pub rate_per_second: Option<f64>,
+    /// Tries per digest in this run.
+    pub max_attempts: u32,
+    /// The wait before the first retry; doubled for each further one.
+    pub backoff: Duration,
+    /// No retry starts later than this after the digest's first try.
+    pub retry_budget: Duration,
+    /// This many failures in a row stop the run.
+    pub max_failures_in_a_row: u32,
+}
+
+impl Policy {
+    /// `[smtp]`'s settings; for the outbox, one try each and a worker per core.
+    pub fn for_config(config: &Config) -> Policy {
+        match (&config.smtp, config.delivery.transport) {
+            (Some(smtp), TransportKind::Smtp) => Policy {
+                workers: smtp.max_connections.max(1),
+                rate_per_second: smtp.rate_per_second,
+                max_attempts: smtp.max_attempts.max(1),
+                backoff: Duration::from_millis(smtp.retry_backoff_ms),
+                retry_budget: Duration::from_secs(smtp.retry_budget_secs),
+                max_failures_in_a_row: smtp.max_failures_in_a_row.max(1),
+            },
+            _ => Policy {
+                workers: std::thread::available_parallelism().map_or(2, |n| n.get()).min(4),
+                rate_per_second: None,
+                max_attempts: 1,
+                backoff: Duration::ZERO,
+                retry_budget: Duration::ZERO,
+                max_failures_in_a_row: 10,
+            },
+        }
+    }
+}
+
+/// A digest ready to go.
+#[derive(Debug, Clone)]
+pub struct Parcel {
+    /// The recipient.
+    pub to: Address,
+    /// The formatted (and signed) message.
+    pub bytes: Vec<u8>,
+    /// The ids of the papers it carries, for the journal.
+    pub papers: Vec<String>,
+}
+
+/// What a worker gets when it asks for a digest.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Nothing to send: no paper matched and `send_empty` is off.
+    Skip,
+    /// A message to deliver.
+    Ready(Parcel),
+    /// The message could not be made; that fails for good.
+    Broken {
+        /// The recipient.
+        to: Address,
+        /// Why.
+        error: DeliveryError,
+    },
+}
+
+/// Turns a job number into a message. Implemented by `send`, which knows the day, the
+/// subscribers and the templates.
+pub trait Work: Sync {
+    /// Picks, renders and builds job `job`'s digest.
+    fn prepare(&self, job: usize) -> Prepared;
+
+    /// The recipient and Message-ID of job `job`, or `None` when it would be skipped: what a
+    /// stopped run records as left for the next run, without rendering.
+    fn recipient(&self, job: usize) -> Option<(Address, String)>;
+}
+
+/// Something that happened to a digest, for the operator's view.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Delivered; the server's reply.
+    Sent {
+        /// The recipient.
+        to: &'a Address,
+        /// What the server said.
+        reply: &'a str,
+        /// Which try of this run.
+        attempt: u32,
+    },
+    /// A temporary failure; another try follows after `wait`.
+    Retrying {
+        /// The recipient.
+        to: &'a Address,
+        /// What went wrong.
+        error: &'a DeliveryError,
+        /// Which try failed.
+        attempt: u32,
+        /// The backoff before the next.
+        wait: Duration,
+    },
+    /// Left for the next run.
+    Deferred {
+        /// The recipient.
+        to: &'a Address,
+        /// What went wrong last.
+        error: &'a DeliveryError,
+        /// Tries in this run.
+        attempts: u32,
+    },
+    /// Failed for good.
+    Failed {
+        /// The recipient.
+        to: &'a Address,
+        /// What went wrong.
+        error: &'a DeliveryError,
+        /// Whether the address is now suppressed.
+        suppressed: bool,
+    },
+    /// Nothing matched; nothing sent.
+    Skipped,
+    /// Too many failures in a row: the run stops.
+    Stopped {
+        /// How many.
+        failures: u32,
+    },
+}
+
+/// Receives every [`Event`], from any worker.
+pub trait Observer: Sync {
+    /// Called once per event, as it happens.
+    fn event(&self, event: Event<'_>);
+}
+
+/// What the run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Delivered.
+    pub sent: usize,
+    /// Nothing to send.
+    pub skipped: usize,
+    /// Left for the next run.
+    pub deferred: usize,
+    /// Failed for good.
+    pub failed: usize,
+    /// Whether too many failures in a row stopped the run early.
+    pub stopped: bool,
+}
+
+/// The journal as a run's workers write it, one at a time: every call is one committed
+/// transaction.
+pub struct Ledger {
+    journal: Mutex<Journal>,
+    run: RunId,
+    date: NaiveDate,
+    clock: Clock,
+}
+
+impl Ledger {
+    /// Records into `journal` for run `run` of `date`.
+    pub fn new(journal: Journal, run: RunId, date: NaiveDate, clock: Clock) -> Ledger {
+        Ledger { journal: Mutex::new(journal), run, date, clock }
+    }
+
+    /// The journal back, for what the run does after delivering.
+    pub fn into_journal(self) -> Journal {
+        self.journal.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sent(&self, parcel: &Parcel, reply: &str) -> Result<(), JournalError> {
+        let papers: Vec<&str> = parcel.papers.iter().map(String::as_str).collect();
+        let now = self.clock.now();
+        self.journal().mark_sent(self.date, parcel.to.as_ref(), reply, &papers, now)
+    }
+
+    fn deferred(&self, to: &Address, reply: &str) -> Result<(), JournalError> {
+        self.journal().mark_deferred(self.date, to.as_ref(), reply, self.clock.now())
+    }
+
+    fn failed(&self, to: &Address, reply: &str, suppress: bool) -> Result<(), JournalError> {
+        self.journal().mark_failed(self.date, to.as_ref(), reply, suppress, self.clock.now())
+    }
+
+    fn untried(&self, to: &Address, message_id: &str, reason: &str) -> Result<(), JournalError> {
+        let now = self.clock.now();
+        self.journal().mark_untried(self.run, self.date, to.as_ref(), message_id, reason, now)
+    }
+}
+
+/// Makes one courier per worker (see [`Mailer::courier`]).
+pub type Couriers<'m> = dyn Fn() -> Box<dyn Courier + 'm> + Sync + 'm;
+
+/// Delivers `jobs` (numbers [`Work::prepare`] understands), in order, with `policy.workers`
+/// couriers from `couriers` (e.g. `&|| mailer.courier()`). Returns when every job is sent,
+/// skipped, failed or deferred, or the run was stopped; a journal that cannot be written
+/// stops the run with its error.
+pub fn deliver(
+    jobs: &[usize],
+    work: &dyn Work,
+    couriers: &Couriers<'_>,
+    sender: &Address,
+    ledger: &Ledger,
+    policy: &Policy,
+    observer: &dyn Observer,
+) -> Result<Outcome, JournalError> {
+    let run = Run {
+        work,
+        sender,
+        ledger,
+        policy,
+        observer,
+        queue: Queue::new(jobs),
+        pacer: Pacer::new(policy.rate_per_second),
+        outcome: Mutex::new(Outcome::default()),
+        in_a_row: AtomicU32::new(0),
+        jitter: Jitter::default(),
+    };
+    let workers = policy.workers.clamp(1, jobs.len().max(1));
+    let results: Vec<Result<(), JournalError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut courier = couriers();
+                    let result = run.work_loop(courier.as_mut());
+                    courier.finish();
+                    result
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    results.into_iter().collect::<Result<(), _>>()?;
+    run.leave_the_rest()?;
+    Ok(run.outcome.into_inner().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Everything the workers share.
+struct Run<'a> {
+    work: &'a dyn Work,
+    sender: &'a Address,
+    ledger: &'a Ledger,
+    policy: &'a Policy,
+    observer: &'a dyn Observer,
+    queue: Queue<'a>,
+    pacer: Pacer,
+    outcome: Mutex<Outcome>,
+    in_a_row: AtomicU32,
+    jitter: Jitter,
+}
+
+impl Run<'_> {
+    fn count(&self, change: impl FnOnce(&mut Outcome)) {
+        change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    fn work_loop(&self, courier: &mut (dyn Courier + '_)) -> Result<(), JournalError> {
+        while let Some(task) = self.queue.take() {
+            match self.attempt(&task, courier) {
+                Ok(retry) => self.queue.done(retry),
+                Err(err) => {
+                    self.queue.done(None);
+                    self.queue.stop();
+                    return Err(err);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One try of one digest; a retry to schedule, if any.
+    fn attempt(
+        &self,
+        task: &Task,
+        courier: &mut (dyn Courier + '_),
+    ) -> Result<Option<Task>, JournalError> {
+        let parcel = match self.work.prepare(task.job) {
+            Prepared::Skip => {
+                self.count(|o| o.skipped += 1);
+                self.observer.event(Event::Skipped);
+                return Ok(None);
+            }
+            Prepared::Broken { to, error } => {
+                self.ledger.failed(&to, &error.to_string(), false)?;
+                self.count(|o| o.failed += 1);
+                self.failure();
+                self.observer.event(Event::Failed { to: &to, error: &error, suppressed: false });
+                return Ok(None);
+            }
+            Prepared::Ready(parcel) => parcel,
+        };
+        self.pacer.wait();
+        let first = task.first.unwrap_or_else(Instant::now);
+        let letter = Letter {
+            from: self.sender,
+            to: &parcel.to,
+            date: self.ledger.date,
+            bytes: &parcel.bytes,
+        };
+        let error = match courier.deliver(&letter) {
+            Ok(reply) => {
+                self.ledger.sent(&parcel, &reply)?;
+                self.in_a_row.store(0, Ordering::Relaxed);
+                self.count(|o| o.sent += 1);
+                self.observer.event(Event::Sent {
+                    to: &parcel.to,
+                    reply: &reply,
+                    attempt: task.attempt,
+                });
+                return Ok(None);
+            }
+            Err(error) => error,
+        };
+        self.failure();
+        let reply = error.to_string();
+        if !error.is_transient() {
+            let suppress = error.suppresses_recipient();
+            self.ledger.failed(&parcel.to, &reply, suppress)?;
+            self.count(|o| o.failed += 1);
+            self.observer.event(Event::Failed {
+                to: &parcel.to,
+                error: &error,
+                suppressed: suppress,
+            });
+            return Ok(None);
+        }
+        // Deferred at once: a run killed while this digest waits leaves it for the next run.
+        self.ledger.deferred(&parcel.to, &reply)?;
+        let wait = self.jitter.backoff(self.policy.backoff, task.attempt);
+        let due = Instant::now() + wait;
+        let may_retry = task.attempt < self.policy.max_attempts
+            && due.duration_since(first) <= self.policy.retry_budget
+            && !self.queue.is_stopped();
+        if may_retry {
+            self.observer.event(Event::Retrying {
+                to: &parcel.to,
+                error: &error,
+                attempt: task.attempt,
+                wait,
+            });
+            return Ok(Some(Task {
+                job: task.job,
+                attempt: task.attempt + 1,
+                first: Some(first),
+                due,
+            }));
+        }
+        self.count(|o| o.deferred += 1);
+        self.observer.event(Event::Deferred {
+            to: &parcel.to,
+            error: &error,
+            attempts: task.attempt,
+        });
+        Ok(None)
+    }
+
+    /// Counts a failure; enough in a row stop the run.
+    fn failure(&self) {
+        let failures = self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        if failures == self.policy.max_failures_in_a_row {
+            self.queue.stop();
+            self.count(|o| o.stopped = true);
+            self.observer.event(Event::Stopped { failures });
+        }
+    }
+
+    /// After a stop: what never got its turn is recorded `deferred` for the next run, and
+    /// what was waiting for a retry (already `deferred`) is counted.
+    fn leave_the_rest(&self) -> Result<(), JournalError> {
+        let (untried, waiting) = self.queue.leftovers();
+        self.count(|o| o.deferred += waiting.len());
+        let reason = "not tried: the run stopped after too many failures in a row";
+        for job in untried {
+            match self.work.recipient(job) {
+                Some((to, message_id)) => {
+                    self.ledger.untried(&to, &message_id, reason)?;
+                    self.count(|o| o.deferred += 1);
+                }
+                None => self.count(|o| o.skipped += 1),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A digest's turn: which try, since when, not before when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Task {
+    job: usize,
+    attempt: u32,
+    first: Option<Instant>,
+    due: Instant,
+}
+
+impl Ord for Task {
+    fn cmp(&self, other: &Task) -> std::cmp::Ordering {
+        (self.due, self.job).cmp(&(other.due, other.job))
+    }
+}
+
+impl PartialOrd for Task {
+    fn partial_cmp(&self, other: &Task) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Fresh jobs in order, and retries by due time; due retries go first.
+struct Queue<'a> {
+    state: Mutex<QueueState<'a>>,
+    wake: Condvar,
+}
+
+struct QueueState<'a> {
+    fresh: std::slice::Iter<'a, usize>,
+    retries: BinaryHeap<Reverse<Task>>,
+    /// Tasks a worker holds: they may come back as retries.
+    busy: usize,
+    /// Workers waiting for a retry to fall due or for the others to finish; only then is
+    /// there anyone to wake (a wake-up is a system call, once per message otherwise).
+    waiting: usize,
+    stopped: bool,
+}
+
+impl<'a> Queue<'a> {
+    fn new(jobs: &'a [usize]) -> Queue<'a> {
+        let state = QueueState {
+            fresh: jobs.iter(),
+            retries: BinaryHeap::new(),
+            busy: 0,
+            waiting: 0,
+            stopped: false,
+        };
+        Queue { state: Mutex::new(state), wake: Condvar::new() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, QueueState<'a>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next task, waiting for a retry to fall due if that is all there is; `None` when
+    /// the run is over or stopped.
+    fn take(&self) -> Option<Task> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped {
+                return None;
+            }
+            let now = Instant::now();
+            if state.retries.peek().is_some_and(|Reverse(task)| task.due <= now) {
+                let Reverse(task) = state.retries.pop().expect("peeked just now");
+                state.busy += 1;
+                return Some(task);
+            }
+            if let Some(&job) = state.fresh.next() {
+                state.busy += 1;
+                return Some(Task { job, attempt: 1, first: None, due: now });
+            }
+            let next_due = state.retries.peek().map(|Reverse(task)| task.due);
+            if next_due.is_none() && state.busy == 0 {
+                return None;
+            }
+            state.waiting += 1;
+            state = match next_due {
+                Some(due) => {
+                    self.wake
+                        .wait_timeout(state, due - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self.wake.wait(state).unwrap_or_else(PoisonError::into_inner),
+            };
+            state.waiting -= 1;
+        }
+    }
+
+    fn done(&self, retry: Option<Task>) {
+        let mut state = self.lock();
+        state.busy -= 1;
+        if let Some(task) = retry {
+            state.retries.push(Reverse(task));
+        }
+        if state.waiting > 0 {
+            self.wake.notify_all();
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stopped = true;
+        self.wake.notify_all();
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.lock().stopped
+    }
+
+    /// The jobs never started, and those waiting for a retry.
+    fn leftovers(&self) -> (Vec<usize>, Vec<usize>) {
+        let mut state = self.lock();
+        let untried = state.fresh.by_ref().copied().collect();
+        let waiting = state.retries.drain().map(|Reverse(task)| task.job).collect();
+        (untried, waiting)
+    }
+}
+
+/// Spaces message starts evenly: each takes the next free slot, `1 / rate` after the last.
+/// After a pause the next message goes at once, but never two closer than the interval, so
+/// the limit holds over any window, not just on average.
+struct Pacer {
+    interval: Option<Duration>,
+    next: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    fn new(rate_per_second: Option<f64>) -> Pacer {
+        let interval = rate_per_second
+            .filter(|rate| rate.is_finite() && *rate > 0.0)
+            .map(|rate| Duration::from_secs_f64(1.0 / rate));
+        Pacer { interval, next: Mutex::new(None) }
+    }
+
+    fn wait(&self) {
+        let Some(interval) = self.interval else { return };
+        let now = Instant::now();
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let slot = next.map_or(now, |next| next.max(now));
+            *next = Some(slot + interval);
+            slot
+        };
+        if slot > now {
+            std::thread::sleep(slot - now);
+        }
+    }
+}
+
+/// Randomness for backoff jitter, from the standard library's randomly keyed hasher: the
+/// spread only has to keep workers (and hosts) from retrying in lockstep.
+#[derive(Default)]
+struct Jitter {
+    counter: AtomicU64,
+}
+
+impl Jitter {
+    /// `base · 2^(attempt-1)`, capped at five minutes, then a uniformly random point in its
+    /// upper half ("equal jitter"): never less than half the backoff, never all at once.
+    fn backoff(&self, base: Duration, attempt: u32) -> Duration {
+        let full = base
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(Duration::from_secs(300));
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(self.counter.fetch_add(1, Ordering::Relaxed));
+        let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+        full / 2 + full.mul_f64(fraction / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;
