@@ -401,7 +401,7 @@ impl Journal {
         // digest is sent again, never skipped.
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; \
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| self.err(e))?;
