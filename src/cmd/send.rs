@@ -12,7 +12,7 @@ use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, read_day, renderer_for};
 use crate::config::{Config, Subscriber};
-use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Work};
+use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Recipient, Work};
 use crate::deliver::{DeliveryError, Mailer, Signer, build_message, message_id};
 use crate::digest::Digest;
 use crate::error::Exit;
@@ -160,10 +160,11 @@ fn deliver_due(
     let (due, mut tally) = due(Some(&journal), digests, args.force)?;
     let shard = args.shard.map(|shard| shard.to_string());
     let run = journal.begin_run(date, shard.as_deref(), args.force, ctx.clock.now())?;
+    // The plan names every due digest without picking its papers: picking happens in the
+    // workers, in parallel, and a digest with nothing to send leaves the plan there.
     let plan: Vec<(String, String)> = due
         .iter()
-        .filter_map(|&job| digests.recipient(job))
-        .map(|(to, message_id)| (to.to_string(), message_id))
+        .map(|&job| (digests.subscribers[job].email.to_string(), digests.message_id(job)))
         .collect();
     journal.plan(run, date, &plan, ctx.clock.now())?;
     let ledger = Ledger::new(journal, run, date, ctx.clock);
@@ -226,9 +227,11 @@ struct Digests<'a> {
     renderer: &'a Renderer,
     signer: Option<&'a Signer>,
     clock: Clock,
-    /// For each subscriber, which of `picked` holds its papers: subscribers who follow the
-    /// same topics and keywords get the same papers, so each set is picked once a run.
-    interest_of: Vec<usize>,
+    /// For each subscriber who shares its topics and keywords with another, which of
+    /// `picked` holds their papers: such subscribers get the same papers, so each set is
+    /// picked once a run. A subscriber of its own is picked when its digest is made, and
+    /// nothing is kept, so memory does not grow with such subscribers.
+    interest_of: Vec<Option<usize>>,
     picked: Vec<OnceLock<Vec<Pick<'a>>>>,
 }
 
@@ -241,15 +244,22 @@ impl<'a> Digests<'a> {
         renderer: &'a Renderer,
         clock: Clock,
     ) -> Digests<'a> {
-        let mut interests: HashMap<String, usize> = HashMap::new();
-        let interest_of: Vec<usize> = subscribers
+        let keys: Vec<String> = subscribers.iter().map(|s| interest_key(s, config)).collect();
+        let mut followers: HashMap<&str, usize> = HashMap::new();
+        for key in &keys {
+            *followers.entry(key).or_default() += 1;
+        }
+        let mut shared: HashMap<&str, usize> = HashMap::new();
+        let interest_of: Vec<Option<usize>> = keys
             .iter()
-            .map(|subscriber| {
-                let next = interests.len();
-                *interests.entry(interest_key(subscriber, config)).or_insert(next)
+            .map(|key| {
+                (followers[key.as_str()] > 1).then(|| {
+                    let next = shared.len();
+                    *shared.entry(key).or_insert(next)
+                })
             })
             .collect();
-        let picked = (0..interests.len()).map(|_| OnceLock::new()).collect();
+        let picked = (0..shared.len()).map(|_| OnceLock::new()).collect();
         let index = DayIndex::new(papers);
         Digests {
             config,
@@ -270,9 +280,12 @@ impl<'a> Digests<'a> {
 
     fn digest(&self, job: usize) -> Digest<'_> {
         let subscriber = self.subscribers[job];
-        let picks = self.picked[self.interest_of[job]]
-            .get_or_init(|| subscriber.interest.select(&self.index))
-            .clone();
+        let picks = match self.interest_of[job] {
+            Some(shared) => {
+                self.picked[shared].get_or_init(|| subscriber.interest.select(&self.index)).clone()
+            }
+            None => subscriber.interest.select(&self.index),
+        };
         Digest { subscriber, date: self.date, picks }
     }
 
@@ -315,7 +328,7 @@ impl Work for Digests<'_> {
     fn prepare(&self, job: usize) -> Prepared {
         let digest = self.digest(job);
         if !self.wanted(&digest) {
-            return Prepared::Skip;
+            return Prepared::Skip { to: digest.subscriber.email.clone() };
         }
         let to = digest.subscriber.email.clone();
         match self.build(&digest) {
@@ -328,8 +341,12 @@ impl Work for Digests<'_> {
         }
     }
 
-    fn recipient(&self, job: usize) -> Option<(lettre::Address, String)> {
+    fn recipient(&self, job: usize) -> Recipient {
         let digest = self.digest(job);
-        self.wanted(&digest).then(|| (digest.subscriber.email.clone(), self.message_id(job)))
+        Recipient {
+            to: digest.subscriber.email.clone(),
+            message_id: self.message_id(job),
+            wanted: self.wanted(&digest),
+        }
     }
 }
