@@ -8,7 +8,7 @@
 #
 # Needs: smtp-sink and smtp-source (Debian: postfix; the postfix daemon need not run), GNU
 # time, python3, and a release build (`cargo build --release`; PAPERBOY=path overrides).
-# Environment: SUBSCRIBERS (10000), CONNECTIONS (4), ROUNDS (2: each side's best counts),
+# Environment: SUBSCRIBERS (10000), CONNECTIONS (4), ROUNDS (3: each side's best counts),
 # PORT (a free one is picked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,7 +95,7 @@ now() { date +%s.%N; }
 
 # Each side runs ROUNDS times, alternating, and its best time counts: the machine may be
 # shared, and both sides deserve their quietest moment.
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 source_secs=999999
 paperboy_secs=999999
 peak_kb=0

@@ -37,6 +37,13 @@ pub enum Command {
     /// Write every digest as HTML, text and .eml files, and an index page; send nothing.
     Preview(PreviewArgs),
     /// The daily job: read, pick, render and deliver every subscriber's digest.
+    #[command(after_help = "Exit status: 0 every due digest delivered (or none was due) · 1 a \
+                            digest failed for good (a 5xx, a refused login, an unusable \
+                            certificate) or the journal cannot be written · 2 bad usage · 65 a \
+                            source that cannot be parsed · 75 something was deferred and \
+                            nothing failed for good (the next run retries it), or another \
+                            send is running on the same journal · 78 a config, template, \
+                            password or DKIM key problem")]
     Send(SendArgs),
     /// Show every paper of the day with its score for a subscriber, and why it was picked
     /// or left out.

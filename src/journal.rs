@@ -401,7 +401,7 @@ impl Journal {
         // digest is sent again, never skipped.
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; \
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                  PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| self.err(e))?;
@@ -559,6 +559,21 @@ impl Journal {
             tx.commit()
         };
         commit().map_err(|e| self.err(e))
+    }
+
+    /// A planned digest had nothing to send after all (no paper matched): its fresh
+    /// `pending` row goes again. A row with a history (an earlier try) is left as it is.
+    pub fn unplan(&self, date: NaiveDate, subscriber: &str) -> Result<(), JournalError> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM digests WHERE date = ?1 AND subscriber = ?2 AND status = 'pending' \
+                 AND attempts = 0 AND last_reply IS NULL",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![date.to_string(), address_key(subscriber)])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     /// The server accepted the digest: `sent`, with its reply, one more attempt counted,

@@ -17,7 +17,7 @@ use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
 use crate::compose::{Composed, compose};
 use crate::config::{Config, Subscriber};
-use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Work};
+use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Recipient, Work};
 use crate::deliver::{DeliveryError, Mailer, Signer, message_id};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
@@ -178,10 +178,11 @@ fn deliver_due(
     let (due, mut tally) = due(Some(&journal), digests, args.force)?;
     let shard = args.shard.map(|shard| shard.to_string());
     let run = journal.begin_run(date, shard.as_deref(), args.force, ctx.clock.now())?;
+    // The plan names every due digest without picking its papers: picking happens in the
+    // workers, in parallel, and a digest with nothing to send leaves the plan there.
     let plan: Vec<(String, String)> = due
         .iter()
-        .filter_map(|&job| digests.recipient(job))
-        .map(|(to, message_id)| (to.to_string(), message_id))
+        .map(|&job| (digests.subscribers[job].email.to_string(), digests.message_id(job)))
         .collect();
     journal.plan(run, date, &plan, ctx.clock.now())?;
     let ledger = Ledger::new(journal, run, date, ctx.clock);
@@ -309,7 +310,7 @@ impl Work for Digests<'_> {
     fn prepare(&self, job: usize) -> Prepared {
         let digest = self.digest(job);
         if !self.wanted(&digest) {
-            return Prepared::Skip;
+            return Prepared::Skip { to: digest.subscriber.email.clone() };
         }
         let to = digest.subscriber.email.clone();
         match self.build(&digest) {
@@ -322,8 +323,12 @@ impl Work for Digests<'_> {
         }
     }
 
-    fn recipient(&self, job: usize) -> Option<(lettre::Address, String)> {
+    fn recipient(&self, job: usize) -> Recipient {
         let digest = self.digest(job);
-        self.wanted(&digest).then(|| (digest.subscriber.email.clone(), self.message_id(job)))
+        Recipient {
+            to: digest.subscriber.email.clone(),
+            message_id: self.message_id(job),
+            wanted: self.wanted(&digest),
+        }
     }
 }

@@ -8,7 +8,8 @@
 //!   run holds one message per worker, whatever the number of subscribers.
 //! - Every due digest is `pending` in the journal before the run starts (the caller records
 //!   the plan); a worker records `sent` only after the server accepted the message, so no
-//!   record runs ahead of the server, and each outcome is its own transaction.
+//!   record runs ahead of the server, and each outcome is its own transaction. A digest
+//!   that turns out to have nothing to send is taken back out of the plan.
 //! - Temporary failures (4xx, timeouts, refused or dropped connections) are retried with
 //!   exponential backoff and jitter, up to `max_attempts` and within `retry_budget` of the
 //!   first try; then the digest is left `deferred` for the next run.
@@ -93,7 +94,10 @@ pub struct Parcel {
 #[derive(Debug)]
 pub enum Prepared {
     /// Nothing to send: no paper matched and `send_empty` is off.
-    Skip,
+    Skip {
+        /// The subscriber, whose planned digest is taken back.
+        to: Address,
+    },
     /// A message to deliver.
     Ready(Parcel),
     /// The message could not be made; that fails for good.
@@ -105,15 +109,26 @@ pub enum Prepared {
     },
 }
 
+/// Who a job is for.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    /// The address.
+    pub to: Address,
+    /// The digest's Message-ID.
+    pub message_id: String,
+    /// Whether there is a digest to send (some paper matched, or `send_empty`).
+    pub wanted: bool,
+}
+
 /// Turns a job number into a message. Implemented by `send`, which knows the day, the
 /// subscribers and the templates.
 pub trait Work: Sync {
     /// Picks, renders and builds job `job`'s digest.
     fn prepare(&self, job: usize) -> Prepared;
 
-    /// The recipient and Message-ID of job `job`, or `None` when it would be skipped: what a
-    /// stopped run records as left for the next run, without rendering.
-    fn recipient(&self, job: usize) -> Option<(Address, String)>;
+    /// Who job `job` is for, without rendering: what a stopped run records as left for the
+    /// next run.
+    fn recipient(&self, job: usize) -> Recipient;
 }
 
 /// Something that happened to a digest, for the operator's view.
@@ -225,6 +240,10 @@ impl Ledger {
         self.journal().mark_failed(self.date, to.as_ref(), reply, suppress, self.clock.now())
     }
 
+    fn unplan(&self, to: &Address) -> Result<(), JournalError> {
+        self.journal().unplan(self.date, to.as_ref())
+    }
+
     fn untried(&self, to: &Address, message_id: &str, reason: &str) -> Result<(), JournalError> {
         let now = self.clock.now();
         self.journal().mark_untried(self.run, self.date, to.as_ref(), message_id, reason, now)
@@ -321,7 +340,8 @@ impl Run<'_> {
         courier: &mut (dyn Courier + '_),
     ) -> Result<Option<Task>, JournalError> {
         let parcel = match self.work.prepare(task.job) {
-            Prepared::Skip => {
+            Prepared::Skip { to } => {
+                self.ledger.unplan(&to)?;
                 self.count(|o| o.skipped += 1);
                 self.observer.event(Event::Skipped);
                 return Ok(None);
@@ -417,12 +437,13 @@ impl Run<'_> {
         self.count(|o| o.deferred += waiting.len());
         let reason = "not tried: the run stopped after too many failures in a row";
         for job in untried {
-            match self.work.recipient(job) {
-                Some((to, message_id)) => {
-                    self.ledger.untried(&to, &message_id, reason)?;
-                    self.count(|o| o.deferred += 1);
-                }
-                None => self.count(|o| o.skipped += 1),
+            let recipient = self.work.recipient(job);
+            if recipient.wanted {
+                self.ledger.untried(&recipient.to, &recipient.message_id, reason)?;
+                self.count(|o| o.deferred += 1);
+            } else {
+                self.ledger.unplan(&recipient.to)?;
+                self.count(|o| o.skipped += 1);
             }
         }
         Ok(())

@@ -218,3 +218,20 @@ fn probe_the_cost_of_a_pending_and_a_sent_commit() {
     let sent = started.elapsed();
     eprintln!("plan: {:?} per digest; sent: {:?} per commit", pending / 10_000, sent / 10_000);
 }
+
+#[test]
+fn a_planned_digest_with_nothing_to_send_leaves_the_plan_unless_it_has_a_history() {
+    let (_dir, journal) = open();
+    let run = journal.begin_run(day(), None, false, at(0)).unwrap();
+    plan(&journal, run, day(), "fresh@x.org", "<f>");
+    plan(&journal, run, day(), "tried@x.org", "<t>");
+    journal.mark_deferred(day(), "tried@x.org", "451", at(2)).unwrap();
+    let again = journal.begin_run(day(), None, false, at(3)).unwrap();
+    plan(&journal, again, day(), "tried@x.org", "<t>");
+
+    journal.unplan(day(), "fresh@x.org").unwrap();
+    journal.unplan(day(), "tried@x.org").unwrap();
+    let known = journal.digests_on(day()).unwrap();
+    assert!(!known.contains_key("fresh@x.org"));
+    assert_eq!(known["tried@x.org"], Known { status: Status::Pending, attempts: 1 });
+}

@@ -42,7 +42,7 @@ impl FakeWork {
 impl Work for FakeWork {
     fn prepare(&self, job: usize) -> Prepared {
         if self.skip.contains(&job) {
-            return Prepared::Skip;
+            return Prepared::Skip { to: reader(job) };
         }
         let now = self.outstanding.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_outstanding.fetch_max(now, Ordering::SeqCst);
@@ -53,8 +53,12 @@ impl Work for FakeWork {
         })
     }
 
-    fn recipient(&self, job: usize) -> Option<(Address, String)> {
-        (!self.skip.contains(&job)).then(|| (reader(job), format!("<m{job}@example.org>")))
+    fn recipient(&self, job: usize) -> Recipient {
+        Recipient {
+            to: reader(job),
+            message_id: format!("<m{job}@example.org>"),
+            wanted: !self.skip.contains(&job),
+        }
     }
 }
 
@@ -161,8 +165,8 @@ fn run(jobs: usize, work: &FakeWork, server: &Server, policy: &Policy) -> Ran {
     let clock = Clock::Fixed(Utc.with_ymd_and_hms(2025, 8, 5, 7, 30, 0).unwrap());
     let run = journal.begin_run(day(), None, false, clock.now()).unwrap();
     let plan: Vec<(String, String)> = (0..jobs)
-        .filter_map(|job| work.recipient(job))
-        .map(|(to, id)| (to.to_string(), id))
+        .map(|job| work.recipient(job))
+        .map(|recipient| (recipient.to.to_string(), recipient.message_id))
         .collect();
     journal.plan(run, day(), &plan, clock.now()).unwrap();
     let ledger = Ledger::new(journal, run, day(), clock);
@@ -198,6 +202,10 @@ fn every_digest_is_delivered_once_and_journaled_sent_with_its_papers() {
         assert_eq!(status(&ran, job), (Status::Sent, 1));
     }
     assert_eq!(server.deliveries_to(3), 0);
+    assert!(
+        !ran.journal.digests_on(day()).unwrap().contains_key(&reader(3).to_string()),
+        "nothing to send, no digest"
+    );
     let papers = ran.journal.papers_sent_to(reader(4).as_ref()).unwrap();
     assert_eq!(papers, [("paper-4-a".to_owned(), day()), ("paper-4-b".to_owned(), day())]);
 }
