@@ -8,11 +8,14 @@ mod view;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use tera::{Context, Tera, Value};
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
+use crate::paper::PaperId;
+use crate::topic::{Highlight, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
 use view::DigestView;
 #[cfg(test)]
@@ -67,6 +70,9 @@ pub enum RenderError {
 /// The templates of one run, parsed once.
 pub struct Renderer {
     tera: Tera,
+    /// Where each keyword occurs in each paper, by paper id and keyword: the same paper and
+    /// keyword come back in many digests of a run, and finding them means tokenizing.
+    marks: Mutex<HashMap<(PaperId, String), Arc<Highlight>>>,
     unsubscribe: Option<UnsubscribeLinks>,
     inliner: css_inline::CSSInliner<'static>,
 }
@@ -100,7 +106,7 @@ impl Renderer {
             .load_remote_stylesheets(false)
             .minify_css(true)
             .build();
-        Ok(Renderer { tera, unsubscribe, inliner })
+        Ok(Renderer { tera, marks: Mutex::default(), unsubscribe, inliner })
     }
 
     /// Renders one subscriber's digest with whole abstracts.
@@ -124,7 +130,9 @@ impl Renderer {
             .unsubscribe
             .as_ref()
             .map(|links| links.for_address(digest.subscriber.email.as_ref()));
-        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), abstract_chars);
+        let marks = |pick: &crate::topic::Pick<'_>| self.highlights(pick);
+        let view =
+            DigestView::new(digest, newsletter, unsubscribe_url.clone(), abstract_chars, marks);
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
         let render = |template: &'static str| {
             self.tera.render(template, &context).map_err(|err| RenderError::Render {
@@ -164,6 +172,26 @@ fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
         templates.push((name.to_owned(), body));
     }
     Ok(templates)
+}
+
+impl Renderer {
+    /// A pick's matched words, each keyword's part looked up once a run.
+    fn highlights(&self, pick: &crate::topic::Pick<'_>) -> Highlight {
+        let parts = pick.matched.iter().map(|keyword| {
+            // The written keyword decides its scope too (`title:x` is not `x`).
+            let key = (pick.paper.id.clone(), keyword.as_str().to_owned());
+            let cached = self.marks.lock().ok().and_then(|marks| marks.get(&key).cloned());
+            let part = cached.unwrap_or_else(|| {
+                let part = Arc::new(highlight_one(pick.paper, keyword));
+                if let Ok(mut marks) = self.marks.lock() {
+                    marks.insert(key, Arc::clone(&part));
+                }
+                part
+            });
+            Highlight::clone(&part)
+        });
+        merged(parts)
+    }
 }
 
 /// Escapes what could open or close markup or an attribute. Unlike tera's default it leaves

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::config::Newsletter;
 use crate::digest::Digest;
 use crate::paper::{LinkKind, Paper};
-use crate::topic::{Pick, highlights};
+use crate::topic::{Highlight, Pick};
 use crate::unsubscribe::percent_encode;
 
 /// The whole digest, as `digest.html` and `digest.txt` see it.
@@ -96,17 +96,22 @@ pub(crate) struct LinkView<'a> {
 
 impl<'a> DigestView<'a> {
     /// `abstract_chars` caps each abstract, cut at a sentence; `None` keeps them whole.
+    /// `marks` gives where a picked paper's matched words stand.
     pub(crate) fn new(
         digest: &'a Digest<'a>,
         newsletter: &'a Newsletter,
         unsubscribe_url: Option<String>,
         abstract_chars: Option<usize>,
+        marks: impl Fn(&Pick<'a>) -> Highlight,
     ) -> DigestView<'a> {
         let subscriber = digest.subscriber;
         let email = subscriber.email.to_string();
         let count = digest.picks.len();
-        let papers: Vec<PaperView<'a>> =
-            digest.picks.iter().map(|pick| PaperView::new(pick, abstract_chars)).collect();
+        let papers: Vec<PaperView<'a>> = digest
+            .picks
+            .iter()
+            .map(|pick| PaperView::new(pick, abstract_chars, marks(pick)))
+            .collect();
         let preheader = match papers.first() {
             Some(first) if count > 1 => format!("{} and {} more", first.title, count - 1),
             Some(first) => first.title.to_owned(),
@@ -219,9 +224,8 @@ fn follows(topics: &[&str], own: &[&str]) -> String {
 }
 
 impl<'a> PaperView<'a> {
-    fn new(pick: &Pick<'a>, abstract_chars: Option<usize>) -> PaperView<'a> {
+    fn new(pick: &Pick<'a>, abstract_chars: Option<usize>, marks: Highlight) -> PaperView<'a> {
         let paper = pick.paper;
-        let marks = highlights(paper, &pick.matched);
         let abstract_text = match abstract_chars {
             Some(limit) => trim_at_sentence(&paper.abstract_text, limit),
             None => Cow::Borrowed(paper.abstract_text.as_str()),
@@ -319,7 +323,7 @@ mod tests {
             ..crate::paper::Paper::for_test("x")
         };
         let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new() };
-        let view = PaperView::new(&pick, Some(1000));
+        let view = PaperView::new(&pick, Some(1000), Highlight::default());
         assert!(!view.trimmed);
         assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false }]);
     }

@@ -17,17 +17,44 @@ pub struct Highlight {
 
 /// Where `keywords` occur in the paper's title and abstract.
 pub fn highlights(paper: &Paper, keywords: &[&Keyword]) -> Highlight {
-    let in_title: Vec<&Keyword> = keywords
-        .iter()
-        .copied()
-        .filter(|k| matches!(k.scope, Scope::TitleOrAbstract | Scope::Title))
-        .collect();
-    let in_abstract: Vec<&Keyword> =
-        keywords.iter().copied().filter(|k| k.scope == Scope::TitleOrAbstract).collect();
+    merged(keywords.iter().map(|keyword| highlight_one(paper, keyword)))
+}
+
+/// Where one keyword occurs in the paper's title and abstract: the piece a cache can keep,
+/// since many digests show the same paper for the same keyword.
+pub fn highlight_one(paper: &Paper, keyword: &Keyword) -> Highlight {
+    let in_title = matches!(keyword.scope, Scope::TitleOrAbstract | Scope::Title);
+    let in_abstract = keyword.scope == Scope::TitleOrAbstract;
     Highlight {
-        title: spans(&paper.title, &in_title),
-        abstract_text: spans(&paper.abstract_text, &in_abstract),
+        title: if in_title { spans(&paper.title, &[keyword]) } else { Vec::new() },
+        abstract_text: if in_abstract {
+            spans(&paper.abstract_text, &[keyword])
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// Several keywords' highlights as one, overlapping ranges merged.
+pub fn merged(parts: impl IntoIterator<Item = Highlight>) -> Highlight {
+    let mut all = Highlight::default();
+    for part in parts {
+        all.title.extend(part.title);
+        all.abstract_text.extend(part.abstract_text);
+    }
+    Highlight { title: merge_ranges(all.title), abstract_text: merge_ranges(all.abstract_text) }
+}
+
+fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
 }
 
 /// The byte ranges where any of `keywords` occurs in `text`, merged.

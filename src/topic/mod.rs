@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 pub use explain::{Match, Outcome, Verdict};
-pub use highlight::{Highlight, highlights};
+pub use highlight::{Highlight, highlight_one, highlights, merged};
 pub use index::DayIndex;
 use index::KeywordHits;
 pub use keyword::{Keyword, KeywordId, Lexicon, Scope};
