@@ -128,21 +128,11 @@ impl Paperboy {
     /// Starts `paperboy ARGS` like [`Paperboy::run`], without waiting: for a run to be
     /// killed, or raced by another.
     pub(crate) fn spawn(&self, args: &[&str]) -> Running {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_clear()
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(path) = std::env::var_os("PATH") {
-            command.env("PATH", path);
-        }
-        for (key, value) in &self.env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("cannot start the paperboy binary");
+        let mut child = self
+            .command(args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start the paperboy binary");
         // Drain both pipes on threads so a chatty run cannot block on a full pipe.
         let stdout = drain(child.stdout.take().expect("stdout is piped"));
         let stderr = drain(child.stderr.take().expect("stderr is piped"));
@@ -195,21 +185,32 @@ impl Running {
 }
 
 impl Paperboy {
-    /// Starts a long-running `paperboy ARGS` (a server) in the scratch folder and waits for
-    /// the first line it prints, which names the `http://` address it listens on.
-    pub(crate) fn server(&self, args: &[&str]) -> Background {
+    /// `paperboy ARGS` in the scratch folder with the scrubbed environment and stdout piped.
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
         command
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stdout(Stdio::piped());
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        let mut child = command.spawn().expect("cannot start the paperboy binary");
+        command
+    }
+
+    /// Starts a long-running `paperboy ARGS` (a server) in the scratch folder and waits for
+    /// the first line it prints, which names the `http://` address it listens on.
+    pub(crate) fn server(&self, args: &[&str]) -> Background {
+        let mut child = self
+            .command(args)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start the paperboy binary");
         let mut line = String::new();
         std::io::BufRead::read_line(
             &mut std::io::BufReader::new(child.stdout.take().expect("stdout is piped")),
