@@ -63,7 +63,7 @@ pub(crate) fn spans(text: &str, keywords: &[&Keyword]) -> Vec<Range<usize>> {
         return Vec::new();
     }
     let tokens = tokenize(text);
-    let mut ranges: Vec<Range<usize>> = keywords
+    let ranges: Vec<Range<usize>> = keywords
         .iter()
         .flat_map(|keyword| {
             let n = keyword.terms.len();
@@ -73,15 +73,7 @@ pub(crate) fn spans(text: &str, keywords: &[&Keyword]) -> Vec<Range<usize>> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    ranges.sort_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match merged.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
-        }
-    }
-    merged
+    merge_ranges(ranges)
 }
 
 #[cfg(test)]
