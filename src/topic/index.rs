@@ -4,11 +4,11 @@
 //! Picking for a subscriber then only combines precomputed hits: nothing here scans
 //! subscriber × paper × keyword.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
 
 use super::keyword::{Keyword, Scope, Term};
-use super::tokens::tokenize;
+use super::tokens::{each_folded, singular};
 use crate::paper::Paper;
 
 /// The parts of a paper a keyword can look in.
@@ -49,15 +49,18 @@ struct Posting {
     position: u32,
 }
 
+/// Postings by a word's singular form.
+type BySingular = FxHashMap<String, Vec<Posting>>;
+/// Postings by folded word, sorted by the word.
+type InOrder = Vec<(String, Vec<Posting>)>;
+
 /// The day's papers as postings.
 pub struct DayIndex<'p> {
     pub(crate) papers: &'p [Paper],
     /// By singular base form, for whole-word terms.
-    words: HashMap<String, Vec<Posting>>,
-    /// By folded form while indexing; sorted into `by_folded` when done.
-    folded: HashMap<String, Vec<Posting>>,
+    words: BySingular,
     /// By folded form, in order, for `prefix*` terms.
-    by_folded: Vec<(String, Vec<Posting>)>,
+    by_folded: InOrder,
     /// Tokens per paper and field.
     lengths: Vec<[u32; FIELDS]>,
     average: [f64; FIELDS],
@@ -66,61 +69,31 @@ pub struct DayIndex<'p> {
 impl<'p> DayIndex<'p> {
     /// Tokenizes every paper once.
     pub fn new(papers: &'p [Paper]) -> DayIndex<'p> {
-        let mut index = DayIndex {
-            papers,
-            words: HashMap::new(),
-            folded: HashMap::new(),
-            by_folded: Vec::new(),
-            lengths: Vec::with_capacity(papers.len()),
-            average: [0.0; FIELDS],
-        };
+        let mut folded = FoldedPostings::default();
+        let mut lengths = Vec::with_capacity(papers.len());
         for (number, paper) in papers.iter().enumerate() {
             let number = u32::try_from(number).expect("fewer than 4 billion papers a day");
-            let mut lengths = [0; FIELDS];
-            lengths[Field::Title as usize] =
-                index.add(number, Field::Title, [paper.title.as_str()]);
+            let mut paper_lengths = [0; FIELDS];
+            paper_lengths[Field::Title as usize] =
+                folded.add(number, Field::Title, [paper.title.as_str()]);
             let abstract_parts = std::iter::once(paper.abstract_text.as_str())
                 .chain(paper.keywords.iter().map(String::as_str));
-            lengths[Field::Abstract as usize] = index.add(number, Field::Abstract, abstract_parts);
-            lengths[Field::Author as usize] =
-                index.add(number, Field::Author, paper.authors.iter().map(String::as_str));
-            lengths[Field::Category as usize] =
-                index.add(number, Field::Category, paper.categories.iter().map(String::as_str));
-            index.lengths.push(lengths);
+            paper_lengths[Field::Abstract as usize] =
+                folded.add(number, Field::Abstract, abstract_parts);
+            paper_lengths[Field::Author as usize] =
+                folded.add(number, Field::Author, paper.authors.iter().map(String::as_str));
+            paper_lengths[Field::Category as usize] =
+                folded.add(number, Field::Category, paper.categories.iter().map(String::as_str));
+            lengths.push(paper_lengths);
         }
-        // Sorted once at the end: a sorted map grown token by token costs a dozen string
-        // comparisons per token.
-        index.by_folded = std::mem::take(&mut index.folded).into_iter().collect();
-        index.by_folded.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (words, by_folded) = folded.finish();
         let count = papers.len().max(1) as f64;
-        for field in 0..FIELDS {
-            let total: u64 = index.lengths.iter().map(|l| u64::from(l[field])).sum();
-            index.average[field] = (total as f64 / count).max(1.0);
+        let mut average = [0.0; FIELDS];
+        for (field, average) in average.iter_mut().enumerate() {
+            let total: u64 = lengths.iter().map(|l: &[u32; FIELDS]| u64::from(l[field])).sum();
+            *average = (total as f64 / count).max(1.0);
         }
-        index
-    }
-
-    /// Adds the parts of one field; a gap between parts keeps a phrase from spanning two
-    /// authors or two categories. Returns the field's length in tokens.
-    fn add<'t>(
-        &mut self,
-        paper: u32,
-        field: Field,
-        parts: impl IntoIterator<Item = &'t str>,
-    ) -> u32 {
-        let mut position = 0;
-        let mut length = 0;
-        for part in parts {
-            for token in tokenize(part) {
-                let posting = Posting { paper, field, position };
-                self.words.entry(token.singular).or_default().push(posting);
-                self.folded.entry(token.folded).or_default().push(posting);
-                position += 1;
-                length += 1;
-            }
-            position += 1;
-        }
-        length
+        DayIndex { papers, words, by_folded, lengths, average }
     }
 
     /// How many papers the index holds.
@@ -133,8 +106,9 @@ impl<'p> DayIndex<'p> {
         self.papers.is_empty()
     }
 
-    /// The postings of one term, sorted; borrowed for a whole word, gathered for a prefix.
-    fn postings(&self, term: &Term) -> Cow<'_, [Posting]> {
+    /// The postings of one term, borrowed for a whole word and gathered for a prefix; in
+    /// order when `sorted` is asked for (the postings of one word always are).
+    fn postings(&self, term: &Term, sorted: bool) -> Cow<'_, [Posting]> {
         match term {
             Term::Word(word) => Cow::Borrowed(self.words.get(word).map_or(&[][..], Vec::as_slice)),
             Term::Prefix(prefix) => {
@@ -145,7 +119,9 @@ impl<'p> DayIndex<'p> {
                     .take_while(|(word, _)| word.starts_with(prefix.as_str()))
                     .flat_map(|(_, postings)| postings.iter().copied())
                     .collect();
-                all.sort_unstable();
+                if sorted {
+                    all.sort_unstable();
+                }
                 Cow::Owned(all)
             }
         }
@@ -154,11 +130,13 @@ impl<'p> DayIndex<'p> {
     /// Every paper where `keyword` occurs, with its BM25F score there.
     pub(crate) fn hits(&self, keyword: &Keyword) -> KeywordHits {
         let fields = keyword.scope.fields();
-        let lists: Vec<Cow<'_, [Posting]>> =
-            keyword.terms.iter().map(|term| self.postings(term)).collect();
-        let mut counts: BTreeMap<u32, [u32; FIELDS]> = BTreeMap::new();
-        for first in lists[0].iter().filter(|p| fields.contains(&p.field)) {
-            let continues = lists[1..].iter().zip(1u32..).all(|(list, offset)| {
+        let first = self.postings(&keyword.terms[0], false);
+        let rest: Vec<Cow<'_, [Posting]>> =
+            keyword.terms[1..].iter().map(|term| self.postings(term, true)).collect();
+        // Occurrences by paper and field; most keywords occur in few papers.
+        let mut counts: FxHashMap<u32, [u32; FIELDS]> = FxHashMap::default();
+        for first in first.iter().filter(|p| fields.contains(&p.field)) {
+            let continues = rest.iter().zip(1u32..).all(|(list, offset)| {
                 let next = Posting { position: first.position + offset, ..*first };
                 list.binary_search(&next).is_ok()
             });
@@ -169,7 +147,7 @@ impl<'p> DayIndex<'p> {
         let n = self.papers.len() as f64;
         let df = counts.len() as f64;
         let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-        let papers = counts
+        let mut papers: Vec<PaperHit> = counts
             .into_iter()
             .map(|(paper, tf)| {
                 let lengths = &self.lengths[paper as usize];
@@ -183,7 +161,61 @@ impl<'p> DayIndex<'p> {
                 PaperHit { paper, score: score as f32 }
             })
             .collect();
+        papers.sort_unstable_by_key(|hit| hit.paper);
         KeywordHits { papers }
+    }
+}
+
+/// Postings by folded word while the day is indexed: each distinct word is stored once, and
+/// put in the singular once.
+#[derive(Default)]
+struct FoldedPostings {
+    numbers: FxHashMap<String, u32>,
+    words: Vec<(String, Vec<Posting>)>,
+}
+
+impl FoldedPostings {
+    /// Adds the parts of one field; a gap between parts keeps a phrase from spanning two
+    /// authors or two categories. Returns the field's length in tokens.
+    fn add<'t>(
+        &mut self,
+        paper: u32,
+        field: Field,
+        parts: impl IntoIterator<Item = &'t str>,
+    ) -> u32 {
+        let mut length = 0;
+        for (gap, part) in (0u32..).zip(parts) {
+            each_folded(part, |word| {
+                let number = match self.numbers.get(word) {
+                    Some(&number) => number,
+                    None => {
+                        let number = self.words.len() as u32;
+                        self.numbers.insert(word.to_owned(), number);
+                        self.words.push((word.to_owned(), Vec::new()));
+                        number
+                    }
+                };
+                let position = length + gap;
+                self.words[number as usize].1.push(Posting { paper, field, position });
+                length += 1;
+            });
+        }
+        length
+    }
+
+    /// The postings by singular form, and by folded form in order.
+    fn finish(self) -> (BySingular, InOrder) {
+        let mut by_singular = BySingular::default();
+        for (word, postings) in &self.words {
+            by_singular.entry(singular(word)).or_default().extend_from_slice(postings);
+        }
+        // Several folded forms of one word (`model`, `models`) interleave.
+        for postings in by_singular.values_mut() {
+            postings.sort_unstable();
+        }
+        let mut by_folded = self.words;
+        by_folded.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        (by_singular, by_folded)
     }
 }
 

@@ -91,15 +91,25 @@ pub struct Pick<'a> {
     pub matched: Vec<&'a Keyword>,
 }
 
-/// One topic's verdict on the day, shared by all its followers.
+/// Rows of equal width in one allocation, so reading a cell is one load.
 #[derive(Debug, Default)]
-struct TopicResult {
-    /// The topic's score by paper; 0 where it picks nothing (every real score is above 0).
-    scores: Vec<f32>,
-    /// A bit per paper it picks.
-    picked: Vec<u64>,
-    /// A bit per paper that its `exclude` rules out.
-    excluded: Vec<u64>,
+struct Rows<T> {
+    width: usize,
+    cells: Vec<T>,
+}
+
+impl<T: Copy + Default> Rows<T> {
+    fn new(width: usize, rows: usize) -> Rows<T> {
+        Rows { width, cells: vec![T::default(); width * rows] }
+    }
+
+    fn row(&self, row: usize) -> &[T] {
+        &self.cells[row * self.width..][..self.width]
+    }
+
+    fn row_mut(&mut self, row: usize) -> &mut [T] {
+        &mut self.cells[row * self.width..][..self.width]
+    }
 }
 
 /// The day's papers with every keyword and topic of the config evaluated once.
@@ -110,9 +120,12 @@ pub struct Matcher<'a> {
     /// By keyword id.
     hits: Vec<KeywordHits>,
     /// By keyword id, a bit per paper it occurs in: membership without a search.
-    present: Vec<Vec<u64>>,
-    /// By topic index.
-    results: Vec<TopicResult>,
+    present: Rows<u64>,
+    /// By topic index, the topic's score by paper; 0 where it picks nothing (every real
+    /// score is above 0).
+    topic_scores: Rows<f32>,
+    /// By topic index, a bit per paper that its `exclude` rules out.
+    excluded: Rows<u64>,
     /// By paper: its place among papers of equal score.
     tie_order: Vec<u32>,
 }
@@ -120,15 +133,23 @@ pub struct Matcher<'a> {
 /// Per-thread scratch space, reused across subscribers so picking allocates little.
 #[derive(Default)]
 struct Scratch {
+    /// The subscriber's score by paper; 0 for the papers nothing picks or something rules out.
+    scores: Vec<f32>,
     /// The subscriber's own keywords' score by paper; all 0 between subscribers.
     own_scores: Vec<f32>,
-    /// A bit per paper some rule of the subscriber picks and none rules out.
-    candidates: Vec<u64>,
     /// A bit per paper the subscriber may not get.
     blocked: Vec<u64>,
     /// How many of the subscriber's `require` keywords each paper has.
     required: Vec<u16>,
+    /// The best score in each block of papers.
+    block_best: Vec<f32>,
+    /// The same, reordered to find the best blocks.
+    ranked: Vec<f32>,
 }
+
+/// Papers are looked at in blocks of this many; blocks whose best cannot make the top are
+/// skipped.
+const BLOCK: usize = 64;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -157,32 +178,57 @@ fn tie_order(papers: &[Paper]) -> Vec<u32> {
     order
 }
 
+/// The best of some scores, 0 for none.
+fn best_of(scores: &[f32]) -> f32 {
+    // Eight running maxima rather than one, so the comparisons need not wait on each other.
+    let mut lanes = [0.0f32; 8];
+    let mut chunks = scores.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (lane, &score) in lanes.iter_mut().zip(chunk) {
+            *lane = if score > *lane { score } else { *lane };
+        }
+    }
+    let rest = chunks.remainder().iter();
+    lanes.iter().chain(rest).fold(0.0, |best, &score| if score > best { score } else { best })
+}
+
+/// The `want`-th best of the blocks' best scores (0 when fewer blocks score at all).
+fn top_bound(block_best: &mut [f32], want: usize) -> f32 {
+    if want == 0 || want > block_best.len() {
+        return 0.0;
+    }
+    let (_, &mut bound, _) = block_best.select_nth_unstable_by(want - 1, |a, b| b.total_cmp(a));
+    bound
+}
+
 impl<'a> Matcher<'a> {
     /// Looks up every keyword of the lexicon and evaluates every topic.
     pub fn new(index: &DayIndex<'a>, lexicon: &'a Lexicon, topics: &'a [Topic]) -> Matcher<'a> {
         let hits: Vec<KeywordHits> =
             (0..lexicon.len()).map(|id| index.hits(lexicon.get(KeywordId(id as u32)))).collect();
-        let words = index.papers.len().div_ceil(64);
-        let present = hits
-            .iter()
-            .map(|hits| {
-                let mut bits = vec![0u64; words];
-                for hit in &hits.papers {
-                    set_bit(&mut bits, hit.paper);
-                }
-                bits
-            })
-            .collect();
+        let n = index.papers.len();
+        let mut present = Rows::new(n.div_ceil(64), hits.len());
+        for (keyword, hits) in hits.iter().enumerate() {
+            let bits = present.row_mut(keyword);
+            for hit in &hits.papers {
+                set_bit(bits, hit.paper);
+            }
+        }
         let mut matcher = Matcher {
             papers: index.papers,
             lexicon,
             topics,
             hits,
             present,
-            results: Vec::new(),
+            topic_scores: Rows::new(n, topics.len()),
+            excluded: Rows::new(n.div_ceil(64), topics.len()),
             tie_order: tie_order(index.papers),
         };
-        matcher.results = topics.iter().map(|topic| matcher.evaluate_topic(&topic.rules)).collect();
+        for (at, topic) in topics.iter().enumerate() {
+            let (scores, excluded) = matcher.evaluate_topic(&topic.rules);
+            matcher.topic_scores.row_mut(at).copy_from_slice(&scores);
+            matcher.excluded.row_mut(at).copy_from_slice(&excluded);
+        }
         matcher
     }
 
@@ -209,7 +255,8 @@ impl<'a> Matcher<'a> {
             && self.upvotes_ok(paper, rules.min_upvotes)
     }
 
-    fn evaluate_topic(&self, rules: &Rules) -> TopicResult {
+    /// A topic's score by paper, and a bit per paper its `exclude` rules out.
+    fn evaluate_topic(&self, rules: &Rules) -> (Vec<f32>, Vec<u64>) {
         let n = self.papers.len();
         let mut scores = vec![0.0; n];
         for &keyword in &rules.keywords {
@@ -228,13 +275,7 @@ impl<'a> Matcher<'a> {
                 set_bit(&mut excluded, hit.paper);
             }
         }
-        let mut picked = vec![0u64; n.div_ceil(64)];
-        for (paper, &score) in scores.iter().enumerate() {
-            if score > 0.0 {
-                set_bit(&mut picked, paper as u32);
-            }
-        }
-        TopicResult { scores, picked, excluded }
+        (scores, excluded)
     }
 
     /// The lexicon the keyword ids refer to.
@@ -247,7 +288,7 @@ impl<'a> Matcher<'a> {
     fn score(&self, interest: &Interest, paper: u32) -> f32 {
         let mut topics = 0.0;
         for &topic in &interest.topics {
-            topics += self.results[topic].scores[paper as usize];
+            topics += self.topic_scores.row(topic)[paper as usize];
         }
         topics + self.rule_score(&interest.own, paper)
     }
@@ -256,97 +297,53 @@ impl<'a> Matcher<'a> {
     /// `max_papers`, leaving out papers in `sent`.
     ///
     /// Topics were scored once for the day, so a subscriber costs a few vector additions
-    /// over the day's papers and one pass to keep the best, whatever its keywords.
+    /// over the day's papers, then a look at the few papers that can make its top.
     pub fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
-        let n = self.papers.len();
-        let own = &interest.own;
-        let mut kept: Vec<(u32, f32)> = Vec::new();
+        let mut kept: Vec<(u32, f32)> = Vec::with_capacity(interest.max_papers.min(64));
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            let Scratch { own_scores, candidates, blocked, required } = &mut *scratch;
-            let words = n.div_ceil(64);
-            if own_scores.len() != n {
-                *own_scores = vec![0.0; n];
-            }
-            candidates.clear();
-            candidates.resize(words, 0);
-            blocked.clear();
-            blocked.resize(words, 0);
-            for &topic in &interest.topics {
-                let result = &self.results[topic];
-                for ((candidate, picked), (block, excluded)) in candidates
-                    .iter_mut()
-                    .zip(&result.picked)
-                    .zip(blocked.iter_mut().zip(&result.excluded))
-                {
-                    *candidate |= picked;
-                    *block |= excluded;
-                }
-            }
-            for &keyword in &own.keywords {
-                for (candidate, present) in
-                    candidates.iter_mut().zip(&self.present[keyword.0 as usize])
-                {
-                    *candidate |= present;
-                }
-                for hit in &self.hits[keyword.0 as usize].papers {
-                    own_scores[hit.paper as usize] += hit.score;
-                }
-            }
-            for &keyword in &own.exclude {
-                for (block, present) in blocked.iter_mut().zip(&self.present[keyword.0 as usize]) {
-                    *block |= present;
-                }
-            }
-            if !own.require.is_empty() {
-                required.clear();
-                required.resize(n, 0);
-                for &keyword in &own.require {
-                    for hit in &self.hits[keyword.0 as usize].papers {
-                        required[hit.paper as usize] += 1;
-                    }
-                }
-            }
-            // Only papers some rule picks are looked at, and one cheap comparison turns most
-            // of them away: nothing under `min_score`, and once `max_papers` are kept,
-            // nothing under the last one kept.
+            let Scratch { scores, own_scores, blocked, required, block_best, ranked } =
+                &mut *scratch;
+            self.add_up(interest, scores, own_scores, blocked, required);
+            let own = &interest.own;
             let min_score = own.min_score.unwrap_or(0.0);
             let floor = (min_score as f32).max(f32::MIN_POSITIVE);
-            let mut lower = floor;
-            let topic_scores: Vec<&[f32]> =
-                interest.topics.iter().map(|&t| &self.results[t].scores[..n]).collect();
-            let own_read = &own_scores[..n];
-            for (word, (&candidate, &block)) in candidates.iter().zip(blocked.iter()).enumerate() {
-                let mut bits = candidate & !block;
-                while bits != 0 {
-                    let paper = (word * 64) as u32 + bits.trailing_zeros();
-                    bits &= bits - 1;
-                    let at = paper as usize;
-                    if at >= n {
-                        break;
-                    }
-                    let mut topics = 0.0;
-                    for table in &topic_scores {
-                        topics += table[at];
-                    }
-                    // Added as `score` adds, so explain reports exactly this number.
-                    let score = topics + own_read[at];
-                    if score < lower
-                        || f64::from(score) < min_score
-                        || (!own.require.is_empty()
-                            && usize::from(required[paper as usize]) < own.require.len())
-                        || !self.upvotes_ok(paper, own.min_upvotes)
-                        || (!sent.is_empty() && sent.contains_key(&self.papers[paper as usize].id))
-                    {
+            let passes = |paper: u32, score: f32| {
+                f64::from(score) >= min_score
+                    && (own.require.is_empty()
+                        || usize::from(required[paper as usize]) >= own.require.len())
+                    && self.upvotes_ok(paper, own.min_upvotes)
+                    && (sent.is_empty() || !sent.contains_key(&self.papers[paper as usize].id))
+            };
+            // Every block whose best score is among the `max_papers` best of
+            // all blocks holds a paper at least that good, so the top lies at or above the
+            // lowest of those. Only if rules turn too many of them away is the rest looked at.
+            block_best.clear();
+            block_best.extend(scores.chunks(BLOCK).map(best_of));
+            ranked.clone_from(block_best);
+            let bound = top_bound(ranked, interest.max_papers).max(floor);
+            let consider = |kept: &mut Vec<(u32, f32)>, range: std::ops::RangeInclusive<f32>| {
+                let mut lower = *range.start();
+                for (block, &best) in block_best.iter().enumerate() {
+                    if best < lower {
                         continue;
                     }
-                    self.keep(&mut kept, (paper, score), interest.max_papers);
-                    if kept.len() == interest.max_papers {
-                        lower = kept.last().map_or(floor, |&(_, last)| last.max(floor));
+                    let start = block * BLOCK;
+                    for (at, &score) in (start..).zip(scores[start..].iter().take(BLOCK)) {
+                        if score < lower || !range.contains(&score) || !passes(at as u32, score) {
+                            continue;
+                        }
+                        self.keep(kept, (at as u32, score), interest.max_papers);
+                        if kept.len() == interest.max_papers {
+                            lower = kept.last().map_or(lower, |&(_, last)| last.max(lower));
+                        }
                     }
                 }
+            };
+            consider(&mut kept, bound..=f32::MAX);
+            if kept.len() < interest.max_papers && bound > floor {
+                consider(&mut kept, floor..=bound.next_down());
             }
-            // Leave the own scores at 0 for the next subscriber.
             for &keyword in &own.keywords {
                 for hit in &self.hits[keyword.0 as usize].papers {
                     own_scores[hit.paper as usize] = 0.0;
@@ -354,6 +351,65 @@ impl<'a> Matcher<'a> {
             }
         });
         kept.into_iter().map(|(paper, score)| self.pick(interest, paper, score)).collect()
+    }
+
+    /// Fills `scores` with the subscriber's score of every paper, 0 for the papers it may
+    /// not get, and `required` with how many of its `require` keywords each paper has.
+    fn add_up(
+        &self,
+        interest: &Interest,
+        scores: &mut Vec<f32>,
+        own_scores: &mut Vec<f32>,
+        blocked: &mut Vec<u64>,
+        required: &mut Vec<u16>,
+    ) {
+        let n = self.papers.len();
+        let own = &interest.own;
+        scores.clear();
+        scores.resize(n, 0.0);
+        if own_scores.len() != n {
+            *own_scores = vec![0.0; n];
+        }
+        blocked.clear();
+        blocked.resize(n.div_ceil(64), 0);
+        for &topic in &interest.topics {
+            for (score, &topic_score) in scores.iter_mut().zip(self.topic_scores.row(topic)) {
+                *score += topic_score;
+            }
+            for (block, excluded) in blocked.iter_mut().zip(self.excluded.row(topic)) {
+                *block |= excluded;
+            }
+        }
+        for &keyword in &own.keywords {
+            for hit in &self.hits[keyword.0 as usize].papers {
+                own_scores[hit.paper as usize] += hit.score;
+            }
+        }
+        // Added as `score` adds, so explain reports exactly this number.
+        for (score, &own_score) in scores.iter_mut().zip(own_scores.iter()) {
+            *score += own_score;
+        }
+        for &keyword in &own.exclude {
+            for (block, present) in blocked.iter_mut().zip(self.present.row(keyword.0 as usize)) {
+                *block |= present;
+            }
+        }
+        for (word, &block) in blocked.iter().enumerate() {
+            let mut bits = block;
+            while bits != 0 {
+                scores[word * 64 + bits.trailing_zeros() as usize] = 0.0;
+                bits &= bits - 1;
+            }
+        }
+        if !own.require.is_empty() {
+            required.clear();
+            required.resize(n, 0);
+            for &keyword in &own.require {
+                for hit in &self.hits[keyword.0 as usize].papers {
+                    required[hit.paper as usize] += 1;
+                }
+            }
+        }
     }
 
     /// Inserts into a best-first list of at most `want`.
@@ -372,13 +428,13 @@ impl<'a> Matcher<'a> {
 
     fn pick(&self, interest: &Interest, paper: u32, score: f32) -> Pick<'a> {
         let picking_topics =
-            interest.topics.iter().filter(|&&t| self.results[t].scores[paper as usize] > 0.0);
+            interest.topics.iter().filter(|&&t| self.topic_scores.row(t)[paper as usize] > 0.0);
         let keywords = picking_topics
             .flat_map(|&t| self.topics[t].rules.keywords.iter())
             .chain(&interest.own.keywords);
         let mut matched: Vec<&'a Keyword> = Vec::new();
         for &keyword in keywords {
-            let keyword_here = bit(&self.present[keyword.0 as usize], paper);
+            let keyword_here = bit(self.present.row(keyword.0 as usize), paper);
             let keyword = self.lexicon.get(keyword);
             if keyword_here && !matched.iter().any(|k| std::ptr::eq(*k, keyword)) {
                 matched.push(keyword);

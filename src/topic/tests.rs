@@ -1,4 +1,5 @@
 use chrono::NaiveDate;
+use proptest::strategy::Strategy;
 
 use super::*;
 use crate::paper::{Paper, PaperId};
@@ -354,4 +355,115 @@ fn explain_names_the_rule_that_left_each_paper_out() {
         "{:?}",
         verdicts[3].outcome
     );
+}
+
+/// The rules of `select` applied paper by paper, the slow and obvious way.
+fn select_by_brute_force<'a>(
+    matcher: &Matcher<'a>,
+    interest: &Interest,
+    sent: &SentPapers,
+) -> Vec<(&'a str, f32)> {
+    let own = &interest.own;
+    let occurs = |keyword: &KeywordId, paper: u32| matcher.hit(*keyword, paper).is_some();
+    let mut kept: Vec<(u32, f32)> = (0..matcher.papers.len() as u32)
+        .filter(|&paper| {
+            let picked_by_topic =
+                interest.topics.iter().any(|&t| matcher.topic_scores.row(t)[paper as usize] > 0.0);
+            let excluded_by_topic = interest.topics.iter().any(|&t| {
+                matcher.topics[t].rules.exclude.iter().any(|keyword| occurs(keyword, paper))
+            });
+            let this = &matcher.papers[paper as usize];
+            (picked_by_topic || own.keywords.iter().any(|keyword| occurs(keyword, paper)))
+                && !excluded_by_topic
+                && !own.exclude.iter().any(|keyword| occurs(keyword, paper))
+                && own.require.iter().all(|keyword| occurs(keyword, paper))
+                && own.min_upvotes.is_none_or(|min| this.upvotes.is_none_or(|up| up >= min))
+                && !sent.contains_key(&this.id)
+        })
+        .map(|paper| (paper, matcher.score(interest, paper)))
+        .filter(|&(_, score)| own.min_score.is_none_or(|min| f64::from(score) >= min))
+        .collect();
+    kept.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then(matcher.tie_order[a.0 as usize].cmp(&matcher.tie_order[b.0 as usize]))
+    });
+    kept.truncate(interest.max_papers);
+    kept.into_iter()
+        .map(|(paper, score)| (matcher.papers[paper as usize].title.as_str(), score))
+        .collect()
+}
+
+const WORDS: [&str; 12] = [
+    "mamba",
+    "agent",
+    "agents",
+    "diffusion",
+    "model",
+    "vision",
+    "transformer",
+    "robot",
+    "speech",
+    "reasoning",
+    "graph",
+    "benchmark",
+];
+
+fn words() -> impl Strategy<Value = Vec<&'static str>> {
+    proptest::collection::vec(proptest::sample::select(&WORDS[..]), 0..3)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Skipping the blocks of papers that cannot make the top never changes the digest,
+    /// whatever rules turn the best papers away.
+    #[test]
+    fn select_keeps_exactly_the_best_papers(
+        texts in proptest::collection::vec(proptest::collection::vec(0..WORDS.len(), 1..12), 60..260),
+        upvotes in proptest::collection::vec(0u64..20, 260),
+        topics in proptest::collection::vec((words(), words(), words()), 0..4),
+        own in (words(), words(), words()),
+        min_score in proptest::option::of(0.0f64..6.0),
+        min_upvotes in proptest::option::of(0u64..15),
+        max_papers in 0usize..15,
+        sent_every in 1usize..20,
+    ) {
+        let papers: Vec<Paper> = texts
+            .iter()
+            .enumerate()
+            .map(|(at, words)| {
+                let text: Vec<&str> = words.iter().map(|&w| WORDS[w]).collect();
+                let title = format!("paper {at}: {}", text[..text.len().min(3)].join(" "));
+                Paper { upvotes: Some(upvotes[at]), ..paper(&title, &text.join(" ")) }
+            })
+            .collect();
+        let mut setup = Setup::new();
+        let followed: Vec<usize> = topics
+            .iter()
+            .enumerate()
+            .map(|(at, (keywords, require, exclude))| {
+                setup.topic(&format!("t{at}"), keywords, require, exclude)
+            })
+            .collect();
+        let mut interest = setup.own(&own.0, &own.2);
+        interest.own.require = setup.ids(&own.1);
+        interest.own.min_score = min_score;
+        interest.own.min_upvotes = min_upvotes;
+        interest.topics = followed;
+        interest.max_papers = max_papers;
+        let date = NaiveDate::from_ymd_opt(2025, 8, 4).unwrap();
+        let sent: SentPapers =
+            papers.iter().step_by(sent_every).skip(1).map(|p| (p.id.clone(), date)).collect();
+        let index = DayIndex::new(&papers);
+        let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+        let selected: Vec<(&str, f32)> = matcher
+            .select(&interest, &sent)
+            .iter()
+            .map(|pick| (pick.paper.title.as_str(), pick.score as f32))
+            .collect();
+        proptest::prop_assert_eq!(selected, select_by_brute_force(&matcher, &interest, &sent));
+    }
 }

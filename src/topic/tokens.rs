@@ -28,15 +28,25 @@ pub(crate) struct KeywordWord {
 
 /// Splits running text into tokens.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    words(text)
-        .into_iter()
-        .map(|(word, span)| Token { singular: singular(&word.folded), folded: word.folded, span })
-        .collect()
+    let mut tokens = Vec::new();
+    each_word(text, |folded, span, _| {
+        tokens.push(Token { singular: singular(folded), folded: folded.to_owned(), span });
+    });
+    tokens
+}
+
+/// Calls `visit` with each folded word of running text, in order, allocating nothing per
+/// word: what indexing a day's papers needs.
+pub(crate) fn each_folded(text: &str, mut visit: impl FnMut(&str)) {
+    each_word(text, |folded, _, _| visit(folded));
 }
 
 /// Splits a keyword into words, keeping which end in `*`; an `*` anywhere else is an error.
 pub(crate) fn keyword_words(keyword: &str) -> Result<Vec<KeywordWord>, &'static str> {
-    let words: Vec<KeywordWord> = words(keyword).into_iter().map(|(word, _)| word).collect();
+    let mut words = Vec::new();
+    each_word(keyword, |folded, _, ends_with_star| {
+        words.push(KeywordWord { folded: folded.to_owned(), ends_with_star });
+    });
     if words.iter().filter(|w| w.ends_with_star).count() != keyword.matches('*').count() {
         return Err("`*` may only end a word, as in `distill*`");
     }
@@ -49,7 +59,18 @@ struct Folded {
     from: Range<usize>,
 }
 
-fn words(text: &str) -> Vec<(KeywordWord, Range<usize>)> {
+/// Calls `visit` with each word: folded, the bytes it spans in `text`, and whether a `*`
+/// ends it.
+fn each_word(text: &str, visit: impl FnMut(&str, Range<usize>, bool)) {
+    // Most text is ASCII, where a byte is a folded character of its own.
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        let at = |index: usize| {
+            bytes.get(index).map(|&b| Folded { c: char::from(b), from: index..index + 1 })
+        };
+        split_words(bytes.len(), at, visit);
+        return;
+    }
     let mut chars: Vec<Folded> = Vec::with_capacity(text.len());
     for (at, original) in text.char_indices() {
         let from = at..at + original.len_utf8();
@@ -61,42 +82,52 @@ fn words(text: &str) -> Vec<(KeywordWord, Range<usize>)> {
             }
         }
     }
-    let is_word_char_at = |at: usize| chars.get(at).is_some_and(|f| f.c.is_alphanumeric());
-    let mut words = Vec::new();
+    let at = |index: usize| chars.get(index).map(|f| Folded { c: f.c, from: f.from.clone() });
+    split_words(chars.len(), at, visit);
+}
+
+/// The words among `len` folded characters, which `at` gives by index.
+fn split_words(
+    len: usize,
+    at: impl Fn(usize) -> Option<Folded>,
+    mut visit: impl FnMut(&str, Range<usize>, bool),
+) {
+    let is_word_char_at = |index: usize| at(index).is_some_and(|f| f.c.is_alphanumeric());
     let mut current = String::new();
     let mut span = 0..0;
     let mut index = 0;
-    while index < chars.len() {
-        let Folded { c, from } = &chars[index];
+    while index < len {
+        let Some(Folded { c, from }) = at(index) else { break };
         index += 1;
         if c.is_alphanumeric() {
             if current.is_empty() {
                 span.start = from.start;
             }
             span.end = from.end;
-            current.extend(c.to_lowercase());
+            if c.is_ascii() {
+                current.push(c.to_ascii_lowercase());
+            } else {
+                current.extend(c.to_lowercase());
+            }
             continue;
         }
         if current.is_empty() {
             continue;
         }
         // `model's` is `model`; `students'` is `students`.
-        if is_apostrophe(*c)
-            && chars.get(index).is_some_and(|f| matches!(f.c, 's' | 'S'))
+        if is_apostrophe(c)
+            && at(index).is_some_and(|f| matches!(f.c, 's' | 'S'))
             && !is_word_char_at(index + 1)
         {
             index += 1;
         }
-        let ends_with_star = *c == '*' && !is_word_char_at(index);
-        words.push((
-            KeywordWord { folded: std::mem::take(&mut current), ends_with_star },
-            span.clone(),
-        ));
+        let ends_with_star = c == '*' && !is_word_char_at(index);
+        visit(&current, span.clone(), ends_with_star);
+        current.clear();
     }
     if !current.is_empty() {
-        words.push((KeywordWord { folded: current, ends_with_star: false }, span));
+        visit(&current, span, false);
     }
-    words
 }
 
 fn is_apostrophe(c: char) -> bool {
