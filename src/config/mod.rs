@@ -8,9 +8,12 @@
 mod dkim;
 pub mod edit;
 mod span;
+mod split;
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -244,19 +247,45 @@ impl Config {
     }
 
     /// Validates config text as if it were read from `path`.
+    ///
+    /// The `[[subscribers]]` tables are parsed a batch at a time, and the rest of the file on
+    /// its own with those tables blanked out, so every offset still points into `text`.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse_in_batches(text, path, split::SUBSCRIBERS_PER_BATCH)
+    }
+
+    fn parse_in_batches(text: &str, path: &Path, per_batch: usize) -> Result<Config, ConfigError> {
         let fail = |problems| ConfigError { path: path.to_owned(), problems };
-        let raw: RawConfig = toml::from_str(text).map_err(|err| {
-            let offset = err.span().map(|span| span.start);
-            fail(vec![Problem {
-                line: offset.map(|at| span::line_of(text, at)),
-                key: offset.and_then(|at| span::key_path_at(text, at)),
-                message: err.message().to_owned(),
-            }])
-        })?;
+        let batches = split::subscriber_batches(text, per_batch);
+        let raw: RawConfig = toml::from_str(&blanked(text, &batches))
+            .map_err(|err| fail(vec![syntax_problem(text, &err, 0)]))?;
         let base = path.parent().unwrap_or(Path::new("")).to_owned();
-        let validator = Validator { text, base, problems: Vec::new(), lexicon: Lexicon::default() };
-        validator.validate(raw, path).map_err(fail)
+        let validator =
+            Validator { text, offset: 0, base, problems: Vec::new(), lexicon: Lexicon::default() };
+        validator.validate(raw, &batches, path).map_err(fail)
+    }
+}
+
+/// `text` with the `ranges` turned to spaces: same length, same offsets.
+fn blanked<'t>(text: &'t str, ranges: &[Range<usize>]) -> Cow<'t, str> {
+    if ranges.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for range in ranges {
+        bytes[range.clone()].fill(b' ');
+    }
+    // Whole UTF-8 sequences became ASCII spaces, so the text is still UTF-8.
+    Cow::Owned(String::from_utf8(bytes).expect("blanking keeps UTF-8"))
+}
+
+/// A TOML syntax or type error in the part of `text` that starts at `offset`.
+fn syntax_problem(text: &str, err: &toml::de::Error, offset: usize) -> Problem {
+    let at = err.span().map(|span| span.start + offset);
+    Problem {
+        line: at.map(|at| span::line_of(text, at)),
+        key: at.and_then(|at| span::key_path_at(text, at)),
+        message: err.message().to_owned(),
     }
 }
 
@@ -466,6 +495,13 @@ struct RawTopic {
     min_upvotes: Option<u64>,
 }
 
+/// One batch of `[[subscribers]]` tables, parsed on its own.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubscriberBatch {
+    subscribers: Vec<RawSubscriber>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSubscriber {
@@ -487,6 +523,8 @@ struct RawSubscriber {
 /// Collects every problem before giving up, so one run shows them all.
 struct Validator<'t> {
     text: &'t str,
+    /// Where the part being checked starts in `text`: spans are relative to it.
+    offset: usize,
     base: PathBuf,
     problems: Vec<Problem>,
     lexicon: Lexicon,
@@ -494,11 +532,17 @@ struct Validator<'t> {
 
 impl Validator<'_> {
     fn problem<T>(&mut self, at: &Spanned<T>, key: String, message: String) {
-        let line = (at.span() != (0..0)).then(|| span::line_of(self.text, at.span().start));
+        let line =
+            (at.span() != (0..0)).then(|| span::line_of(self.text, self.offset + at.span().start));
         self.problems.push(Problem { line, key: Some(key), message });
     }
 
-    fn validate(mut self, raw: RawConfig, path: &Path) -> Result<Config, Vec<Problem>> {
+    fn validate(
+        mut self,
+        raw: RawConfig,
+        batches: &[Range<usize>],
+        path: &Path,
+    ) -> Result<Config, Vec<Problem>> {
         let newsletter = self.newsletter(raw.newsletter);
         let sources = self.sources(raw.sources);
         let fetch = self.fetch(raw.fetch);
@@ -528,7 +572,26 @@ impl Validator<'_> {
                 Topic { name, rules }
             })
             .collect();
-        let subscribers = self.subscribers(raw.subscribers, &topics, newsletter.as_ref());
+        let mut list = SubscriberList::new(&topics, newsletter.as_ref());
+        if let Some(first) = batches.first()
+            && !raw.subscribers.is_empty()
+        {
+            let line = Some(span::line_of(self.text, first.start));
+            let message =
+                "is written both as `subscribers = [...]` and as [[subscribers]] tables; \
+                           keep one"
+                    .to_owned();
+            self.problems.push(Problem { line, key: Some("subscribers".into()), message });
+        }
+        self.subscribers(&mut list, raw.subscribers);
+        for batch in batches {
+            let raw: RawSubscriberBatch = toml::from_str(&self.text[batch.clone()])
+                .map_err(|err| vec![syntax_problem(self.text, &err, batch.start)])?;
+            self.offset = batch.start;
+            self.subscribers(&mut list, raw.subscribers);
+            self.offset = 0;
+        }
+        let subscribers = list.subscribers;
 
         match (newsletter, self.problems.is_empty()) {
             (Some(newsletter), true) => Ok(Config {
@@ -753,16 +816,10 @@ impl Validator<'_> {
             .collect()
     }
 
-    fn subscribers(
-        &mut self,
-        raw: Vec<RawSubscriber>,
-        topics: &[Topic],
-        newsletter: Option<&Newsletter>,
-    ) -> Vec<Subscriber> {
-        let default_max = newsletter.map_or(10, |n| n.max_papers);
-        let mut seen = HashSet::new();
-        let mut subscribers = Vec::new();
-        for (index, raw) in raw.into_iter().enumerate() {
+    fn subscribers(&mut self, list: &mut SubscriberList<'_>, raw: Vec<RawSubscriber>) {
+        for raw in raw {
+            let index = list.count;
+            list.count += 1;
             let key = |field: &str| format!("subscribers[{index}].{field}");
             let email = match Address::from_str(raw.email.get_ref().trim()) {
                 Ok(email) => Some(email),
@@ -774,17 +831,18 @@ impl Validator<'_> {
                 }
             };
             if let Some(email) = &email
-                && !seen.insert(email.to_string().to_lowercase())
+                && !list.seen.insert(email.to_string().to_lowercase())
             {
                 let message = format!("`{email}` is listed twice; each address gets one digest");
                 self.problem(&raw.email, key("email"), message);
             }
             let mut followed = Vec::new();
             for name in &raw.topics {
-                match topics.iter().position(|topic| topic.name == *name.get_ref()) {
-                    Some(topic) => followed.push(topic),
+                match list.by_name.get(name.get_ref().as_str()) {
+                    Some(&topic) => followed.push(topic),
                     None => {
-                        let known: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+                        let known: Vec<&str> =
+                            list.topics.iter().map(|t| t.name.as_str()).collect();
                         let message = format!(
                             "unknown topic `{}` (defined: {})",
                             name.get_ref(),
@@ -815,17 +873,44 @@ impl Validator<'_> {
                 }
             }
             let followed = unique;
-            let interest =
-                Interest { topics: followed, own, max_papers: max_papers.unwrap_or(default_max) };
+            let interest = Interest {
+                topics: followed,
+                own,
+                max_papers: max_papers.unwrap_or(list.default_max),
+            };
             let Some(email) = email else { continue };
-            subscribers.push(Subscriber {
+            list.subscribers.push(Subscriber {
                 email,
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
                 max_papers,
                 interest,
             });
         }
-        subscribers
+    }
+}
+
+/// The subscribers checked so far, and what checking the next ones needs.
+struct SubscriberList<'c> {
+    topics: &'c [Topic],
+    by_name: HashMap<&'c str, usize>,
+    default_max: usize,
+    /// Addresses in lowercase, to catch one listed twice.
+    seen: HashSet<String>,
+    /// Subscribers read, valid or not: the next one's index in `subscribers[i]`.
+    count: usize,
+    subscribers: Vec<Subscriber>,
+}
+
+impl<'c> SubscriberList<'c> {
+    fn new(topics: &'c [Topic], newsletter: Option<&Newsletter>) -> SubscriberList<'c> {
+        SubscriberList {
+            topics,
+            by_name: topics.iter().enumerate().map(|(at, t)| (t.name.as_str(), at)).collect(),
+            default_max: newsletter.map_or(10, |n| n.max_papers),
+            seen: HashSet::new(),
+            count: 0,
+            subscribers: Vec::new(),
+        }
     }
 }
 

@@ -185,3 +185,75 @@ fn a_topic_or_keyword_listed_twice_counts_once() {
     assert_eq!(interest.own.keywords.len(), 1);
     assert_eq!(config.topics[0].rules.keywords.len(), 1);
 }
+
+/// `count` subscribers, the `bad`-th with an address that does not parse, with a `[smtp]`
+/// table between two of them.
+fn many_subscribers(count: usize, bad: Option<usize>) -> String {
+    let mut text = format!("{MINIMAL}[topics.t]\nkeywords = [\"mamba\"]\n");
+    for i in 0..count {
+        let email =
+            if Some(i) == bad { "not an address".to_owned() } else { format!("r{i}@x.org") };
+        text += &format!("\n[[subscribers]]\nemail = \"{email}\"\ntopics = [\"t\"]\n");
+        if i == count / 2 {
+            text += "\n[smtp]\nhost = \"relay.example.org\"\n";
+        }
+    }
+    text
+}
+
+#[test]
+fn subscribers_parsed_in_batches_are_the_same_in_order() {
+    let text = many_subscribers(7, None);
+    let emails = |per_batch: usize| {
+        let config = Config::parse_in_batches(&text, Path::new("p.toml"), per_batch).unwrap();
+        assert_eq!(config.smtp.unwrap().host, "relay.example.org");
+        config.subscribers.iter().map(|s| s.email.to_string()).collect::<Vec<_>>()
+    };
+    let whole = emails(usize::MAX);
+    assert_eq!(whole.len(), 7);
+    assert_eq!(whole[6], "r6@x.org");
+    for per_batch in [1, 2, 3] {
+        assert_eq!(emails(per_batch), whole, "{per_batch} per batch");
+    }
+}
+
+#[test]
+fn a_problem_in_a_later_batch_names_its_line_and_index() {
+    let text = many_subscribers(9, Some(7));
+    let line = text.lines().position(|l| l.contains("not an address")).unwrap() + 1;
+    for per_batch in [1, 2, 1000] {
+        let err = Config::parse_in_batches(&text, Path::new("p.toml"), per_batch).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "p.toml:{line}: `subscribers[7].email`: `not an address` is not a valid address: Missing domain or user"
+            )
+        );
+    }
+}
+
+#[test]
+fn an_address_twice_is_caught_across_batches() {
+    let text = many_subscribers(5, None).replace("r4@x.org", "R0@x.org");
+    let err = Config::parse_in_batches(&text, Path::new("p.toml"), 2).unwrap_err();
+    assert!(
+        err.to_string().contains("`subscribers[4].email`: `R0@x.org` is listed twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_syntax_error_in_a_batch_names_its_line() {
+    let text = many_subscribers(6, None).replace("email = \"r5@x.org\"", "email = \"r5@x.org");
+    let line = text.lines().position(|l| l.contains("r5@x.org")).unwrap() + 1;
+    let err = Config::parse_in_batches(&text, Path::new("p.toml"), 2).unwrap_err();
+    assert!(err.to_string().starts_with(&format!("p.toml:{line}: ")), "{err}");
+}
+
+#[test]
+fn subscribers_written_both_ways_are_refused() {
+    let text = format!(
+        "subscribers = [{{ email = \"a@x.org\" }}]\n{MINIMAL}[[subscribers]]\nemail = \"b@x.org\"\n"
+    );
+    assert!(parse(&text).unwrap_err().to_string().contains("`subscribers`: is written both"));
+}

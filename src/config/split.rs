@@ -1,0 +1,162 @@
+//! Finds where a config's `[[subscribers]]` tables stand, by lexing alone, so that a list of
+//! a hundred thousand subscribers is parsed a batch at a time instead of as one tree many
+//! times the size of the file.
+
+use std::ops::Range;
+
+use toml_parser::Source;
+use toml_parser::lexer::{Token, TokenKind};
+
+/// Subscribers parsed together: enough that each parse is worth its setup, few enough that
+/// its tokens and tree stay small.
+pub(super) const SUBSCRIBERS_PER_BATCH: usize = 1000;
+
+/// A table header: `[name]` or `[[name]]`.
+struct Header {
+    /// Where its first `[` stands.
+    start: usize,
+    /// `[[...]]`.
+    array: bool,
+    /// The dotted key, unquoted; `None` when it is not plain enough to tell.
+    key: Option<String>,
+}
+
+impl Header {
+    fn starts_subscriber(&self) -> bool {
+        self.array && self.key.as_deref() == Some("subscribers")
+    }
+
+    fn inside_subscriber(&self) -> bool {
+        self.key.as_deref().is_some_and(|key| key.starts_with("subscribers."))
+    }
+}
+
+/// The byte ranges of `text` that hold runs of `[[subscribers]]` tables (with any subtables
+/// of theirs), at most `per_batch` subscribers each, in file order. Everything else, and
+/// anything too unusual to split safely, is left to the parse of the whole.
+pub(super) fn subscriber_batches(text: &str, per_batch: usize) -> Vec<Range<usize>> {
+    let mut batches: Vec<Range<usize>> = Vec::new();
+    let mut open: Option<(usize, usize)> = None;
+    for header in headers(text) {
+        if header.starts_subscriber() {
+            match &mut open {
+                Some((_, count)) if *count < per_batch => *count += 1,
+                _ => {
+                    if let Some((start, _)) = open {
+                        batches.push(start..header.start);
+                    }
+                    open = Some((header.start, 1));
+                }
+            }
+        } else if !header.inside_subscriber()
+            && let Some((start, _)) = open.take()
+        {
+            batches.push(start..header.start);
+        }
+    }
+    if let Some((start, _)) = open {
+        batches.push(start..text.len());
+    }
+    batches
+}
+
+/// The table headers of `text`: a `[` that starts a line outside any value.
+fn headers(text: &str) -> Vec<Header> {
+    let mut tokens = Source::new(text).lex().peekable();
+    let mut headers = Vec::new();
+    let mut depth = 0usize;
+    let mut line_start = true;
+    while let Some(token) = tokens.next() {
+        match token.kind() {
+            TokenKind::Newline => line_start = true,
+            TokenKind::Whitespace | TokenKind::Comment => {}
+            TokenKind::LeftSquareBracket if depth == 0 && line_start => {
+                let array = tokens.next_if(|t| t.kind() == TokenKind::LeftSquareBracket).is_some();
+                let key = header_key(text, &mut tokens);
+                headers.push(Header { start: token.span().start(), array, key });
+                line_start = false;
+            }
+            TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => {
+                depth += 1;
+                line_start = false;
+            }
+            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => {
+                depth = depth.saturating_sub(1);
+                line_start = false;
+            }
+            _ => line_start = false,
+        }
+    }
+    headers
+}
+
+/// Reads a header's key up to its first `]`; `None` for a key with escapes or anything odd.
+fn header_key(text: &str, tokens: &mut impl Iterator<Item = Token>) -> Option<String> {
+    let mut key = String::new();
+    let mut plain = true;
+    for token in tokens {
+        let span = token.span();
+        let raw = &text[span.start()..span.end()];
+        match token.kind() {
+            TokenKind::RightSquareBracket => return plain.then_some(key),
+            TokenKind::Whitespace => {}
+            TokenKind::Atom | TokenKind::Dot => key.push_str(raw),
+            TokenKind::BasicString | TokenKind::LiteralString
+                if raw.len() >= 2 && !raw.contains('\\') =>
+            {
+                key.push_str(&raw[1..raw.len() - 1]);
+            }
+            TokenKind::Newline | TokenKind::Eof => return None,
+            _ => plain = false,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batches(text: &str, per_batch: usize) -> Vec<&str> {
+        subscriber_batches(text, per_batch).into_iter().map(|range| &text[range]).collect()
+    }
+
+    #[test]
+    fn runs_of_subscribers_are_cut_into_batches() {
+        let text = "[newsletter]\ntitle = 'x'\n\n[[subscribers]]\nemail = 'a@x.org'\n\
+                    [[subscribers]]\nemail = 'b@x.org'\n[[subscribers]]\nemail = 'c@x.org'\n";
+        assert_eq!(
+            batches(text, 2),
+            [
+                "[[subscribers]]\nemail = 'a@x.org'\n[[subscribers]]\nemail = 'b@x.org'\n",
+                "[[subscribers]]\nemail = 'c@x.org'\n",
+            ]
+        );
+    }
+
+    #[test]
+    fn another_table_ends_a_batch_and_subtables_stay_in_it() {
+        let text = "[[subscribers]]\nemail = 'a@x.org'\n[subscribers.extra]\nx = 1\n\
+                    [smtp]\nhost = 'h'\n[[ \"subscribers\" ]]\nemail = 'b@x.org'\n";
+        assert_eq!(
+            batches(text, 10),
+            [
+                "[[subscribers]]\nemail = 'a@x.org'\n[subscribers.extra]\nx = 1\n",
+                "[[ \"subscribers\" ]]\nemail = 'b@x.org'\n",
+            ]
+        );
+    }
+
+    #[test]
+    fn brackets_inside_values_and_strings_are_not_headers() {
+        let text = "[newsletter]\ntitle = '''\n[[subscribers]]\n'''\nx = [\n[[subscribers]]\n]\n\
+                    # [[subscribers]]\n";
+        assert!(batches(text, 10).is_empty());
+    }
+
+    #[test]
+    fn an_unclosed_value_leaves_everything_to_the_whole_parse() {
+        let text = "[newsletter]\nx = [\n[[subscribers]]\nemail = 'a@x.org'\n";
+        assert!(batches(text, 10).is_empty());
+    }
+}
