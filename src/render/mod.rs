@@ -74,7 +74,9 @@ pub struct Renderer {
     /// keyword come back in many digests of a run, and finding them means tokenizing.
     marks: Mutex<HashMap<(PaperId, String), Arc<Highlight>>>,
     unsubscribe: Option<UnsubscribeLinks>,
-    inliner: css_inline::CSSInliner<'static>,
+    /// For HTML templates of a template folder, which may style with a <style> block; the
+    /// built-in ones carry their styles inline already.
+    inliner: Option<css_inline::CSSInliner<'static>>,
 }
 
 impl Renderer {
@@ -89,8 +91,10 @@ impl Renderer {
         tera.register_filter("wrap", wrap_filter);
         let mut templates: Vec<(String, String)> =
             BUILTIN.iter().map(|(name, body)| ((*name).to_owned(), (*body).to_owned())).collect();
+        let mut own_html = false;
         if let Some(dir) = overrides {
             for (name, body) in read_template_dir(dir)? {
+                own_html |= name.ends_with(".html");
                 templates.retain(|(builtin, _)| *builtin != name);
                 templates.push((name, body));
             }
@@ -99,13 +103,7 @@ impl Renderer {
             path: overrides.map_or_else(|| PathBuf::from("(built-in)"), Path::to_owned),
             message: chain(&err),
         })?;
-        // Mail clients drop <style> blocks, so rules move into style attributes; only what
-        // cannot (the dark-mode media query) stays in a <style> block for clients that read it.
-        let inliner = css_inline::CSSInliner::options()
-            .keep_at_rules(true)
-            .load_remote_stylesheets(false)
-            .minify_css(true)
-            .build();
+        let inliner = own_html.then(css_inliner);
         Ok(Renderer { tera, marks: Mutex::default(), unsubscribe, inliner })
     }
 
@@ -141,12 +139,14 @@ impl Renderer {
                 message: chain(&err),
             })
         };
-        let html =
-            self.inliner.inline(&render("digest.html")?).map_err(|err| RenderError::Render {
+        let mut html = render("digest.html")?;
+        if let Some(inliner) = &self.inliner {
+            html = inliner.inline(&html).map_err(|err| RenderError::Render {
                 template: "digest.html",
                 subscriber: digest.subscriber.email.to_string(),
                 message: format!("cannot inline its CSS: {err}"),
             })?;
+        }
         Ok(RenderedDigest {
             html,
             text: render("digest.txt")?,
@@ -154,6 +154,16 @@ impl Renderer {
             unsubscribe_url,
         })
     }
+}
+
+/// Mail clients drop <style> blocks, so rules move into style attributes; only what cannot
+/// (a media query) stays in a <style> block for the clients that read it.
+fn css_inliner() -> css_inline::CSSInliner<'static> {
+    css_inline::CSSInliner::options()
+        .keep_at_rules(true)
+        .load_remote_stylesheets(false)
+        .minify_css(true)
+        .build()
 }
 
 fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {

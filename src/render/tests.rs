@@ -130,3 +130,40 @@ fn wrap_never_breaks_a_long_word() {
     assert_eq!(wrap(&format!("see {url} now"), 20, "  "), format!("  see\n  {url}\n  now"));
     assert_eq!(wrap("one two three", 9, ""), "one two\nthree");
 }
+
+/// Every `style` attribute of some HTML, in order.
+fn style_attributes(html: &str) -> Vec<&str> {
+    html.split(" style=\"").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]).collect()
+}
+
+/// The built-in templates carry their styles inline so that no digest pays for a CSS
+/// inliner; the inliner finding nothing to add proves the two never drift apart.
+#[test]
+fn the_built_in_html_needs_no_inlining() {
+    let subscriber =
+        "email = \"a@example.com\"\nkeywords = [\"model\", \"distill*\"]\nmax_papers = 74";
+    let html = render_for(subscriber, &sample_papers()).html;
+    let inlined = css_inliner().inline(&html).unwrap();
+    assert!(style_attributes(&html).len() > 300);
+    assert_eq!(style_attributes(&inlined), style_attributes(&html));
+}
+
+#[test]
+fn html_templates_of_a_folder_get_their_style_block_inlined() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("digest.html"),
+        "<html><head><style>h1 { color: #123456; }</style></head><body><h1>{{ title }}</h1></body></html>",
+    )
+    .unwrap();
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let digest =
+        Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
+    let rendered = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap();
+    assert!(
+        rendered.html.contains("<h1 style=\"color:#123456\">Daily Papers Digest</h1>"),
+        "{}",
+        rendered.html
+    );
+}
