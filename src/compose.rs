@@ -5,10 +5,9 @@
 //! sentence, each with a link to the full text, until the message fits.
 
 use chrono::{DateTime, Utc};
-use lettre::Message;
 
 use crate::config::Newsletter;
-use crate::deliver::build_message;
+use crate::deliver::{Signer, build_message};
 use crate::digest::Digest;
 use crate::render::{RenderedDigest, Renderer};
 
@@ -23,27 +22,31 @@ const ABSTRACT_CAPS: [usize; 7] = [1200, 900, 700, 500, 350, 220, 120];
 pub struct Composed {
     /// The rendered parts, as they are in the message.
     pub rendered: RenderedDigest,
-    /// The message.
-    pub message: Message,
+    /// The whole message as it goes on the wire, signed when a signer was given.
+    pub bytes: Vec<u8>,
 }
 
-/// Renders and builds the message, cutting abstracts as far as needed to stay under
-/// [`MAX_MESSAGE_BYTES`].
+/// Renders, builds, signs and formats the message, cutting abstracts as far as needed to
+/// stay under [`MAX_MESSAGE_BYTES`].
 pub fn compose(
     renderer: &Renderer,
     newsletter: &Newsletter,
     digest: &Digest<'_>,
     now: DateTime<Utc>,
+    signer: Option<&Signer>,
 ) -> anyhow::Result<Composed> {
     let mut caps = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some)).peekable();
     loop {
         let cap = caps.next().expect("the first try is always there");
         let rendered = renderer.render_within(digest, newsletter, cap)?;
-        let message = build_message(newsletter, digest, &rendered, now)?;
+        let mut message = build_message(newsletter, digest, &rendered, now)?;
+        if let Some(signer) = signer {
+            signer.sign(&mut message);
+        }
         // Measured, not estimated: quoted-printable can triple a non-ASCII byte.
-        let fits = message.formatted().len() <= MAX_MESSAGE_BYTES;
-        if fits || caps.peek().is_none() {
-            return Ok(Composed { rendered, message });
+        let bytes = message.formatted();
+        if bytes.len() <= MAX_MESSAGE_BYTES || caps.peek().is_none() {
+            return Ok(Composed { rendered, bytes });
         }
     }
 }
@@ -77,7 +80,7 @@ mod tests {
             Digest::for_each_subscriber(config, &config.subscribers, papers, date()).remove(0);
         let renderer = Renderer::new(None, None).unwrap();
         let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
-        compose(&renderer, &config.newsletter, &digest, now).unwrap()
+        compose(&renderer, &config.newsletter, &digest, now, None).unwrap()
     }
 
     fn sample() -> Vec<Paper> {
@@ -98,7 +101,7 @@ mod tests {
         let papers = sample();
         let done = composed(&config("\"model\", \"learning\", \"data\"", 50), &papers);
         assert_eq!(done.rendered.html.matches("class=\"paper\"").count(), 50);
-        assert!(done.message.formatted().len() <= MAX_MESSAGE_BYTES);
+        assert!(done.bytes.len() <= MAX_MESSAGE_BYTES);
         for line in done.rendered.text.lines() {
             let url_only = line.split_whitespace().last().is_some_and(|word| word.contains("://"))
                 && line.split_whitespace().count() <= 3;
@@ -116,7 +119,7 @@ mod tests {
             })
             .collect();
         let done = composed(&config("\"modell\"", 50), &papers);
-        let size = done.message.formatted().len();
+        let size = done.bytes.len();
         assert!(size <= MAX_MESSAGE_BYTES, "{size} bytes");
         assert_eq!(done.rendered.html.matches("Read the full abstract").count(), 50);
         assert!(

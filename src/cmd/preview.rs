@@ -103,8 +103,8 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
     for subscriber in subscribers {
         let digest = picker.digest(subscriber, history_of(&history, subscriber).unwrap_or(&none));
         let email = digest.subscriber.email.to_string();
-        let Composed { rendered, message } =
-            compose(&renderer, &config.newsletter, &digest, now)
+        let Composed { rendered, bytes } =
+            compose(&renderer, &config.newsletter, &digest, now, None)
                 .with_context(|| format!("cannot compose the digest for {email}"))?;
         let file = file_safe(&email);
         entries.push(IndexEntry {
@@ -119,7 +119,7 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
             file,
             html: rendered.html,
             text: rendered.text,
-            eml: message.formatted(),
+            eml: bytes,
         });
     }
 

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use lettre::Message;
 
 use crate::cli::SendArgs;
 use crate::clock::Clock;
@@ -290,15 +289,12 @@ impl<'a> Digests<'a> {
     }
 
     /// The subject and the whole (signed) message, under the size limit.
-    fn build(&self, digest: &Digest<'_>) -> Result<(String, Message), DeliveryError> {
+    fn build(&self, digest: &Digest<'_>) -> Result<(String, Vec<u8>), DeliveryError> {
         let newsletter = &self.config.newsletter;
-        let Composed { rendered, mut message } =
-            compose(self.renderer, newsletter, digest, self.clock.now())
+        let Composed { rendered, bytes } =
+            compose(self.renderer, newsletter, digest, self.clock.now(), self.signer)
                 .map_err(|err| DeliveryError::Compose(format!("{err:#}")))?;
-        if let Some(signer) = self.signer {
-            signer.sign(&mut message);
-        }
-        Ok((rendered.subject, message))
+        Ok((rendered.subject, bytes))
     }
 
     fn message_id(&self, job: usize) -> String {
@@ -314,9 +310,9 @@ impl Work for Digests<'_> {
         }
         let to = digest.subscriber.email.clone();
         match self.build(&digest) {
-            Ok((_, message)) => Prepared::Ready(Parcel {
+            Ok((_, bytes)) => Prepared::Ready(Parcel {
                 to,
-                bytes: message.formatted(),
+                bytes,
                 papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
             }),
             Err(error) => Prepared::Broken { to, error },
