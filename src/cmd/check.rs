@@ -29,7 +29,9 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
             let papers = source::parse(SAMPLE, &sample, date)?.papers;
             for digest in Digest::for_each_subscriber(&config, &config.subscribers, &papers, date) {
-                if let Err(err) = compose(&renderer, &config.newsletter, &digest, ctx.clock.now(), None) {
+                if let Err(err) =
+                    compose(&renderer, &config.newsletter, &digest, ctx.clock.now(), None)
+                {
                     problems.push((Exit::Config, format!("{err:#}")));
                 }
             }

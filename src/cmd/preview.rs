@@ -115,12 +115,7 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
             href: file.replace('%', "%25"),
             email,
         });
-        digests.push(Preview {
-            file,
-            html: rendered.html,
-            text: rendered.text,
-            eml: bytes,
-        });
+        digests.push(Preview { file, html: rendered.html, text: rendered.text, eml: bytes });
     }
 
     let mut context = tera::Context::new();

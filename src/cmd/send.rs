@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};

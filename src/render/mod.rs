@@ -15,18 +15,24 @@ use tera::{Context, Tera, Value};
 use crate::config::Newsletter;
 use crate::digest::Digest;
 use crate::paper::PaperId;
-use crate::topic::{Highlight, highlight_one, merged};
+use crate::topic::{Highlight, Pick, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
-use view::DigestView;
 #[cfg(test)]
 pub(crate) use view::subject as subject_line;
+use view::{DigestView, PaperView};
 
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 6] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    ("paper.html", include_str!("../../templates/paper.html")),
+    ("paper.txt", include_str!("../../templates/paper.txt")),
     ("digest.html", include_str!("../../templates/digest.html")),
     ("digest.txt", include_str!("../../templates/digest.txt")),
 ];
+
+/// Rendered cards kept for reuse, in bytes; past it the cache starts over, so memory stays
+/// bounded however many different digests a run makes.
+const CARD_CACHE_BYTES: usize = 16 << 20;
 
 /// Plain text wraps here: inside every mail client's window, and under RFC 5322's 78.
 pub const TEXT_WIDTH: usize = 72;
@@ -73,6 +79,9 @@ pub struct Renderer {
     /// Where each keyword occurs in each paper, by paper id and keyword: the same paper and
     /// keyword come back in many digests of a run, and finding them means tokenizing.
     marks: Mutex<HashMap<(PaperId, String), Arc<Highlight>>>,
+    /// Each paper as shown with given matched keywords and abstract cut: digests of readers
+    /// who follow the same topics share most of their papers.
+    cards: Mutex<Cards>,
     unsubscribe: Option<UnsubscribeLinks>,
     /// For HTML templates of a template folder, which may style with a <style> block; the
     /// built-in ones carry their styles inline already.
@@ -104,7 +113,13 @@ impl Renderer {
             message: chain(&err),
         })?;
         let inliner = own_html.then(css_inliner);
-        Ok(Renderer { tera, marks: Mutex::default(), unsubscribe, inliner })
+        Ok(Renderer {
+            tera,
+            marks: Mutex::default(),
+            cards: Mutex::default(),
+            unsubscribe,
+            inliner,
+        })
     }
 
     /// Renders one subscriber's digest with whole abstracts.
@@ -128,17 +143,14 @@ impl Renderer {
             .unsubscribe
             .as_ref()
             .map(|links| links.for_address(digest.subscriber.email.as_ref()));
-        let marks = |pick: &crate::topic::Pick<'_>| self.highlights(pick);
-        let view =
-            DigestView::new(digest, newsletter, unsubscribe_url.clone(), abstract_chars, marks);
+        let cards = digest
+            .picks
+            .iter()
+            .map(|pick| self.card(digest, pick, abstract_chars))
+            .collect::<Result<Vec<_>, _>>()?;
+        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
-        let render = |template: &'static str| {
-            self.tera.render(template, &context).map_err(|err| RenderError::Render {
-                template,
-                subscriber: digest.subscriber.email.to_string(),
-                message: chain(&err),
-            })
-        };
+        let render = |template: &'static str| self.render_template(template, &context, digest);
         let mut html = render("digest.html")?;
         if let Some(inliner) = &self.inliner {
             html = inliner.inline(&html).map_err(|err| RenderError::Render {
@@ -184,9 +196,80 @@ fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
     Ok(templates)
 }
 
+/// One paper rendered for the HTML and the text digest.
+#[derive(Debug)]
+pub(crate) struct Card {
+    /// Where the full text can be read.
+    pub(crate) url: String,
+    pub(crate) html: String,
+    pub(crate) text: String,
+}
+
+#[derive(Default)]
+struct Cards {
+    by_key: HashMap<String, Arc<Card>>,
+    bytes: usize,
+}
+
+impl Cards {
+    /// Keeps a card, starting over first when it would take the cache past `budget` bytes.
+    fn keep(&mut self, key: String, card: Arc<Card>, budget: usize) {
+        let size = key.len() + card.html.len() + card.text.len();
+        if self.bytes + size > budget {
+            *self = Cards::default();
+        }
+        self.bytes += size;
+        self.by_key.insert(key, card);
+    }
+}
+
 impl Renderer {
+    fn render_template(
+        &self,
+        template: &'static str,
+        context: &Context,
+        digest: &Digest<'_>,
+    ) -> Result<String, RenderError> {
+        self.tera.render(template, context).map_err(|err| RenderError::Render {
+            template,
+            subscriber: digest.subscriber.email.to_string(),
+            message: chain(&err),
+        })
+    }
+
+    /// A paper's card, rendered the first time these matched keywords and this cut ask
+    /// for it.
+    fn card(
+        &self,
+        digest: &Digest<'_>,
+        pick: &Pick<'_>,
+        abstract_chars: Option<usize>,
+    ) -> Result<Arc<Card>, RenderError> {
+        let mut key = format!("{}\0{abstract_chars:?}", pick.paper.id);
+        for keyword in &pick.matched {
+            key.push('\0');
+            key.push_str(keyword.as_str());
+        }
+        let cached = self.cards.lock().ok().and_then(|cards| cards.by_key.get(&key).cloned());
+        if let Some(card) = cached {
+            return Ok(card);
+        }
+        let view = PaperView::new(pick, abstract_chars, self.highlights(pick));
+        let mut context = Context::new();
+        context.insert("paper", &view);
+        let card = Arc::new(Card {
+            url: view.url.clone(),
+            html: self.render_template("paper.html", &context, digest)?,
+            text: self.render_template("paper.txt", &context, digest)?,
+        });
+        if let Ok(mut cards) = self.cards.lock() {
+            cards.keep(key, Arc::clone(&card), CARD_CACHE_BYTES);
+        }
+        Ok(card)
+    }
+
     /// A pick's matched words, each keyword's part looked up once a run.
-    fn highlights(&self, pick: &crate::topic::Pick<'_>) -> Highlight {
+    fn highlights(&self, pick: &Pick<'_>) -> Highlight {
         let parts = pick.matched.iter().map(|keyword| {
             // The written keyword decides its scope too (`title:x` is not `x`).
             let key = (pick.paper.id.clone(), keyword.as_str().to_owned());

@@ -32,11 +32,20 @@ fn renderer(config: &Config, overrides: Option<&Path>) -> Renderer {
     Renderer::new(overrides, links).unwrap()
 }
 
-fn render_for(subscriber: &str, papers: &[Paper]) -> RenderedDigest {
+/// The first subscriber's digest of `papers`.
+fn digest_of<'a>(config: &'a Config, papers: &'a [Paper]) -> Digest<'a> {
+    Digest::for_each_subscriber(config, &config.subscribers, papers, date()).remove(0)
+}
+
+/// Renders with the template folder `overrides`, or the built-in templates.
+fn render_with(overrides: Option<&Path>, subscriber: &str, papers: &[Paper]) -> RenderedDigest {
     let config = config(subscriber);
-    let digest =
-        Digest::for_each_subscriber(&config, &config.subscribers, papers, date()).remove(0);
-    renderer(&config, None).render(&digest, &config.newsletter).unwrap()
+    let digest = digest_of(&config, papers);
+    renderer(&config, overrides).render(&digest, &config.newsletter).unwrap()
+}
+
+fn render_for(subscriber: &str, papers: &[Paper]) -> RenderedDigest {
+    render_with(None, subscriber, papers)
 }
 
 const ALICE: &str =
@@ -92,11 +101,7 @@ fn a_template_folder_overrides_only_what_it_holds() {
     std::fs::write(dir.path().join("digest.txt"), "{{ count }} for {{ subscriber.email }}")
         .unwrap();
     std::fs::write(dir.path().join("notes.md"), "not a template").unwrap();
-    let config = config(ALICE);
-    let papers = sample_papers();
-    let digest =
-        Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
-    let rendered = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap();
+    let rendered = render_with(Some(dir.path()), ALICE, &sample_papers());
     assert_eq!(rendered.text, "3 for alice@example.com");
     assert!(rendered.html.contains("<!DOCTYPE html>"));
 }
@@ -116,8 +121,7 @@ fn an_undefined_variable_is_an_error_naming_template_and_subscriber() {
     std::fs::write(dir.path().join("digest.txt"), "{{ nonsense }}").unwrap();
     let config = config(ALICE);
     let papers = sample_papers();
-    let digest =
-        Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
+    let digest = digest_of(&config, &papers);
     let err = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap_err();
     let err = err.to_string();
     assert!(err.starts_with("template `digest.txt` failed for alice@example.com"), "{err}");
@@ -156,14 +160,55 @@ fn html_templates_of_a_folder_get_their_style_block_inlined() {
         "<html><head><style>h1 { color: #123456; }</style></head><body><h1>{{ title }}</h1></body></html>",
     )
     .unwrap();
-    let config = config(ALICE);
-    let papers = sample_papers();
-    let digest =
-        Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
-    let rendered = renderer(&config, Some(dir.path())).render(&digest, &config.newsletter).unwrap();
+    let rendered = render_with(Some(dir.path()), ALICE, &sample_papers());
     assert!(
         rendered.html.contains("<h1 style=\"color:#123456\">Daily Papers Digest</h1>"),
         "{}",
         rendered.html
     );
+}
+
+#[test]
+fn readers_with_the_same_matched_keywords_share_a_paper_card() {
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let digest = digest_of(&config, &papers);
+    let renderer = renderer(&config, None);
+    let pick = &digest.picks[0];
+    let first = renderer.card(&digest, pick, None).unwrap();
+    assert!(Arc::ptr_eq(&first, &renderer.card(&digest, pick, None).unwrap()));
+    assert!(!Arc::ptr_eq(&first, &renderer.card(&digest, pick, Some(200)).unwrap()));
+    let mut other = pick.clone();
+    other.matched.clear();
+    let unmarked = renderer.card(&digest, &other, None).unwrap();
+    assert!(first.html.contains("<mark"));
+    assert!(!unmarked.html.contains("<mark"), "a card is never shown with another's marks");
+}
+
+#[test]
+fn the_card_cache_starts_over_past_its_budget() {
+    let card = |text: &str| {
+        Arc::new(Card { url: String::new(), html: text.to_owned(), text: text.to_owned() })
+    };
+    let mut cards = Cards::default();
+    cards.keep("a".into(), card("0123456789"), 50);
+    cards.keep("b".into(), card("0123456789"), 50);
+    assert_eq!((cards.by_key.len(), cards.bytes), (2, 42));
+    cards.keep("c".into(), card("0123456789"), 50);
+    assert_eq!((cards.by_key.len(), cards.bytes), (1, 21));
+    assert!(cards.by_key.contains_key("c"));
+}
+
+#[test]
+fn a_template_folder_can_restyle_each_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("paper.txt"), "[{{ paper.title }}] {{ paper.id }}").unwrap();
+    std::fs::write(dir.path().join("paper.html"), "<p>{{ paper.title }}</p>").unwrap();
+    let papers = sample_papers();
+    let rendered = render_with(Some(dir.path()), ALICE, &papers);
+    let config = config(ALICE);
+    let first = digest_of(&config, &papers).picks[0].paper;
+    let line = format!("1. [{}] {}", first.title, first.id);
+    assert!(rendered.text.contains(&line), "{}", rendered.text);
+    assert!(rendered.html.contains(&format!("<p>{}</p>", escape_html(&first.title))));
 }

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,6 +12,8 @@ use crate::digest::Digest;
 use crate::paper::{LinkKind, Paper};
 use crate::topic::{Highlight, Pick};
 use crate::unsubscribe::percent_encode;
+
+use super::Card;
 
 /// The whole digest, as `digest.html` and `digest.txt` see it.
 #[derive(Debug, Serialize)]
@@ -26,8 +29,22 @@ pub(crate) struct DigestView<'a> {
     /// The first line an inbox shows after the subject.
     pub(crate) preheader: String,
     pub(crate) subscriber: SubscriberView<'a>,
-    pub(crate) papers: Vec<PaperView<'a>>,
+    pub(crate) papers: Vec<CardView<'a>>,
     pub(crate) unsubscribe_url: Option<String>,
+}
+
+/// A paper as `digest.html` and `digest.txt` see it: rendered already, by `paper.html` and
+/// `paper.txt`, which see all of it.
+#[derive(Debug, Serialize)]
+pub(crate) struct CardView<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) title: &'a str,
+    /// Where the full text can be read.
+    pub(crate) url: &'a str,
+    /// The card of `paper.html`.
+    pub(crate) html: &'a str,
+    /// The card of `paper.txt`.
+    pub(crate) text: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,6 +58,7 @@ pub(crate) struct SubscriberView<'a> {
     pub(crate) follows: String,
 }
 
+/// A paper as `paper.html` and `paper.txt` see it.
 #[derive(Debug, Serialize)]
 pub(crate) struct PaperView<'a> {
     pub(crate) id: &'a str,
@@ -95,22 +113,27 @@ pub(crate) struct LinkView<'a> {
 }
 
 impl<'a> DigestView<'a> {
-    /// `abstract_chars` caps each abstract, cut at a sentence; `None` keeps them whole.
-    /// `marks` gives where a picked paper's matched words stand.
+    /// `cards` holds each pick's rendered card, in order.
     pub(crate) fn new(
         digest: &'a Digest<'a>,
         newsletter: &'a Newsletter,
         unsubscribe_url: Option<String>,
-        abstract_chars: Option<usize>,
-        marks: impl Fn(&Pick<'a>) -> Highlight,
+        cards: &'a [Arc<Card>],
     ) -> DigestView<'a> {
         let subscriber = digest.subscriber;
         let email = subscriber.email.to_string();
         let count = digest.picks.len();
-        let papers: Vec<PaperView<'a>> = digest
+        let papers: Vec<CardView<'a>> = digest
             .picks
             .iter()
-            .map(|pick| PaperView::new(pick, abstract_chars, marks(pick)))
+            .zip(cards)
+            .map(|(pick, card)| CardView {
+                id: pick.paper.id.as_str(),
+                title: &pick.paper.title,
+                url: &card.url,
+                html: &card.html,
+                text: &card.text,
+            })
             .collect();
         let preheader = match papers.first() {
             Some(first) if count > 1 => format!("{} and {} more", first.title, count - 1),
@@ -224,7 +247,11 @@ fn follows(topics: &[&str], own: &[&str]) -> String {
 }
 
 impl<'a> PaperView<'a> {
-    fn new(pick: &Pick<'a>, abstract_chars: Option<usize>, marks: Highlight) -> PaperView<'a> {
+    pub(crate) fn new(
+        pick: &Pick<'a>,
+        abstract_chars: Option<usize>,
+        marks: Highlight,
+    ) -> PaperView<'a> {
         let paper = pick.paper;
         let abstract_text = match abstract_chars {
             Some(limit) => trim_at_sentence(&paper.abstract_text, limit),
