@@ -148,6 +148,19 @@ mod tests {
     }
 
     #[test]
+    fn windows_line_endings_split_the_same() {
+        let text = "[newsletter]\r\ntitle = 'x'\r\n[[subscribers]]\r\nemail = 'a@x.org'\r\n\
+                    [[subscribers]]\r\nemail = 'b@x.org'\r\n";
+        assert_eq!(
+            batches(text, 1),
+            [
+                "[[subscribers]]\r\nemail = 'a@x.org'\r\n",
+                "[[subscribers]]\r\nemail = 'b@x.org'\r\n"
+            ]
+        );
+    }
+
+    #[test]
     fn brackets_inside_values_and_strings_are_not_headers() {
         let text = "[newsletter]\ntitle = '''\n[[subscribers]]\n'''\nx = [\n[[subscribers]]\n]\n\
                     # [[subscribers]]\n";
