@@ -40,6 +40,7 @@ pub fn compose(
         let cap = caps.next().expect("the first try is always there");
         let rendered = renderer.render_within(digest, newsletter, cap)?;
         let mut message = build_message(newsletter, digest, &rendered, now)?;
+        // Signed before it is measured: the signature is part of the size.
         if let Some(signer) = signer {
             signer.sign(&mut message);
         }

@@ -303,8 +303,8 @@ struct RawConfig {
     dkim: Option<dkim::RawDkim>,
     #[serde(default)]
     topics: BTreeMap<String, RawTopic>,
-    #[serde(default)]
-    subscribers: Vec<RawSubscriber>,
+    /// Absent when every subscriber is in `[[subscribers]]` tables parsed in batches.
+    subscribers: Option<Vec<RawSubscriber>>,
 }
 
 #[derive(Deserialize)]
@@ -499,6 +499,7 @@ struct RawTopic {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSubscriberBatch {
+    /// In file order.
     subscribers: Vec<RawSubscriber>,
 }
 
@@ -574,16 +575,15 @@ impl Validator<'_> {
             .collect();
         let mut list = SubscriberList::new(&topics, newsletter.as_ref());
         if let Some(first) = batches.first()
-            && !raw.subscribers.is_empty()
+            && raw.subscribers.is_some()
         {
             let line = Some(span::line_of(self.text, first.start));
-            let message =
-                "is written both as `subscribers = [...]` and as [[subscribers]] tables; \
-                           keep one"
-                    .to_owned();
+            let message = "is written both as `subscribers = [...]` and as `[[subscribers]]` \
+                           tables; keep one"
+                .to_owned();
             self.problems.push(Problem { line, key: Some("subscribers".into()), message });
         }
-        self.subscribers(&mut list, raw.subscribers);
+        self.subscribers(&mut list, raw.subscribers.unwrap_or_default());
         for batch in batches {
             let raw: RawSubscriberBatch = toml::from_str(&self.text[batch.clone()])
                 .map_err(|err| vec![syntax_problem(self.text, &err, batch.start)])?;

@@ -35,9 +35,15 @@ impl Header {
 /// of theirs), at most `per_batch` subscribers each, in file order. Everything else, and
 /// anything too unusual to split safely, is left to the parse of the whole.
 pub(super) fn subscriber_batches(text: &str, per_batch: usize) -> Vec<Range<usize>> {
+    let headers = headers(text);
+    // A header it cannot read might name `subscribers` in a way of its own (an escape):
+    // then splitting could put those tables out of order, so nothing is split.
+    if headers.iter().any(|header| header.key.is_none()) {
+        return Vec::new();
+    }
     let mut batches: Vec<Range<usize>> = Vec::new();
     let mut open: Option<(usize, usize)> = None;
-    for header in headers(text) {
+    for header in headers {
         if header.starts_subscriber() {
             match &mut open {
                 Some((_, count)) if *count < per_batch => *count += 1,
@@ -90,7 +96,8 @@ fn headers(text: &str) -> Vec<Header> {
     headers
 }
 
-/// Reads a header's key up to its first `]`; `None` for a key with escapes or anything odd.
+/// Reads a header's key up to its first `]`; `None` for a key with escapes, an unclosed
+/// quote or anything else odd.
 fn header_key(text: &str, tokens: &mut impl Iterator<Item = Token>) -> Option<String> {
     let mut key = String::new();
     let mut plain = true;
@@ -101,10 +108,12 @@ fn header_key(text: &str, tokens: &mut impl Iterator<Item = Token>) -> Option<St
             TokenKind::RightSquareBracket => return plain.then_some(key),
             TokenKind::Whitespace => {}
             TokenKind::Atom | TokenKind::Dot => key.push_str(raw),
-            TokenKind::BasicString | TokenKind::LiteralString
-                if raw.len() >= 2 && !raw.contains('\\') =>
-            {
-                key.push_str(&raw[1..raw.len() - 1]);
+            TokenKind::BasicString | TokenKind::LiteralString => {
+                let quote = &raw[..1];
+                match raw[1..].strip_suffix(quote) {
+                    Some(inner) if !inner.contains('\\') => key.push_str(inner),
+                    _ => plain = false,
+                }
             }
             TokenKind::Newline | TokenKind::Eof => return None,
             _ => plain = false,
@@ -165,6 +174,18 @@ mod tests {
         let text = "[newsletter]\ntitle = '''\n[[subscribers]]\n'''\nx = [\n[[subscribers]]\n]\n\
                     # [[subscribers]]\n";
         assert!(batches(text, 10).is_empty());
+    }
+
+    #[test]
+    fn an_odd_header_anywhere_leaves_everything_to_the_whole_parse() {
+        let escaped =
+            "[[subscribers]]\nemail = 'a@x.org'\n[[\"sub\\u0073cribers\"]]\nemail = 'b@x.org'\n";
+        assert!(batches(escaped, 10).is_empty());
+        for unclosed in ["[\"\u{e9}\n", "['\u{e9}\n", "[\"\n", "[[subscribers\n"] {
+            assert!(
+                batches(&format!("[[subscribers]]\nemail = 'a@x.org'\n{unclosed}"), 10).is_empty()
+            );
+        }
     }
 
     #[test]

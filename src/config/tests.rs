@@ -252,8 +252,17 @@ fn a_syntax_error_in_a_batch_names_its_line() {
 
 #[test]
 fn subscribers_written_both_ways_are_refused() {
-    let text = format!(
-        "subscribers = [{{ email = \"a@x.org\" }}]\n{MINIMAL}[[subscribers]]\nemail = \"b@x.org\"\n"
-    );
-    assert!(parse(&text).unwrap_err().to_string().contains("`subscribers`: is written both"));
+    for list in ["[{ email = \"a@x.org\" }]", "[]"] {
+        let text = format!("subscribers = {list}\n{MINIMAL}[[subscribers]]\nemail = \"b@x.org\"\n");
+        assert!(parse(&text).unwrap_err().to_string().contains("`subscribers`: is written both"));
+    }
+}
+
+#[test]
+fn a_header_with_an_unclosed_quote_is_an_error_not_a_panic() {
+    for header in ["[\"\u{e9}", "['\u{e9}", "[[\"sub"] {
+        let text = format!("{}[[subscribers]]\nemail = \"a@x.org\"\n{header}\n", MINIMAL);
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.starts_with("dir/paperboy.toml:6: "), "{err}");
+    }
 }

@@ -201,19 +201,27 @@ fn read_template_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
 pub(crate) struct Card {
     /// Where the full text can be read.
     pub(crate) url: String,
+    /// What `paper.html` made of it.
     pub(crate) html: String,
+    /// What `paper.txt` made of it.
     pub(crate) text: String,
 }
 
+/// The cards of a run, by paper, matched keywords and abstract cut.
 #[derive(Default)]
 struct Cards {
     by_key: HashMap<String, Arc<Card>>,
+    /// What the keys and cards hold, counted against the budget.
     bytes: usize,
 }
 
 impl Cards {
     /// Keeps a card, starting over first when it would take the cache past `budget` bytes.
     fn keep(&mut self, key: String, card: Arc<Card>, budget: usize) {
+        // Two workers may render the same card at once; the first one kept stays.
+        if self.by_key.contains_key(&key) {
+            return;
+        }
         let size = key.len() + card.html.len() + card.text.len();
         if self.bytes + size > budget {
             *self = Cards::default();

@@ -194,6 +194,8 @@ fn the_card_cache_starts_over_past_its_budget() {
     cards.keep("a".into(), card("0123456789"), 50);
     cards.keep("b".into(), card("0123456789"), 50);
     assert_eq!((cards.by_key.len(), cards.bytes), (2, 42));
+    cards.keep("b".into(), card("0123456789"), 50);
+    assert_eq!((cards.by_key.len(), cards.bytes), (2, 42), "a card kept twice counts once");
     cards.keep("c".into(), card("0123456789"), 50);
     assert_eq!((cards.by_key.len(), cards.bytes), (1, 21));
     assert!(cards.by_key.contains_key("c"));

@@ -422,9 +422,12 @@ proptest::proptest! {
     /// whatever rules turn the best papers away.
     #[test]
     fn select_keeps_exactly_the_best_papers(
-        texts in proptest::collection::vec(proptest::collection::vec(0..WORDS.len(), 1..12), 60..260),
-        upvotes in proptest::collection::vec(0u64..20, 260),
-        topics in proptest::collection::vec((words(), words(), words()), 0..4),
+        texts in proptest::collection::vec(proptest::collection::vec(0..WORDS.len(), 1..12), 60..1100),
+        upvotes in proptest::collection::vec(0u64..20, 1100),
+        topics in proptest::collection::vec(
+            (words(), words(), words(), proptest::option::of(0.0f64..4.0), proptest::option::of(0u64..15)),
+            0..4,
+        ),
         own in (words(), words(), words()),
         min_score in proptest::option::of(0.0f64..6.0),
         min_upvotes in proptest::option::of(0u64..15),
@@ -444,8 +447,11 @@ proptest::proptest! {
         let followed: Vec<usize> = topics
             .iter()
             .enumerate()
-            .map(|(at, (keywords, require, exclude))| {
-                setup.topic(&format!("t{at}"), keywords, require, exclude)
+            .map(|(at, (keywords, require, exclude, min_score, min_upvotes))| {
+                let topic = setup.topic(&format!("t{at}"), keywords, require, exclude);
+                setup.topics[topic].rules.min_score = *min_score;
+                setup.topics[topic].rules.min_upvotes = *min_upvotes;
+                topic
             })
             .collect();
         let mut interest = setup.own(&own.0, &own.2);
