@@ -194,32 +194,6 @@ fn a_reader_opens_nothing_when_there_is_no_journal() {
 }
 
 #[test]
-#[ignore = "a timing probe, run with --release --ignored --nocapture"]
-fn probe_the_cost_of_a_pending_and_a_sent_commit() {
-    let (_dir, journal) = open();
-    let run = journal.begin_run(day(), None, false, at(0)).unwrap();
-    let papers = ["title:0001", "title:0002", "title:0003", "title:0004", "title:0005"];
-    let plan: Vec<(String, String)> = (0..10_000)
-        .map(|i| {
-            let who = format!("reader{i}@lab{}.example.com", i % 97);
-            (who, "<digest.2025-08-05.0123456789abcdef@example.org>".to_owned())
-        })
-        .collect();
-    let started = std::time::Instant::now();
-    journal.plan(run, day(), &plan, at(1)).unwrap();
-    let pending = started.elapsed();
-    let started = std::time::Instant::now();
-    for i in 0..10_000 {
-        let who = format!("reader{i}@lab{}.example.com", i % 97);
-        journal
-            .mark_sent(day(), &who, "250 2.0.0 Ok: queued as 4bLq3r0zZz", &papers, at(2))
-            .unwrap();
-    }
-    let sent = started.elapsed();
-    eprintln!("plan: {:?} per digest; sent: {:?} per commit", pending / 10_000, sent / 10_000);
-}
-
-#[test]
 fn a_planned_digest_with_nothing_to_send_leaves_the_plan_unless_it_has_a_history() {
     let (_dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
