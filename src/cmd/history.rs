@@ -24,17 +24,16 @@ pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     match args.format {
         ReportFormat::Json => {
             let json = serde_json::json!({ "runs": runs, "digests": digests });
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            say!("{}", serde_json::to_string_pretty(&json)?)?;
         }
-        ReportFormat::Text => print_text(&runs, &digests),
+        ReportFormat::Text => print_text(&runs, &digests)?,
     }
     Ok(Exit::Ok)
 }
 
-fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) {
+fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) -> std::io::Result<()> {
     if runs.is_empty() && digests.is_empty() {
-        println!("nothing in the journal yet");
-        return;
+        return say!("nothing in the journal yet");
     }
     for run in runs {
         let ended = run.ended_at.as_deref().unwrap_or("-");
@@ -56,7 +55,7 @@ fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) {
         if run.forced {
             line.push_str(", forced");
         }
-        println!("{line}");
+        say!("{line}")?;
     }
     let width = digests.iter().map(|d| d.subscriber.len()).max().unwrap_or(0);
     for digest in digests {
@@ -66,13 +65,14 @@ fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) {
             .unwrap_or_default();
         let tries = if digest.attempts == 1 { "try" } else { "tries" };
         let reply = digest.last_reply.as_deref().unwrap_or("-");
-        println!(
+        say!(
             "{}  {:<width$}  {status:<8}  {} {tries}  {}  {} papers  {reply}",
             digest.date,
             digest.subscriber,
             digest.attempts,
             digest.message_id,
             digest.papers.len(),
-        );
+        )?;
     }
+    Ok(())
 }

@@ -94,14 +94,15 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let signer = Signer::from_config(&config)?;
     let mailer = if args.dry_run { None } else { Some(Mailer::from_config(&config)?) };
     // A second send on the same journal stops before it reads or sends anything.
-    let _lock = match (&mailer, RunLock::acquire(&config.delivery.state)) {
-        (None, _) => None,
-        (Some(_), Ok(lock)) => Some(lock),
-        (Some(_), Err(busy @ JournalError::Busy { .. })) => {
+    // A dry run neither takes nor waits for the lock: it writes nothing.
+    let _lock = match mailer.as_ref().map(|_| RunLock::acquire(&config.delivery.state)) {
+        None => None,
+        Some(Ok(lock)) => Some(lock),
+        Some(Err(busy @ JournalError::Busy { .. })) => {
             eprintln!("error: {busy}");
             return Ok(Exit::TempFail);
         }
-        (Some(_), Err(err)) => return Err(err.into()),
+        Some(Err(err)) => return Err(err.into()),
     };
     if args.verbose {
         init_verbose_logging();

@@ -17,15 +17,18 @@ pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 None => Vec::new(),
             };
             match format {
-                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),
-                ReportFormat::Text if list.is_empty() => println!("no address is suppressed"),
+                ReportFormat::Json => say!("{}", serde_json::to_string_pretty(&list)?)?,
+                ReportFormat::Text if list.is_empty() => say!("no address is suppressed")?,
                 ReportFormat::Text => {
                     let width = list.iter().map(|s| s.address.len()).max().unwrap_or(0);
                     for entry in &list {
-                        println!(
+                        say!(
                             "{:<width$}  since {} (digest of {}): {}",
-                            entry.address, entry.since, entry.date, entry.reply
-                        );
+                            entry.address,
+                            entry.since,
+                            entry.date,
+                            entry.reply
+                        )?;
                     }
                 }
             }
@@ -34,13 +37,13 @@ pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let journal = Journal::open(&config.delivery.state)?;
             if *all {
                 let lifted = journal.lift_all()?;
-                println!("lifted {lifted} suppressions");
+                say!("lifted {lifted} suppressions")?;
                 return Ok(Exit::Ok);
             }
             let mut unknown = Vec::new();
             for email in emails {
                 if journal.lift(email)? {
-                    println!("lifted {}: the next send delivers to it again", address_key(email));
+                    say!("lifted {}: the next send delivers to it again", address_key(email))?;
                 } else {
                     unknown.push(address_key(email));
                 }

@@ -128,13 +128,24 @@ impl Paperboy {
     /// Starts `paperboy ARGS` like [`Paperboy::run`], without waiting: for a run to be
     /// killed, or raced by another.
     pub(crate) fn spawn(&self, args: &[&str]) -> Running {
+        self.spawn_reading_stdout(args, true)
+    }
+
+    /// Runs `paperboy ARGS` with nobody reading its standard output, as `paperboy ... | head`
+    /// leaves it once `head` has read enough: writes fail with a broken pipe.
+    pub(crate) fn run_into_closed_pipe(&self, args: &[&str]) -> Run {
+        self.spawn_reading_stdout(args, false).wait()
+    }
+
+    fn spawn_reading_stdout(&self, args: &[&str], read_stdout: bool) -> Running {
         let mut child = self
             .command(args)
             .stderr(Stdio::piped())
             .spawn()
             .expect("cannot start the paperboy binary");
         // Drain both pipes on threads so a chatty run cannot block on a full pipe.
-        let stdout = drain(child.stdout.take().expect("stdout is piped"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stdout = if read_stdout { drain(stdout) } else { std::thread::spawn(String::new) };
         let stderr = drain(child.stderr.take().expect("stderr is piped"));
         let args = args.iter().map(|arg| (*arg).to_owned()).collect();
         Running { child, stdout, stderr, args }

@@ -178,3 +178,13 @@ fn papers_text_format_counts_a_single_paper_in_the_singular() {
     ]);
     assert!(run.success().stdout.ends_with("\n1 paper\n"), "{run}");
 }
+
+/// `paperboy papers | head` and the like: a reader that stops early is done, not failed.
+#[test]
+fn a_reader_closing_the_pipe_early_is_not_an_error() {
+    let setup =
+        Paperboy::new().config("[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\n").sample();
+    setup.run_into_closed_pipe(&["papers", "--input", SAMPLE, "--date", SAMPLE_DATE]).success();
+    setup.run_into_closed_pipe(&["history"]).success().stderr_is("");
+    setup.run_into_closed_pipe(&["suppress", "list"]).success().stderr_is("");
+}

@@ -258,7 +258,8 @@ fn an_unknown_subscriber_is_a_usage_error_on_one_line_and_sends_nothing() {
 #[test]
 fn a_dry_run_prints_what_it_would_send_and_never_talks_to_the_server() {
     let server = SmtpServer::start();
-    let run = smtp_setup(&server).run(&["send", "--date", SAMPLE_DATE, "--dry-run"]);
+    let setup = smtp_setup(&server);
+    let run = setup.run(&["send", "--date", SAMPLE_DATE, "--dry-run"]);
 
     run.success().stderr_is("").stdout_is(&format!(
         "would send to {ALICE}: Daily Papers Digest — {SAMPLE_DATE} — 8 papers for you\n\
@@ -268,6 +269,7 @@ fn a_dry_run_prints_what_it_would_send_and_never_talks_to_the_server() {
     ));
     assert_eq!(server.sessions(), 0, "a dry run opens no SMTP session");
     assert!(server.received().is_empty());
+    assert!(!setup.path("paperboy.db").exists() && !setup.path("paperboy.db.lock").exists());
 }
 
 /// The file transport is the default: no `[delivery]` at all.
