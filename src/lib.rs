@@ -23,6 +23,7 @@ pub mod deliver;
 pub mod digest;
 pub mod error;
 pub mod journal;
+mod lines;
 pub mod outcome;
 pub mod paper;
 pub mod render;

@@ -13,6 +13,7 @@ use lettre::Address;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
 use super::{Config, ConfigError, Problem};
+use crate::lines::Lines;
 use crate::topic::Keyword;
 
 /// An edit that was refused; the file is left as it was.
@@ -111,7 +112,8 @@ impl ConfigEdit {
         let original = std::fs::read_to_string(path)
             .map_err(|err| config_error(None, format!("cannot read the config: {err}")))?;
         let doc = DocumentMut::from_str(&original).map_err(|err| {
-            let line = err.span().map(|span| super::span::line_of(&original, span.start));
+            let lines = Lines::new(original.as_bytes());
+            let line = err.span().map(|span| lines.line(span.start));
             config_error(line, err.message().to_owned())
         })?;
         Ok(ConfigEdit { path: path.to_owned(), original, doc, _lock: lock })

@@ -22,6 +22,7 @@ use lettre::message::Mailbox;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::lines::Lines;
 use crate::paper::AnnounceType;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
@@ -260,8 +261,14 @@ impl Config {
         let raw: RawConfig = toml::from_str(&blanked(text, &batches))
             .map_err(|err| fail(vec![syntax_problem(text, &err, 0)]))?;
         let base = path.parent().unwrap_or(Path::new("")).to_owned();
-        let validator =
-            Validator { text, offset: 0, base, problems: Vec::new(), lexicon: Lexicon::default() };
+        let validator = Validator {
+            text,
+            lines: Lines::new(text.as_bytes()),
+            offset: 0,
+            base,
+            problems: Vec::new(),
+            lexicon: Lexicon::default(),
+        };
         validator.validate(raw, &batches, path).map_err(fail)
     }
 }
@@ -283,7 +290,7 @@ fn blanked<'t>(text: &'t str, ranges: &[Range<usize>]) -> Cow<'t, str> {
 fn syntax_problem(text: &str, err: &toml::de::Error, offset: usize) -> Problem {
     let at = err.span().map(|span| span.start + offset);
     Problem {
-        line: at.map(|at| span::line_of(text, at)),
+        line: at.map(|at| Lines::new(text.as_bytes()).line(at)),
         key: at.and_then(|at| span::key_path_at(text, at)),
         message: err.message().to_owned(),
     }
@@ -524,6 +531,7 @@ struct RawSubscriber {
 /// Collects every problem before giving up, so one run shows them all.
 struct Validator<'t> {
     text: &'t str,
+    lines: Lines<'t>,
     /// Where the part being checked starts in `text`: spans are relative to it.
     offset: usize,
     base: PathBuf,
@@ -533,8 +541,7 @@ struct Validator<'t> {
 
 impl Validator<'_> {
     fn problem<T>(&mut self, at: &Spanned<T>, key: String, message: String) {
-        let line =
-            (at.span() != (0..0)).then(|| span::line_of(self.text, self.offset + at.span().start));
+        let line = (at.span() != (0..0)).then(|| self.lines.line(self.offset + at.span().start));
         self.problems.push(Problem { line, key: Some(key), message });
     }
 
@@ -577,7 +584,7 @@ impl Validator<'_> {
         if let Some(first) = batches.first()
             && raw.subscribers.is_some()
         {
-            let line = Some(span::line_of(self.text, first.start));
+            let line = Some(self.lines.line(first.start));
             let message = "is written both as `subscribers = [...]` and as `[[subscribers]]` \
                            tables; keep one"
                 .to_owned();

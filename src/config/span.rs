@@ -1,12 +1,7 @@
-//! Turns a byte offset in config text into what a person looks for: a line and a key path.
+//! Turns a byte offset in config text into the key path a person looks for (the line comes
+//! from [`crate::lines::Lines`]).
 
 use toml_edit::{Document, Item, TableLike, Value};
-
-/// The 1-based line that holds byte `offset`.
-pub(super) fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    1 + text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count()
-}
 
 /// The dotted path of the innermost key or value at `offset`, such as
 /// `subscribers[1].max_papers`.
@@ -63,7 +58,7 @@ mod tests {
     fn values_in_arrays_of_tables_get_indexed_paths() {
         let at = TEXT.find("'ten'").unwrap();
         assert_eq!(key_path_at(TEXT, at).as_deref(), Some("subscribers[1].max_papers"));
-        assert_eq!(line_of(TEXT, at), 9);
+        assert_eq!(crate::lines::Lines::new(TEXT.as_bytes()).line(at), 9);
     }
 
     #[test]

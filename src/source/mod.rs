@@ -26,6 +26,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::clock::Clock;
+use crate::lines::Lines;
 use crate::paper::{AnnounceType, Link, LinkFinder, LinkKind, Original, Paper, PaperId, push_link};
 pub use fetch::FetchSettings;
 
@@ -264,19 +265,6 @@ fn location(origin: &str, position: Option<&Position>) -> String {
     }
 }
 
-/// The 1-based line and column of a byte offset (clamped to the text, and to a character
-/// boundary).
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = 1 + before.matches('\n').count();
-    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-    (line, 1 + before[line_start..].chars().count())
-}
-
 /// What a parser knows about the text it is reading, for its messages.
 pub(crate) struct Input<'a> {
     /// The whole listing, decoded.
@@ -287,12 +275,23 @@ pub(crate) struct Input<'a> {
     pub(crate) source: &'a Source,
     /// The run date.
     pub(crate) date: NaiveDate,
+    /// Where its lines start, for positions in messages.
+    pub(crate) lines: Lines<'a>,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    pub(crate) fn new(
+        text: &'a str,
+        origin: &'a str,
+        source: &'a Source,
+        date: NaiveDate,
+    ) -> Input<'a> {
+        Input { text, origin, source, date, lines: Lines::new(text.as_bytes()) }
+    }
+
     /// An error at a byte offset of the text.
     pub(crate) fn error_at(&self, offset: usize, message: impl Into<String>) -> SourceError {
-        let (line, column) = line_column(self.text, offset);
+        let (line, column) = self.lines.line_column(offset);
         SourceError {
             origin: self.origin.to_owned(),
             position: Some(Position::Line { line, column: Some(column) }),
@@ -304,7 +303,7 @@ impl Input<'_> {
     pub(crate) fn warning_at(&self, offset: usize, message: impl Into<String>) -> SourceWarning {
         SourceWarning {
             origin: self.origin.to_owned(),
-            line: Some(line_column(self.text, offset).0),
+            line: Some(self.lines.line(offset)),
             message: message.into(),
         }
     }
@@ -472,7 +471,7 @@ fn parse_as(
             SourceFormat::detect(text).map_err(|message| SourceError::whole(origin, message))?
         }
     };
-    let input = Input { text, origin, source, date };
+    let input = Input::new(text, origin, source, date);
     match format {
         SourceFormat::HfText => hf_text::parse(&input),
         SourceFormat::HfJson => hf_json::parse(&input),
@@ -483,7 +482,7 @@ fn parse_as(
 
 /// UTF-8 text without its byte order mark, or the line where the bytes stop being text.
 fn decode(bytes: &[u8]) -> Result<&str, (usize, String)> {
-    let line_of = |offset: usize| 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    let line_of = |offset: usize| Lines::new(bytes).line(offset);
     if bytes.is_empty() {
         return Err((1, "file is empty".to_owned()));
     }
@@ -634,7 +633,7 @@ pub(crate) fn parse_test<T>(
     let mut source = Source::file("test", origin);
     configure(&mut source);
     let date = NaiveDate::from_ymd_opt(year, month, day).expect("a valid test date");
-    parse(&Input { text, origin, source: &source, date })
+    parse(&Input::new(text, origin, &source, date))
 }
 
 #[cfg(test)]
@@ -699,13 +698,6 @@ mod tests {
             at("day.json", Position::JsonPath("[2].paper.id".into())),
             "day.json: at `[2].paper.id`"
         );
-    }
-
-    #[test]
-    fn line_column_counts_characters_and_survives_any_offset() {
-        assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
-        assert_eq!(line_column("ab\ncé", 5), (2, 2));
-        assert_eq!(line_column("ab", 99), (1, 3));
     }
 
     #[test]
