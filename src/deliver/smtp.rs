@@ -521,15 +521,14 @@ impl Connection {
             self.out.clear();
             self.out.extend_from_slice(format!("{mail}{rcpt}{Data}").as_bytes());
             self.flush_out(Stage::Mail)?;
-            let replies = [
-                self.read_reply(Stage::Mail).map(|r| (Stage::Mail, r, &[250][..])),
-                self.read_reply(Stage::Rcpt).map(|r| (Stage::Rcpt, r, &[250, 251][..])),
-                self.read_reply(Stage::Data).map(|r| (Stage::Data, r, &[354][..])),
-            ];
+            let expected: [(Stage, &[u16]); 3] =
+                [(Stage::Mail, &[250]), (Stage::Rcpt, &[250, 251]), (Stage::Data, &[354])];
             let mut first_refusal = None;
             let mut data_open = false;
-            for reply in replies {
-                let (stage, reply, wanted) = reply?;
+            // All three replies are read even after a refusal, to stay in step; a reply
+            // that cannot be read (a timeout, garbage) ends the conversation at once.
+            for (stage, wanted) in expected {
+                let reply = self.read_reply(stage)?;
                 if stage == Stage::Data && reply.code == 354 {
                     data_open = true;
                 }

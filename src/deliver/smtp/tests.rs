@@ -302,6 +302,24 @@ fn a_stalled_server_times_out_as_a_temporary_failure() {
 }
 
 #[test]
+fn a_pipelining_server_that_stalls_costs_one_timeout_not_three() {
+    let mut script = vec![
+        Say("220 test.example ESMTP\r\n"),
+        Hear("EHLO "),
+        Say("250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+    ];
+    script.extend([Hear("MAIL"), Hear("RCPT"), Hear("DATA"), Stall(Duration::from_secs(5))]);
+    let (port, _server) = serve(script);
+    let mut connection =
+        Connector::new(&smtp(port, Security::None, 1), None, Vec::new()).connect().unwrap();
+    let started = Instant::now();
+    let err = send(&mut connection, "Subject: a\r\n\r\na\r\n").unwrap_err();
+    assert!(matches!(err, SmtpError::Io { stage: Stage::Mail, .. }), "{err}");
+    // Reading on after the first timeout would wait once per pipelined command: 3 s.
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+}
+
+#[test]
 fn a_refusal_sent_before_hanging_up_mid_message_is_read_not_reported_as_a_broken_pipe() {
     let mut script = greeting_and_hello();
     script.extend([Hear("MAIL"), Say("250 ok\r\n"), Hear("RCPT"), Say("250 ok\r\n")]);
