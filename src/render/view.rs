@@ -140,6 +140,9 @@ impl<'a> DigestView<'a> {
             Some(first) => first.title.to_owned(),
             None => "No paper matched your topics today.".to_owned(),
         };
+        let topics = digest.config.topic_names(subscriber);
+        let follows =
+            follows(&topics, &digest.config.keyword_texts(&subscriber.interest.own.keywords));
         DigestView {
             title: &newsletter.title,
             subject: subject(&newsletter.title, digest),
@@ -150,12 +153,9 @@ impl<'a> DigestView<'a> {
             subscriber: SubscriberView {
                 email: email.clone(),
                 name: subscriber.name.as_deref(),
-                topics: digest.config.topic_names(subscriber),
+                topics,
                 keywords: digest.keywords().iter().map(|k| k.as_str()).collect(),
-                follows: follows(
-                    &digest.config.topic_names(subscriber),
-                    &digest.config.keyword_texts(&subscriber.interest.own.keywords),
-                ),
+                follows,
             },
             papers,
             unsubscribe_url,

@@ -120,7 +120,7 @@ impl std::fmt::Display for Outcome {
 impl<'a> Matcher<'a> {
     /// Every paper of the day, in listing order, with the subscriber's verdict on it.
     pub fn explain(&self, interest: &Interest, sent: &SentPapers) -> Vec<Verdict<'a>> {
-        let picked = self.select(interest, sent);
+        // The digest is the top of the full ranking.
         let ranked = self.select(&Interest { max_papers: usize::MAX, ..interest.clone() }, sent);
         (0..self.papers.len() as u32)
             .map(|paper| {
@@ -130,12 +130,10 @@ impl<'a> Matcher<'a> {
                 let rank_in = |list: &[super::Pick<'_>]| {
                     list.iter().position(|p| std::ptr::eq(p.paper, this)).map(|at| at + 1)
                 };
-                let outcome = match (rank_in(&picked), rank_in(&ranked)) {
-                    (Some(rank), _) => Outcome::Picked { rank },
-                    (None, Some(rank)) => {
-                        Outcome::CutByMaxPapers { rank, max: interest.max_papers }
-                    }
-                    (None, None) => self.why_not(interest, paper, sent),
+                let outcome = match rank_in(&ranked) {
+                    Some(rank) if rank <= interest.max_papers => Outcome::Picked { rank },
+                    Some(rank) => Outcome::CutByMaxPapers { rank, max: interest.max_papers },
+                    None => self.why_not(interest, paper, sent),
                 };
                 Verdict { paper: this, score, matches, outcome }
             })

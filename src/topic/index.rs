@@ -96,16 +96,6 @@ impl<'p> DayIndex<'p> {
         DayIndex { papers, words, by_folded, lengths, average }
     }
 
-    /// How many papers the index holds.
-    pub fn len(&self) -> usize {
-        self.papers.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.papers.is_empty()
-    }
-
     /// The postings of one term, borrowed for a whole word and gathered for a prefix; in
     /// order when `sorted` is asked for (the postings of one word always are).
     fn postings(&self, term: &Term, sorted: bool) -> Cow<'_, [Posting]> {

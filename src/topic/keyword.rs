@@ -21,16 +21,6 @@ pub enum Scope {
 impl Scope {
     const PREFIXES: [(&'static str, Scope); 3] =
         [("title:", Scope::Title), ("author:", Scope::Author), ("category:", Scope::Category)];
-
-    /// How the scope is shown in explanations.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::TitleOrAbstract => "title or abstract",
-            Scope::Title => "title",
-            Scope::Author => "authors",
-            Scope::Category => "categories",
-        }
-    }
 }
 
 /// A word of a keyword.

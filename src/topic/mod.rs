@@ -278,11 +278,6 @@ impl<'a> Matcher<'a> {
         (scores, excluded)
     }
 
-    /// The lexicon the keyword ids refer to.
-    pub fn lexicon(&self) -> &'a Lexicon {
-        self.lexicon
-    }
-
     /// A subscriber's score for a paper: each followed topic's score, then its own
     /// keywords', added in the order `select` adds them.
     fn score(&self, interest: &Interest, paper: u32) -> f32 {
