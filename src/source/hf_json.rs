@@ -384,4 +384,13 @@ mod tests {
         let err = parse_str(r#"{"error": "Invalid date"}"#).unwrap_err();
         assert_eq!(err.to_string(), "day.json: the Hub answered with an error: Invalid date");
     }
+
+    #[test]
+    fn a_line_break_in_an_answer_cannot_make_a_second_error_line() {
+        let err = parse_str(r#"{"error": "bad\nerror: forged"}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "day.json: the Hub answered with an error: bad\\nerror: forged"
+        );
+    }
 }

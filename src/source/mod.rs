@@ -26,6 +26,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::clock::Clock;
+use crate::error::one_line;
 use crate::lines::Lines;
 use crate::paper::{AnnounceType, Link, LinkFinder, LinkKind, Original, Paper, PaperId, push_link};
 pub use fetch::FetchSettings;
@@ -196,7 +197,7 @@ pub enum Position {
 
 /// A source that could not be read at all.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{}: {message}", location(origin, position.as_ref()))]
+#[error("{}: {}", location(origin, position.as_ref()), one_line(message))]
 pub struct SourceError {
     /// The file or URL that failed.
     pub origin: String,
@@ -244,7 +245,7 @@ pub struct SourceWarning {
 impl fmt::Display for SourceWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let position = self.line.map(|line| Position::Line { line, column: None });
-        write!(f, "{}: {}", location(&self.origin, position.as_ref()), self.message)
+        write!(f, "{}: {}", location(&self.origin, position.as_ref()), one_line(&self.message))
     }
 }
 
