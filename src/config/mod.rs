@@ -258,12 +258,15 @@ impl Config {
     fn parse_in_batches(text: &str, path: &Path, per_batch: usize) -> Result<Config, ConfigError> {
         let fail = |problems| ConfigError { path: path.to_owned(), problems };
         let batches = split::subscriber_batches(text, per_batch);
-        let raw: RawConfig = toml::from_str(&blanked(text, &batches))
-            .map_err(|err| fail(vec![syntax_problem(text, &err, 0)]))?;
+        let lines = Lines::new(text.as_bytes());
+        let rest = blanked(text, &batches);
+        let raw: RawConfig = toml::from_str(&rest)
+            .map_err(|err| fail(vec![syntax_problem(&lines, &rest, 0, 0, &err)]))?;
+        drop(rest);
         let base = path.parent().unwrap_or(Path::new("")).to_owned();
         let validator = Validator {
             text,
-            lines: Lines::new(text.as_bytes()),
+            lines,
             offset: 0,
             base,
             problems: Vec::new(),
@@ -286,12 +289,22 @@ fn blanked<'t>(text: &'t str, ranges: &[Range<usize>]) -> Cow<'t, str> {
     Cow::Owned(String::from_utf8(bytes).expect("blanking keeps UTF-8"))
 }
 
-/// A TOML syntax or type error in the part of `text` that starts at `offset`.
-fn syntax_problem(text: &str, err: &toml::de::Error, offset: usize) -> Problem {
-    let at = err.span().map(|span| span.start + offset);
+/// A TOML syntax or type error in `part`, the piece of the file (`lines`) that was parsed:
+/// it starts at byte `offset` and its first `[[subscribers]]` table is the file's
+/// `first_subscriber`-th. Only `part` is parsed again to name the key.
+fn syntax_problem(
+    lines: &Lines<'_>,
+    part: &str,
+    offset: usize,
+    first_subscriber: usize,
+    err: &toml::de::Error,
+) -> Problem {
+    let at = err.span().map(|span| span.start);
     Problem {
-        line: at.map(|at| Lines::new(text.as_bytes()).line(at)),
-        key: at.and_then(|at| span::key_path_at(text, at)),
+        line: at.map(|at| lines.line(offset + at)),
+        key: at
+            .and_then(|at| span::key_path_at(part, at))
+            .map(|key| span::shift_subscriber_index(&key, first_subscriber)),
         message: err.message().to_owned(),
     }
 }
@@ -592,8 +605,10 @@ impl Validator<'_> {
         }
         self.subscribers(&mut list, raw.subscribers.unwrap_or_default());
         for batch in batches {
-            let raw: RawSubscriberBatch = toml::from_str(&self.text[batch.clone()])
-                .map_err(|err| vec![syntax_problem(self.text, &err, batch.start)])?;
+            let part = &self.text[batch.clone()];
+            let raw: RawSubscriberBatch = toml::from_str(part).map_err(|err| {
+                vec![syntax_problem(&self.lines, part, batch.start, list.count, &err)]
+            })?;
             self.offset = batch.start;
             self.subscribers(&mut list, raw.subscribers);
             self.offset = 0;

@@ -10,6 +10,16 @@ pub(super) fn key_path_at(text: &str, offset: usize) -> Option<String> {
     in_table(document.as_table(), offset, String::new())
 }
 
+/// `subscribers[3].email` as `subscribers[3 + by].email`: a key path found in a batch of
+/// subscriber tables, as the whole file numbers them.
+pub(super) fn shift_subscriber_index(key: &str, by: usize) -> String {
+    let shifted = key.strip_prefix("subscribers[").and_then(|rest| {
+        let (index, rest) = rest.split_once(']')?;
+        Some(format!("subscribers[{}]{rest}", index.parse::<usize>().ok()? + by))
+    });
+    shifted.unwrap_or_else(|| key.to_owned())
+}
+
 fn in_table(table: &dyn TableLike, offset: usize, prefix: String) -> Option<String> {
     for (name, item) in table.iter() {
         let path = if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
@@ -53,6 +63,16 @@ mod tests {
     use super::*;
 
     const TEXT: &str = "[newsletter]\ntitle = 'x'\n\n[[subscribers]]\nemail = 'a@b.c'\n\n[[subscribers]]\nemail = 'd@e.f'\nmax_papers = 'ten'\ntopics = ['a', 'b']\n";
+
+    #[test]
+    fn a_batch_key_is_numbered_as_the_whole_file_numbers_it() {
+        assert_eq!(
+            shift_subscriber_index("subscribers[1].max_papers", 1000),
+            "subscribers[1001].max_papers"
+        );
+        assert_eq!(shift_subscriber_index("subscribers[0]", 5), "subscribers[5]");
+        assert_eq!(shift_subscriber_index("newsletter.title", 5), "newsletter.title");
+    }
 
     #[test]
     fn values_in_arrays_of_tables_get_indexed_paths() {

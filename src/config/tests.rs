@@ -266,3 +266,17 @@ fn a_header_with_an_unclosed_quote_is_an_error_not_a_panic() {
         assert!(err.starts_with("dir/paperboy.toml:6: "), "{err}");
     }
 }
+
+#[test]
+fn a_type_error_in_a_later_batch_names_its_line_and_index() {
+    let text = many_subscribers(9, None)
+        .replace("email = \"r7@x.org\"", "email = \"r7@x.org\"\nmax_papers = \"ten\"");
+    let line = text.lines().position(|l| l.contains("\"ten\"")).unwrap() + 1;
+    for per_batch in [1, 2, 1000] {
+        let err = Config::parse_in_batches(&text, Path::new("p.toml"), per_batch).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!("p.toml:{line}: `subscribers[7].max_papers`: ")),
+            "{per_batch} per batch: {err}"
+        );
+    }
+}
