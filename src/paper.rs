@@ -295,12 +295,17 @@ impl Link {
     }
 }
 
+/// The most links a paper keeps: more than any digest shows, and few enough that an
+/// abstract made of URLs costs nothing to check each new one against the rest.
+pub(crate) const MAX_LINKS: usize = 16;
+
 /// Adds `link` unless the list has it already (the same URL, whatever its scheme, case,
-/// trailing slash or `.git`) or, for the paper's own pages, a link of that kind. A link that
-/// is not a plain `http(s)://` URL (a `javascript:` repository field, a URL with a line
-/// break) is dropped: it would become a live `href` and a line of the text part.
+/// trailing slash or `.git`) or, for the paper's own pages, a link of that kind, or holds
+/// [`MAX_LINKS`]. A link that is not a plain `http(s)://` URL (a `javascript:` repository
+/// field, a URL with a line break) is dropped: it would become a live `href` and a line of
+/// the text part.
 pub(crate) fn push_link(links: &mut Vec<Link>, link: Link) {
-    if !is_plain_web_url(&link.url) {
+    if links.len() >= MAX_LINKS || !is_plain_web_url(&link.url) {
         return;
     }
     let key = link_key(&link.url);
@@ -349,9 +354,13 @@ impl LinkFinder {
         LinkFinder { pattern }
     }
 
+    /// The first [`MAX_LINKS`] distinct links of `text`.
     pub(crate) fn find(&self, text: &str) -> Vec<Link> {
         let mut links: Vec<Link> = Vec::new();
         for found in self.pattern.find_iter(text) {
+            if links.len() == MAX_LINKS {
+                break;
+            }
             let Some(url) = clean_url(found.as_str()) else { continue };
             if links.iter().any(|link| link.url.eq_ignore_ascii_case(&url)) {
                 continue;
@@ -467,6 +476,19 @@ mod tests {
         assert!(links.is_empty(), "{links:?}");
         push_link(&mut links, Link::new(LinkKind::Code, "HTTPS://github.com/a/b"));
         assert_eq!(links.len(), 1);
+    }
+
+    #[test]
+    fn a_text_made_of_urls_keeps_only_the_first_few() {
+        let text: String = (0..5000).map(|i| format!("https://github.com/a/r{i} ")).collect();
+        let found = LinkFinder::new().find(&text);
+        assert_eq!(found.len(), MAX_LINKS);
+        assert_eq!(found[0].url, "https://github.com/a/r0");
+        let mut links = Vec::new();
+        for i in 0..5000 {
+            push_link(&mut links, Link::found(format!("https://x.org/{i}")));
+        }
+        assert_eq!(links.len(), MAX_LINKS);
     }
 
     #[test]
