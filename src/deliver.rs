@@ -263,21 +263,12 @@ impl Mailer {
     /// The transport the config asks for; SMTP reads its password from the environment now.
     pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
-            (TransportKind::Smtp, Some(smtp)) => {
-                let fail = |key: &str, message| ConfigError {
+            (TransportKind::Smtp, Some(smtp)) => smtp_connector(smtp).map(Mailer::Smtp).map_err(
+                |(key, message)| ConfigError {
                     path: config.path.clone(),
                     problems: vec![Problem { line: None, key: Some(key.into()), message }],
-                };
-                let credentials =
-                    smtp_credentials(smtp).map_err(|message| fail("smtp", message))?;
-                let roots = match &smtp.ca_file {
-                    Some(file) => {
-                        smtp::read_roots(file).map_err(|message| fail("smtp.ca_file", message))?
-                    }
-                    None => Vec::new(),
-                };
-                Ok(Mailer::Smtp(Connector::new(smtp, credentials, roots)))
-            }
+                },
+            ),
             _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
         }
     }
@@ -372,16 +363,32 @@ impl Signer {
 
 /// `check --smtp`: connects, upgrades and logs in (sending nothing) exactly as `send` would,
 /// with the same client, timeouts and trusted roots.
-pub(crate) fn check_smtp(smtp: &Smtp) -> Result<(), String> {
-    let credentials = smtp_credentials(smtp)?;
-    let roots = match &smtp.ca_file {
-        Some(file) => smtp::read_roots(file)?,
-        None => Vec::new(),
-    };
-    let connection =
-        Connector::new(smtp, credentials, roots).connect().map_err(|err| err.to_string())?;
+pub(crate) fn check_smtp(smtp: &Smtp) -> Result<(), SmtpCheckError> {
+    let connector = smtp_connector(smtp).map_err(|(_, message)| SmtpCheckError::Setup(message))?;
+    let connection = connector.connect().map_err(|err| SmtpCheckError::Server(err.to_string()))?;
     connection.quit();
     Ok(())
+}
+
+/// Why `check --smtp` failed.
+#[derive(Debug)]
+pub(crate) enum SmtpCheckError {
+    /// The config cannot work as written (no password, an unreadable `ca_file`): as `send`
+    /// reports it.
+    Setup(String),
+    /// The server did not answer or refused: it may do better later.
+    Server(String),
+}
+
+/// The connector for `[smtp]`: its password read from the environment and its extra roots
+/// from `ca_file`; an error names the key at fault.
+fn smtp_connector(smtp: &Smtp) -> Result<Connector, (&'static str, String)> {
+    let credentials = smtp_credentials(smtp).map_err(|message| ("smtp", message))?;
+    let roots = match &smtp.ca_file {
+        Some(file) => smtp::read_roots(file).map_err(|message| ("smtp.ca_file", message))?,
+        None => Vec::new(),
+    };
+    Ok(Connector::new(smtp, credentials, roots))
 }
 
 /// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file

@@ -9,7 +9,7 @@ use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
 use crate::compose::compose;
 use crate::config::Config;
-use crate::deliver::{check_smtp, smtp_credentials};
+use crate::deliver::{SmtpCheckError, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::source::{self, Reading, Source};
@@ -61,13 +61,14 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             )),
             Some(smtp) => {
                 let server = format!("{}:{}", smtp.host, smtp.port);
-                // A missing password is the setup's fault (78); a server that does not
-                // answer may answer later (75).
-                let checked = match smtp_credentials(smtp) {
-                    Err(message) => Err((Exit::Config, message)),
-                    Ok(_) => check_smtp(smtp).map_err(|message| (Exit::TempFail, message)),
+                // A missing password is the setup's fault (78), as `send` says; a server
+                // that does not answer may answer later (75).
+                let failed = match check_smtp(smtp) {
+                    Ok(()) => None,
+                    Err(SmtpCheckError::Setup(message)) => Some((Exit::Config, message)),
+                    Err(SmtpCheckError::Server(message)) => Some((Exit::TempFail, message)),
                 };
-                if let Err((exit, message)) = checked {
+                if let Some((exit, message)) = failed {
                     problems.push((exit, format!("smtp {server}: {message}")));
                 }
             }

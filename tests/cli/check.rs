@@ -70,3 +70,13 @@ fn smtp_is_checked_only_when_asked() {
     paperboy.run(&["check"]).success();
     paperboy.run(&["check", "--smtp"]).code(75).stderr_has("smtp 127.0.0.1:");
 }
+
+/// What the config gets wrong is a config error (78) to `check --smtp` as it is to `send`.
+#[test]
+fn an_unreadable_ca_file_is_a_config_error_to_check_as_to_send() {
+    let server = SmtpServer::start();
+    let smtp = format!("{}ca_file = \"missing.pem\"\n", smtp(server.port()));
+    let paperboy = Paperboy::new().config(&format!("{}{smtp}", config(""))).sample();
+    paperboy.run(&["check", "--smtp"]).code(78).stderr_has("missing.pem");
+    assert_eq!(server.sessions(), 0);
+}
