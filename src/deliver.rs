@@ -263,12 +263,12 @@ impl Mailer {
     /// The transport the config asks for; SMTP reads its password from the environment now.
     pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
-            (TransportKind::Smtp, Some(smtp)) => smtp_connector(smtp).map(Mailer::Smtp).map_err(
-                |(key, message)| ConfigError {
+            (TransportKind::Smtp, Some(smtp)) => {
+                smtp_connector(smtp).map(Mailer::Smtp).map_err(|(key, message)| ConfigError {
                     path: config.path.clone(),
                     problems: vec![Problem { line: None, key: Some(key.into()), message }],
-                },
-            ),
+                })
+            }
             _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
         }
     }

@@ -710,23 +710,24 @@ impl Journal {
 
     /// Of the papers `ids`, those each subscriber got in a digest dated before `date`, with
     /// that digest's date, keyed by address key: what picking leaves out so that nobody gets
-    /// the same paper twice. Only today's papers are asked for, so the answer stays small
-    /// however long the history.
+    /// the same paper twice. Only today's papers are asked for and SQLite leaves out the
+    /// rest, so the answer stays small however long the history (the `deliveries` view still
+    /// unpacks every sent digest to find them).
     pub fn sent_before(
         &self,
         date: NaiveDate,
         ids: &[&str],
     ) -> Result<HashMap<String, crate::topic::SentPapers>, JournalError> {
-        let wanted: HashSet<&str> = ids.iter().copied().collect();
+        let wanted = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
         let mut statement = self
             .conn
             .prepare_cached(
                 "SELECT subscriber, paper_id, MIN(date) FROM deliveries WHERE date < ?1 \
-                 GROUP BY subscriber, paper_id",
+                 AND paper_id IN (SELECT value FROM json_each(?2)) GROUP BY subscriber, paper_id",
             )
             .map_err(|e| self.err(e))?;
         let rows = statement
-            .query_map([date.to_string()], |row| {
+            .query_map(params![date.to_string(), wanted], |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
@@ -737,12 +738,7 @@ impl Journal {
         let mut history: HashMap<String, crate::topic::SentPapers> = HashMap::new();
         for row in rows {
             let (subscriber, paper, on) = row.map_err(|e| self.err(e))?;
-            if wanted.contains(paper.as_str()) {
-                history
-                    .entry(subscriber)
-                    .or_default()
-                    .insert(crate::paper::PaperId::parse(&paper), on);
-            }
+            history.entry(subscriber).or_default().insert(crate::paper::PaperId::parse(&paper), on);
         }
         Ok(history)
     }

@@ -209,3 +209,20 @@ fn a_planned_digest_with_nothing_to_send_leaves_the_plan_unless_it_has_a_history
     assert!(!known.contains_key("fresh@x.org"));
     assert_eq!(known["tried@x.org"], Known { status: Status::Pending, attempts: 1 });
 }
+
+#[test]
+fn sent_before_answers_only_for_the_papers_asked_and_earlier_days() {
+    let (_dir, journal) = open();
+    let before = day().pred_opt().unwrap();
+    let run = journal.begin_run(before, None, false, at(0)).unwrap();
+    plan(&journal, run, before, "a@x.org", "<a>");
+    journal.mark_sent(before, "a@x.org", "250 ok", &["title:one", "title:two"], at(1)).unwrap();
+    let run = journal.begin_run(day(), None, false, at(2)).unwrap();
+    plan(&journal, run, day(), "a@x.org", "<a2>");
+    journal.mark_sent(day(), "a@x.org", "250 ok", &["title:three"], at(3)).unwrap();
+
+    let history = journal.sent_before(day(), &["title:two", "title:three", "title:four"]).unwrap();
+    let papers: Vec<(String, NaiveDate)> =
+        history["a@x.org"].iter().map(|(id, on)| (id.to_string(), *on)).collect();
+    assert_eq!(papers, [("title:two".to_owned(), before)]);
+}
