@@ -280,3 +280,24 @@ fn a_type_error_in_a_later_batch_names_its_line_and_index() {
         );
     }
 }
+
+#[test]
+fn numbers_out_of_range_name_their_line_and_key() {
+    let text = format!(
+        "{MINIMAL}[smtp]\nhost = \"h\"\nmax_connections = 0\nmax_attempts = 0\n\
+         max_failures_in_a_row = 0\nrate_per_second = 0.0\n\
+         [topics.t]\nkeywords = [\"x\"]\nmin_score = -1.0\n\
+         [[subscribers]]\nemail = \"a@x.org\"\nmin_score = nan\n"
+    );
+    assert_eq!(
+        problems(&text),
+        [
+            "dir/paperboy.toml:6: `smtp.max_connections`: must be at least 1",
+            "dir/paperboy.toml:7: `smtp.max_attempts`: must be at least 1",
+            "dir/paperboy.toml:8: `smtp.max_failures_in_a_row`: must be at least 1",
+            "dir/paperboy.toml:9: `smtp.rate_per_second`: must be a number above 0 (leave it out for no limit)",
+            "dir/paperboy.toml:12: `topics.t.min_score`: must be a number of 0 or more",
+            "dir/paperboy.toml:15: `subscribers[0].min_score`: must be a number of 0 or more",
+        ]
+    );
+}
