@@ -42,7 +42,11 @@ use error::Exit;
 
 /// Runs one command line to its exit status.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
-    messages::configure(cli.quiet, cli.color);
+    messages::configure(cli.quiet && !cli.verbose, cli.color);
+    // clap does not enforce a conflict between global flags given at different levels.
+    if cli.quiet && cli.verbose {
+        anyhow::bail!(error::UsageError::new("--quiet and --verbose cannot be used together"));
+    }
     let ctx = Ctx { config_path: &cli.config, clock: Clock::System, verbose: cli.verbose };
     match &cli.command {
         Command::Init(args) => cmd::init::run(args, &ctx),

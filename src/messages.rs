@@ -70,7 +70,11 @@ pub(crate) fn error_chain(err: &anyhow::Error) {
 
 /// `label` in `style` when colour is on, bare otherwise.
 pub(crate) fn styled(style: Style, label: &str) -> String {
-    if COLOR.load(Ordering::Relaxed) { format!("{style}{label}{style:#}") } else { label.to_owned() }
+    if COLOR.load(Ordering::Relaxed) {
+        format!("{style}{label}{style:#}")
+    } else {
+        label.to_owned()
+    }
 }
 
 fn print_lines(style: Style, label: &str, message: &str) {

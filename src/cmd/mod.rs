@@ -116,7 +116,9 @@ pub(crate) fn read_day(
     let listed_on = harvest.papers.iter().map(|paper| paper.date).max();
     let date = match (day.date, listed_on) {
         (Some(asked), Some(listed)) if asked != listed => {
-            messages::warning(format!("the sources list papers of {listed}, not of --date {asked}"));
+            messages::warning(format!(
+                "the sources list papers of {listed}, not of --date {asked}"
+            ));
             asked
         }
         (Some(asked), _) => asked,

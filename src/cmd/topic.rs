@@ -47,7 +47,9 @@ pub fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             }
         }
         TopicCommand::List { format } => list(&Config::load(ctx.config_path)?, *format)?,
-        TopicCommand::Show { name, format } => show(&Config::load(ctx.config_path)?, name, *format)?,
+        TopicCommand::Show { name, format } => {
+            show(&Config::load(ctx.config_path)?, name, *format)?
+        }
     }
     Ok(Exit::Ok)
 }
@@ -99,10 +101,7 @@ fn list(config: &Config, format: Format) -> anyhow::Result<()> {
 
 fn show(config: &Config, name: &str, format: Format) -> anyhow::Result<()> {
     let Some(row) = rows(config).into_iter().find(|row| row.name == name) else {
-        anyhow::bail!(UsageError::new(format!(
-            "no topic `{name}` in {}",
-            config.path.display()
-        )));
+        anyhow::bail!(UsageError::new(format!("no topic `{name}` in {}", config.path.display())));
     };
     if format == Format::Json {
         return write_json(&row);

@@ -371,8 +371,8 @@ impl ConfigEdit {
             return Err(refused("nothing to change: give at least one option"));
         }
         for keyword in given.into_iter().flatten().flatten() {
-            Keyword::parse(keyword)
-                .map_err(|message| refused(format!("keyword `{keyword}`: {message}")))?;
+            // The parser's message names the keyword already.
+            Keyword::parse(keyword).map_err(refused)?;
         }
         let topic = self
             .doc

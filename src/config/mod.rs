@@ -240,11 +240,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
             path: path.to_owned(),
-            problems: vec![Problem {
-                line: None,
-                key: None,
-                message: cannot_read(&err),
-            }],
+            problems: vec![Problem { line: None, key: None, message: cannot_read(&err) }],
         })?;
         Config::parse(&text, path)
     }
