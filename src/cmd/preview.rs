@@ -27,7 +27,7 @@ const INDEX: &str = r#"<!DOCTYPE html>
 <head><meta charset="utf-8"><title>{{ title }} — preview for {{ date }}</title></head>
 <body style="font-family:-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width:860px; margin:2em auto; padding:0 1em;">
 <h1>{{ title }} — {{ date }}</h1>
-<p>{{ entries | length }} subscribers, {{ papers }} papers in the listing. Nothing was sent.</p>
+<p>{{ entries | length }} subscriber{{ entries | length | pluralize }}, {{ papers }} paper{{ papers | pluralize }} in the listing. Nothing was sent.</p>
 <table cellpadding="6" style="border-collapse:collapse;">
 <tr><th align="left">Subscriber</th><th align="right">Papers</th><th align="left">Subject</th><th align="left">View</th></tr>
 {% for entry in entries %}<tr style="border-top:1px solid #ddd;">

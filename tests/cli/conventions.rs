@@ -281,6 +281,8 @@ fn counts_agree_with_their_nouns() {
         .success()
         .stdout_is("ok: 1 subscriber, 1 topic, 1 source, templates render\n");
     setup.run(&["preview", "--date", SAMPLE_DATE]).success().stdout_has("previewed 1 digest for");
+    let index = setup.read("preview/index.html");
+    assert!(index.contains("<p>1 subscriber, 74 papers in the listing."), "{index}");
     let broken = Paperboy::new().config(
         "[newsletter]\ntitle = \"D\"\nfrom = \"d@example.org\"\n\n\
          [[sources]]\nname = \"hf\"\npath = \"missing.txt\"\n",
