@@ -3,70 +3,181 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, ColorChoice, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::error::Exit;
 
 /// paperboy: a personal email digest of the day's papers for every subscriber.
 #[derive(Debug, Parser)]
-#[command(
-    name = "paperboy",
-    version,
-    after_help = "Exit status: 0 ok, every digest delivered · 1 a run-time failure (e.g. a digest \
-                  refused for good with a 5xx, or a journal that cannot be written) · 2 bad usage · \
-                  3 no papers today (the sources list none; nothing sent) · 4 a source is stale \
-                  (its old listing left out) · 65 a source failed (cannot be fetched, read or \
-                  parsed; the others were used, nothing sent when all failed) · 75 some digest \
-                  deferred by temporary trouble (a rerun retries it), or another send is running \
-                  on the same journal · \
-                  78 a missing or invalid config"
-)]
+#[command(name = "paperboy", version, after_help = exit_help(&[], &Exit::ALL))]
 pub struct Cli {
     /// The config file.
     #[arg(long, global = true, env = "PAPERBOY_CONFIG", default_value = crate::config::DEFAULT_PATH)]
     pub config: PathBuf,
+
+    /// No status output (summary lines, warnings); errors and asked-for data still print.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Say more: `send` logs every delivery, retry and failure (and draws no progress bar).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// Colour `error:` and `warning:`: on a terminal only (auto, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
 
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The subcommands.
+impl Cli {
+    /// Parses the process's arguments, with clap's own help and errors coloured as `--color`
+    /// says (clap decides its colours before it has parsed anything, so it is looked up
+    /// first).
+    pub fn from_env() -> Cli {
+        let command = Cli::command().color(color_asked(std::env::args_os()));
+        let mut matches = command.get_matches();
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|err| err.exit())
+    }
+}
+
+/// The `--color` value among raw arguments, `auto` when none is given (or it is misspelt,
+/// which clap then reports).
+fn color_asked(args: impl IntoIterator<Item = std::ffi::OsString>) -> ColorChoice {
+    let mut choice = ColorChoice::Auto;
+    let mut args = args.into_iter().map(|arg| arg.to_string_lossy().into_owned());
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--" => break,
+            "--color" => args.next(),
+            _ => arg.strip_prefix("--color=").map(str::to_owned),
+        };
+        if let Some(value) = value {
+            choice = <ColorChoice as ValueEnum>::from_str(&value, true).unwrap_or(choice);
+        }
+    }
+    choice
+}
+
+/// A command's `--help` epilogue: its examples, then every exit status it can return.
+fn exit_help(examples: &[&str], exits: &[Exit]) -> String {
+    let mut text = String::new();
+    if !examples.is_empty() {
+        text.push_str(if examples.len() == 1 { "Example:\n" } else { "Examples:\n" });
+        for example in examples {
+            text.push_str(&format!("  {example}\n"));
+        }
+        text.push('\n');
+    }
+    text.push_str("Exit status:\n");
+    for exit in exits {
+        text.push_str(&format!("  {:>2}  {}\n", exit.code(), exit.meaning()));
+    }
+    text
+}
+
+/// What an edit of the config (`subscriber`, `topic`, `unsubscribe`) can end in.
+const EDIT_EXITS: [Exit; 4] = [Exit::Ok, Exit::Failure, Exit::Usage, Exit::Config];
+/// What a run over the day's sources can end in, before any delivery.
+const DAY_EXITS: [Exit; 7] = [
+    Exit::Ok,
+    Exit::Failure,
+    Exit::Usage,
+    Exit::NoPapers,
+    Exit::Stale,
+    Exit::DataError,
+    Exit::Config,
+];
+
+/// The subcommands, in the order a new user meets them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the papers the sources give, as text or JSON.
-    Papers(PapersArgs),
-    /// Write every digest as HTML, text and .eml files, and an index page; send nothing.
-    Preview(PreviewArgs),
-    /// The daily job: read, pick, render and deliver every subscriber's digest.
-    #[command(after_help = "Exit status: 0 every due digest delivered (or none was due) · 1 a \
-                            digest failed for good (a 5xx, a refused login, an unusable \
-                            certificate) or the journal cannot be written · 2 bad usage · 65 a \
-                            source that cannot be parsed · 75 something was deferred and \
-                            nothing failed for good (the next run retries it), or another \
-                            send is running on the same journal · 78 a config, template, \
-                            password or DKIM key problem")]
-    Send(SendArgs),
-    /// Show every paper of the day with its score for a subscriber, and why it was picked
-    /// or left out.
-    Explain(ExplainArgs),
     /// Write a commented starter config.
+    #[command(after_help = exit_help(&["paperboy init && paperboy check"], &[Exit::Ok, Exit::Failure, Exit::Usage]))]
     Init(InitArgs),
     /// Add, change, remove, list or show subscribers.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = exit_help(
+        &["paperboy subscriber add ana@example.org --name Ana --topic distillation"],
+        &EDIT_EXITS,
+    ))]
     Subscriber(SubscriberCommand),
-    /// Add, remove or list topics.
-    #[command(subcommand)]
+    /// Add, change, remove, list or show topics.
+    #[command(subcommand, after_help = exit_help(
+        &["paperboy topic add ssm --keyword \"state space model\" --keyword Mamba"],
+        &EDIT_EXITS,
+    ))]
     Topic(TopicCommand),
-    /// Remove a subscriber, as the unsubscribe link does.
-    Unsubscribe(UnsubscribeArgs),
-    /// Check the config, templates and sources (and the SMTP server with --smtp).
-    Check(CheckArgs),
-    /// Answer the unsubscribe link over HTTP.
-    Serve(ServeArgs),
+    /// Write every digest as HTML, text and .eml files, and an index page; send nothing.
+    #[command(after_help = exit_help(
+        &["paperboy preview --out preview", "paperboy preview --serve --subscriber ana@example.org"],
+        &DAY_EXITS,
+    ))]
+    Preview(PreviewArgs),
+    /// The daily job: read, pick, render and deliver every subscriber's digest.
+    #[command(after_help = exit_help(
+        &["paperboy send --dry-run", "paperboy send --quiet   # from cron: only errors"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::NoPapers, Exit::Stale, Exit::DataError, Exit::TempFail, Exit::Config],
+    ))]
+    Send(SendArgs),
     /// What `send` did: runs and digests from the journal, with the SMTP replies.
+    #[command(after_help = exit_help(
+        &["paperboy history --date 2025-08-05 --format json"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::Config],
+    ))]
     History(HistoryArgs),
+    /// Check the config, templates and sources (and the SMTP server with --smtp).
+    #[command(after_help = exit_help(
+        &["paperboy check --smtp"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::DataError, Exit::TempFail, Exit::Config],
+    ))]
+    Check(CheckArgs),
+    /// Show every paper of the day with its score for a subscriber, and why it was picked
+    /// or left out.
+    #[command(after_help = exit_help(&["paperboy explain --subscriber ana@example.org"], &DAY_EXITS))]
+    Explain(ExplainArgs),
+    /// Print the papers the sources give, as text or JSON.
+    #[command(after_help = exit_help(
+        &["paperboy papers --input daily-papers.txt --format json"],
+        &DAY_EXITS,
+    ))]
+    Papers(PapersArgs),
     /// List or lift the addresses a server refused for good.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = exit_help(
+        &["paperboy suppress lift ana@example.org"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::Config],
+    ))]
     Suppress(SuppressCommand),
+    /// Remove a subscriber, as the unsubscribe link does.
+    #[command(after_help = exit_help(&["paperboy unsubscribe ana@example.org"], &EDIT_EXITS))]
+    Unsubscribe(UnsubscribeArgs),
+    /// Answer the unsubscribe link over HTTP.
+    #[command(after_help = exit_help(
+        &["paperboy serve --listen 127.0.0.1:8080"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::Config],
+    ))]
+    Serve(ServeArgs),
+    /// Print a shell completion script.
+    #[command(after_help = exit_help(
+        &["paperboy completions bash > ~/.local/share/bash-completion/completions/paperboy"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage],
+    ))]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(after_help = exit_help(
+        &["paperboy man > ~/.local/share/man/man1/paperboy.1"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage],
+    ))]
+    Man,
+}
+
+/// `paperboy completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
 }
 
 /// `paperboy history`.
@@ -79,14 +190,15 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "EMAIL")]
     pub subscriber: Option<String>,
     /// How to print it.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
-/// How `history` and `suppress list` print.
+/// How a command prints its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// Aligned lines for a person.
+pub enum Format {
+    /// Aligned lines for a person (`table`, the old name for lists, still works).
+    #[value(alias = "table")]
     Text,
     /// JSON for a program.
     Json,
@@ -98,8 +210,8 @@ pub enum SuppressCommand {
     /// The suppressed addresses, with the reply that suppressed each.
     List {
         /// How to print them.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Let addresses receive digests again.
     Lift {
@@ -168,13 +280,16 @@ pub enum SubscriberCommand {
     /// List subscribers.
     List {
         /// How to print them.
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Show one subscriber: topics, keywords, and what they resolve to.
     Show {
         /// The subscriber's address.
         email: String,
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -223,17 +338,40 @@ pub enum TopicCommand {
         #[arg(long)]
         force: bool,
     },
-    /// List topics with their keywords and followers.
-    List,
-}
-
-/// How lists print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    /// Aligned columns.
-    Table,
-    /// A JSON array.
-    Json,
+    /// Change only what is given: each list given replaces the topic's.
+    Set {
+        /// The topic's name.
+        name: String,
+        /// A keyword that picks papers (repeatable; replaces the list).
+        #[arg(long = "keyword", value_name = "KEYWORD")]
+        keywords: Vec<String>,
+        /// A keyword that must occur as well (repeatable; replaces the list).
+        #[arg(long = "require", value_name = "KEYWORD")]
+        require: Vec<String>,
+        /// A keyword that rules papers out (repeatable; replaces the list).
+        #[arg(long = "exclude", value_name = "KEYWORD")]
+        exclude: Vec<String>,
+        /// Drop the topic's `require` list.
+        #[arg(long, conflicts_with = "require")]
+        no_require: bool,
+        /// Drop the topic's `exclude` list.
+        #[arg(long, conflicts_with = "exclude")]
+        no_exclude: bool,
+    },
+    /// List topics with their keywords, require and exclude lists, and followers.
+    List {
+        /// How to print them.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show one topic: its keywords, require and exclude lists, and who follows it.
+    Show {
+        /// The topic's name.
+        name: String,
+        /// How to print it.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 /// `paperboy unsubscribe`.
@@ -284,17 +422,8 @@ pub struct PapersArgs {
     pub date: Option<NaiveDate>,
 
     /// How to print the records.
-    #[arg(long, value_enum, default_value_t = PapersFormat::Text)]
-    pub format: PapersFormat,
-}
-
-/// How `papers` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PapersFormat {
-    /// One block per paper.
-    Text,
-    /// A JSON array of objects.
-    Json,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// `paperboy preview`.
@@ -345,10 +474,6 @@ pub struct SendArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
 
-    /// Log every delivery, retry and failure to stderr (no progress bar).
-    #[arg(long, short)]
-    pub verbose: bool,
-
     /// The day to work on.
     #[command(flatten)]
     pub day: DayArgs,
@@ -363,6 +488,26 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_color_flag_is_found_before_parsing() {
+        let args = |list: &[&str]| list.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            color_asked(args(&["paperboy", "--color", "never", "send"])),
+            ColorChoice::Never
+        );
+        assert_eq!(color_asked(args(&["paperboy", "send", "--color=always"])), ColorChoice::Always);
+        assert_eq!(color_asked(args(&["paperboy", "--", "--color=never"])), ColorChoice::Auto);
+        assert_eq!(color_asked(args(&["paperboy", "--color", "pink"])), ColorChoice::Auto);
+    }
+
+    #[test]
+    fn send_verbose_after_the_subcommand_is_the_global_flag() {
+        let cli = Cli::try_parse_from(["paperboy", "send", "--verbose"]).unwrap();
+        assert!(cli.verbose);
+        let cli = Cli::try_parse_from(["paperboy", "send", "-v", "--dry-run"]).unwrap();
+        assert!(cli.verbose);
     }
 
     #[test]

@@ -34,6 +34,38 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// Every status, in numeric order: `--help` and the README list exactly these.
+    pub const ALL: [Exit; 8] = [
+        Exit::Ok,
+        Exit::Failure,
+        Exit::Usage,
+        Exit::NoPapers,
+        Exit::Stale,
+        Exit::DataError,
+        Exit::TempFail,
+        Exit::Config,
+    ];
+
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// What the status tells a person reading `--help`: one line, short enough that clap
+    /// does not wrap it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "ok: everything asked for was done",
+            Exit::Failure => "a run-time failure, e.g. a digest refused for good (a 5xx)",
+            Exit::Usage => "bad usage: a wrong option, an unknown name, a refused edit",
+            Exit::NoPapers => "no papers today: the sources list none; nothing sent",
+            Exit::Stale => "a source is stale: its old listing was left out",
+            Exit::DataError => "a source cannot be fetched, read or parsed (the others are used)",
+            Exit::TempFail => "temporary trouble a rerun retries, or another send is running",
+            Exit::Config => "a missing or invalid config, template, password or DKIM key",
+        }
+    }
+
     /// The status for a failed run: the first cause in the chain that has one of its own.
     pub fn for_error(err: &anyhow::Error) -> Exit {
         for cause in err.chain() {
@@ -63,7 +95,7 @@ impl Exit {
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
-        ExitCode::from(exit as u8)
+        ExitCode::from(exit.code())
     }
 }
 

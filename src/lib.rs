@@ -24,8 +24,10 @@ pub mod digest;
 pub mod error;
 pub mod journal;
 mod lines;
+mod messages;
 pub mod outcome;
 pub mod paper;
+mod plural;
 pub mod render;
 pub mod report;
 pub mod shard;
@@ -40,19 +42,42 @@ use error::Exit;
 
 /// Runs one command line to its exit status.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
-    let ctx = Ctx { config_path: &cli.config, clock: Clock::System };
+    messages::configure(cli.quiet && !cli.verbose, cli.color);
+    // clap does not enforce a conflict between global flags given at different levels.
+    if cli.quiet && cli.verbose {
+        anyhow::bail!(error::UsageError::new("--quiet and --verbose cannot be used together"));
+    }
+    let ctx = Ctx { config_path: &cli.config, clock: Clock::System, verbose: cli.verbose };
     match &cli.command {
-        Command::Papers(args) => cmd::papers::run(args, &ctx),
-        Command::Preview(args) => cmd::preview::run(args, &ctx),
-        Command::Send(args) => cmd::send::run(args, &ctx),
-        Command::Explain(args) => cmd::explain::run(args, &ctx),
         Command::Init(args) => cmd::init::run(args, &ctx),
         Command::Subscriber(command) => cmd::subscriber::run(command, &ctx),
         Command::Topic(command) => cmd::topic::run(command, &ctx),
-        Command::Unsubscribe(args) => cmd::unsubscribe::run(args, &ctx),
-        Command::Check(args) => cmd::check::run(args, &ctx),
-        Command::Serve(args) => cmd::serve::run(args, &ctx),
+        Command::Preview(args) => cmd::preview::run(args, &ctx),
+        Command::Send(args) => cmd::send::run(args, &ctx),
         Command::History(args) => cmd::history::run(args, &ctx),
+        Command::Check(args) => cmd::check::run(args, &ctx),
+        Command::Explain(args) => cmd::explain::run(args, &ctx),
+        Command::Papers(args) => cmd::papers::run(args, &ctx),
         Command::Suppress(command) => cmd::suppress::run(command, &ctx),
+        Command::Unsubscribe(args) => cmd::unsubscribe::run(args, &ctx),
+        Command::Serve(args) => cmd::serve::run(args, &ctx),
+        Command::Completions(args) => cmd::help::completions(args),
+        Command::Man => cmd::help::man(),
     }
+}
+
+/// Prints a failed run's error chain on stderr (coloured as `--color` says) and gives its
+/// exit status; a closed pipe (`paperboy papers | head`) is the reader being done, not a
+/// failure.
+pub fn report(err: &anyhow::Error) -> Exit {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return Exit::Ok;
+    }
+    messages::error_chain(err);
+    Exit::for_error(err)
 }

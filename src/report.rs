@@ -14,6 +14,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::deliver::pool::{Event, Observer};
+use crate::messages;
+use crate::plural::count_as;
 
 /// Reports a run's events as they happen.
 pub struct Report {
@@ -22,10 +24,13 @@ pub struct Report {
 
 impl Report {
     /// A report for `total` digests; `verbose` logs every event with `tracing` instead of
-    /// drawing a bar.
+    /// drawing a bar, and `--quiet` draws none.
     pub fn new(total: usize, verbose: bool) -> Report {
-        let target =
-            if verbose { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        let target = if verbose || messages::is_quiet() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
         let bar = ProgressBar::with_draw_target(Some(total as u64), target);
         let style = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} digests, {per_sec}, eta {eta}",
@@ -42,7 +47,7 @@ impl Report {
     }
 
     fn error_line(&self, line: String) {
-        self.bar.suspend(|| eprintln!("{line}"));
+        self.bar.suspend(|| messages::error(line));
     }
 }
 
@@ -67,9 +72,7 @@ impl Observer for Report {
             }
             Event::Deferred { to, error, attempts } => {
                 tracing::warn!(%to, attempts, %error, "deferred to the next run");
-                self.error_line(format!(
-                    "error: {to}: {error} (temporary; a rerun will try again)"
-                ));
+                self.error_line(format!("{to}: {error} (temporary; a rerun will try again)"));
                 self.bar.inc(1);
             }
             Event::Failed { to, error, suppressed } => {
@@ -82,15 +85,16 @@ impl Observer for Report {
                 } else {
                     String::new()
                 };
-                self.error_line(format!("error: {to}: {error}{note}"));
+                self.error_line(format!("{to}: {error}{note}"));
                 self.bar.inc(1);
             }
             Event::Skipped => self.bar.inc(1),
             Event::Stopped { failures } => {
                 tracing::error!(failures, "too many failures in a row; stopping the run");
                 self.error_line(format!(
-                    "error: {failures} deliveries in a row failed, so the server looks broken: \
-                     stopping; every digest not yet sent is left for the next run"
+                    "{} in a row failed, so the server looks broken: stopping; every digest \
+                     not yet sent is left for the next run",
+                    count_as(failures as usize, "delivery", "deliveries")
                 ));
             }
         }

@@ -12,6 +12,8 @@ use crate::config::Config;
 use crate::deliver::{SmtpCheckError, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::messages;
+use crate::plural::count;
 use crate::source::{self, Reading, Source};
 
 const SAMPLE: &str = include_str!("../../examples/hf-daily-papers-aug5.txt");
@@ -43,7 +45,7 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         match source::read(source, &reading) {
             Ok(read) => {
                 for warning in &read.listing.warnings {
-                    eprintln!("warning: {warning}");
+                    messages::warning(warning);
                 }
             }
             Err(err) => problems.push((Exit::DataError, err.to_string())),
@@ -76,23 +78,21 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     }
 
     for (_, problem) in &problems {
-        for line in problem.lines() {
-            eprintln!("error: {line}");
-        }
+        messages::error(problem);
     }
     let Some(worst) = [Exit::Config, Exit::DataError, Exit::TempFail]
         .into_iter()
         .find(|exit| problems.iter().any(|(e, _)| e == exit))
     else {
-        say!(
-            "ok: {} subscribers, {} topics, {} sources, templates render{}",
-            config.subscribers.len(),
-            config.topics.len(),
-            config.sources.len(),
+        status!(
+            "ok: {}, {}, {}, templates render{}",
+            count(config.subscribers.len(), "subscriber"),
+            count(config.topics.len(), "topic"),
+            count(config.sources.len(), "source"),
             if args.smtp { ", the SMTP server answers" } else { "" }
         )?;
         return Ok(Exit::Ok);
     };
-    say!("{} problems found", problems.len())?;
+    status!("{} found", count(problems.len(), "problem"))?;
     Ok(worst)
 }

@@ -32,10 +32,10 @@ pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{} on {}: {} papers in the listing, {picked} picked (max_papers {})",
+        "{} on {}: {} in the listing, {picked} picked (max_papers {})",
         subscriber.email,
         day.date,
-        day.papers.len(),
+        crate::plural::count(day.papers.len(), "paper"),
         subscriber.interest.max_papers
     )?;
     verdicts.sort_by_key(|v| match v.outcome {

@@ -2,11 +2,12 @@
 //! with its status, attempts and the server's last reply. It reads the same journal `send`
 //! writes, and never changes it.
 
-use crate::cli::{HistoryArgs, ReportFormat};
+use crate::cli::{Format, HistoryArgs};
 use crate::cmd::Ctx;
 use crate::config::Config;
 use crate::error::Exit;
 use crate::journal::{DigestRecord, HistoryFilter, Journal, RunRecord};
+use crate::plural::{count, count_as};
 
 /// Prints the runs and digests the filters select.
 pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
@@ -22,11 +23,11 @@ pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         None => (Vec::new(), Vec::new()),
     };
     match args.format {
-        ReportFormat::Json => {
+        Format::Json => {
             let json = serde_json::json!({ "runs": runs, "digests": digests });
             say!("{}", serde_json::to_string_pretty(&json)?)?;
         }
-        ReportFormat::Text => print_text(&runs, &digests)?,
+        Format::Text => print_text(&runs, &digests)?,
     }
     Ok(Exit::Ok)
 }
@@ -63,15 +64,14 @@ fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) -> std::io::Result<(
             .ok()
             .and_then(|value| value.as_str().map(str::to_owned))
             .unwrap_or_default();
-        let tries = if digest.attempts == 1 { "try" } else { "tries" };
         let reply = digest.last_reply.as_deref().unwrap_or("-");
         say!(
-            "{}  {:<width$}  {status:<8}  {} {tries}  {}  {} papers  {reply}",
+            "{}  {:<width$}  {status:<8}  {}  {}  {}  {reply}",
             digest.date,
             digest.subscriber,
-            digest.attempts,
+            count_as(digest.attempts as usize, "try", "tries"),
             digest.message_id,
-            digest.papers.len(),
+            count(digest.papers.len(), "paper"),
         )?;
     }
     Ok(())

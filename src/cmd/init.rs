@@ -29,7 +29,7 @@ pub fn run(args: &InitArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     file.write_all(STARTER.as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    say!("wrote {}; edit it, then run `paperboy check`", path.display())?;
+    status!("wrote {}; edit it, then run `paperboy check`", path.display())?;
     Ok(Exit::Ok)
 }
 

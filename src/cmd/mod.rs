@@ -9,8 +9,16 @@ macro_rules! say {
     }};
 }
 
+/// [`say!`] for status output (summaries, confirmations): silent under `--quiet`.
+macro_rules! status {
+    ($($arg:tt)*) => {{
+        if crate::messages::is_quiet() { Ok(()) } else { say!($($arg)*) }
+    }};
+}
+
 pub mod check;
 pub mod explain;
+pub mod help;
 pub mod history;
 pub mod init;
 pub mod papers;
@@ -22,6 +30,7 @@ pub mod suppress;
 pub mod topic;
 pub mod unsubscribe;
 
+use std::io::Write as _;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -31,6 +40,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Subscriber};
 use crate::error::UsageError;
 use crate::journal::{Journal, address_key};
+use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
 use crate::render::Renderer;
@@ -45,6 +55,8 @@ pub struct Ctx<'a> {
     pub config_path: &'a Path,
     /// The only source of "now".
     pub clock: Clock,
+    /// `--verbose`: say more where a command has more to say.
+    pub verbose: bool,
 }
 
 /// A day's papers, the date the digests are for, and how each source fared.
@@ -96,15 +108,17 @@ pub(crate) fn read_day(
         }
     };
     for warning in &harvest.warnings {
-        eprintln!("warning: {warning}");
+        messages::warning(warning);
     }
     for problem in outcome::source_problems(&harvest.reports) {
-        eprintln!("error: {problem}");
+        messages::error(problem);
     }
     let listed_on = harvest.papers.iter().map(|paper| paper.date).max();
     let date = match (day.date, listed_on) {
         (Some(asked), Some(listed)) if asked != listed => {
-            eprintln!("warning: the sources list papers of {listed}, not of --date {asked}");
+            messages::warning(format!(
+                "the sources list papers of {listed}, not of --date {asked}"
+            ));
             asked
         }
         (Some(asked), _) => asked,
@@ -166,6 +180,36 @@ pub(crate) fn find_subscriber<'c>(
         UsageError::new(format!("no subscriber `{email}` in {}", config.path.display()))
     })?;
     Ok(found)
+}
+
+/// Prints `rows` under `header` in columns padded to the widest cell, two spaces apart.
+pub(crate) fn write_table(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> anyhow::Result<()> {
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let rows: Vec<Vec<String>> = std::iter::once(header).chain(rows).collect();
+    let mut widths = vec![0; rows[0].len()];
+    for cells in &rows {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for cells in &rows {
+        let line: Vec<String> =
+            cells.iter().zip(&widths).map(|(cell, &width)| format!("{cell:<width$}")).collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
+/// Prints `value` as pretty JSON, for `--format json`.
+pub(crate) fn write_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 /// Listens on `address` and prints the URL it serves, as the first line a wrapper (or a

@@ -2,12 +2,14 @@
 
 use std::io::Write;
 
-use crate::cli::{DayArgs, PapersArgs, PapersFormat};
+use crate::cli::{DayArgs, Format, PapersArgs};
 use crate::cmd::{Ctx, input_source, read_day};
 use crate::config::Config;
 use crate::error::Exit;
+use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
+use crate::plural::count;
 use crate::source::{self, FetchSettings, Reading, SourceReport, SourceStatus};
 
 /// Prints the merged records with the source(s) each came from; `--input` needs no config.
@@ -26,7 +28,7 @@ pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let source = input_source(path);
             let listing = source::read(&source, &reading)?.listing;
             for warning in &listing.warnings {
-                eprintln!("warning: {warning}");
+                messages::warning(warning);
             }
             let status = if listing.papers.is_empty() {
                 SourceStatus::Empty { note: listing.empty_note }
@@ -45,11 +47,11 @@ pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let (papers, reports) = day;
     let mut out = std::io::stdout().lock();
     match args.format {
-        PapersFormat::Json => {
+        Format::Json => {
             serde_json::to_writer_pretty(&mut out, &papers)?;
             writeln!(out)?;
         }
-        PapersFormat::Text => write_text(&mut out, &papers)?,
+        Format::Text => write_text(&mut out, &papers)?,
     }
     Ok(outcome::sources_exit(&reports, papers.len()))
 }
@@ -68,8 +70,5 @@ fn write_text(out: &mut impl Write, papers: &[Paper]) -> std::io::Result<()> {
             writeln!(out, "  {}", link.url)?;
         }
     }
-    match papers.len() {
-        1 => writeln!(out, "1 paper"),
-        n => writeln!(out, "{n} papers"),
-    }
+    writeln!(out, "{}", count(papers.len(), "paper"))
 }

@@ -18,6 +18,7 @@ use crate::deliver::file_safe;
 use crate::digest::Picker;
 use crate::error::Exit;
 use crate::outcome;
+use crate::plural::count;
 use crate::topic::SentPapers;
 use crate::unsubscribe::percent_decode;
 
@@ -26,7 +27,7 @@ const INDEX: &str = r#"<!DOCTYPE html>
 <head><meta charset="utf-8"><title>{{ title }} — preview for {{ date }}</title></head>
 <body style="font-family:-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width:860px; margin:2em auto; padding:0 1em;">
 <h1>{{ title }} — {{ date }}</h1>
-<p>{{ entries | length }} subscribers, {{ papers }} papers in the listing. Nothing was sent.</p>
+<p>{{ entries | length }} subscriber{{ entries | length | pluralize }}, {{ papers }} paper{{ papers | pluralize }} in the listing. Nothing was sent.</p>
 <table cellpadding="6" style="border-collapse:collapse;">
 <tr><th align="left">Subscriber</th><th align="right">Papers</th><th align="left">Subject</th><th align="left">View</th></tr>
 {% for entry in entries %}<tr style="border-top:1px solid #ddd;">
@@ -80,9 +81,9 @@ pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     }
     let index_path = args.out.join("index.html");
     write(&index_path, previews.index.as_bytes())?;
-    say!("{} in {}; open {}", previews.summary, args.out.display(), index_path.display())?;
+    status!("{} in {}; open {}", previews.summary, args.out.display(), index_path.display())?;
     if let Some(line) = &previews.sources_line {
-        say!("{line}")?;
+        status!("{line}")?;
     }
     Ok(previews.exit)
 }
@@ -125,7 +126,7 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
     context.insert("entries", &entries);
     let index =
         tera::Tera::one_off(INDEX, &context, true).context("cannot render the preview index")?;
-    let summary = format!("previewed {} digests for {}", digests.len(), day.date);
+    let summary = format!("previewed {} for {}", count(digests.len(), "digest"), day.date);
     let sources_line = outcome::sources_line(&day.reports);
     let exit = outcome::sources_exit(&day.reports, day.papers.len());
     Ok(Previews { index, digests, summary, sources_line, exit })
@@ -155,7 +156,7 @@ fn serve(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             .with_header(content_type)
             .with_header(no_cache);
         if let Err(err) = request.respond(response) {
-            eprintln!("warning: could not answer a request: {err}");
+            crate::messages::warning(format!("could not answer a request: {err}"));
         }
     }
     Ok(Exit::Ok)

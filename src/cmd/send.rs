@@ -20,6 +20,7 @@ use crate::deliver::{DeliveryError, Mailer, Signer, message_id};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
+use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
 use crate::render::Renderer;
@@ -99,21 +100,21 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         None => None,
         Some(Ok(lock)) => Some(lock),
         Some(Err(busy @ JournalError::Busy { .. })) => {
-            eprintln!("error: {busy}");
+            messages::error(busy);
             return Ok(Exit::TempFail);
         }
         Some(Err(err)) => return Err(err.into()),
     };
-    if args.verbose {
+    if ctx.verbose {
         init_verbose_logging();
     }
     let day = read_day(&config, &args.day, ctx.clock, !args.dry_run)?;
     if let Some((line, exit)) = outcome::nothing_to_send(&day.reports, day.papers.len(), day.date) {
-        say!("{line}")?;
+        status!("{line}")?;
         return Ok(exit);
     }
     if config.subscribers.is_empty() {
-        eprintln!("warning: {} lists no [[subscribers]]", config.path.display());
+        messages::warning(format!("{} lists no [[subscribers]]", config.path.display()));
     }
     let scope = match args.shard {
         Some(shard) => format!("digests for {}, shard {shard}", day.date),
@@ -127,13 +128,13 @@ pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
         let tally = dry_run(&digests, args.force)?;
-        say!("{} ({scope})", tally.summary("dry run: would send"))?;
+        status!("{} ({scope})", tally.summary("dry run: would send"))?;
         return Ok(outcome::combine(tally.exit(), sources_exit));
     };
     let tally = deliver_due(args, ctx, &digests, &mailer)?;
-    say!("{} ({scope} to {})", tally.summary("sent"), mailer.destination())?;
+    status!("{} ({scope} to {})", tally.summary("sent"), mailer.destination())?;
     if let Some(line) = outcome::sources_line(&day.reports) {
-        say!("{line}")?;
+        status!("{line}")?;
     }
     Ok(outcome::combine(tally.exit(), sources_exit))
 }
@@ -156,7 +157,7 @@ fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
                 tally.sent += 1;
             }
             Err(error) => {
-                eprintln!("error: {email}: {error}");
+                messages::error(format!("{email}: {error}"));
                 tally.failed += 1;
             }
         }
@@ -185,7 +186,7 @@ fn deliver_due(
         .collect();
     journal.plan(run, date, &plan, ctx.clock.now())?;
     let ledger = Ledger::new(journal, run, date, ctx.clock);
-    let report = Report::new(due.len(), args.verbose);
+    let report = Report::new(due.len(), ctx.verbose);
     let policy = Policy::for_config(config);
     let sender = &config.newsletter.from.email;
     let couriers = || mailer.courier();

@@ -51,7 +51,7 @@ pub fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         let response =
             Response::from_string(page(&body)).with_status_code(status).with_header(content_type);
         if let Err(err) = request.respond(response) {
-            eprintln!("warning: could not answer a request: {err}");
+            crate::messages::warning(format!("could not answer a request: {err}"));
         }
     }
     Ok(Exit::Ok)
@@ -87,7 +87,7 @@ fn answer(
                 (200, format!("<strong>{email}</strong> will get no more digests."))
             }
             Err(err) => {
-                eprintln!("error: unsubscribing {}: {err:#}", parts.email);
+                crate::messages::error(format!("unsubscribing {}: {err:#}", parts.email));
                 (500, "Something went wrong; nothing was changed. Please try again later.".into())
             }
         },

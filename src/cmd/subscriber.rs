@@ -4,8 +4,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::{ListFormat, SubscriberCommand, SubscriberFieldArgs};
-use crate::cmd::{Ctx, find_subscriber};
+use crate::cli::{Format, SubscriberCommand, SubscriberFieldArgs};
+use crate::cmd::{Ctx, find_subscriber, write_json, write_table};
 use crate::config::edit::{ConfigEdit, EditError, SubscriberFields};
 use crate::config::{Config, Subscriber};
 use crate::error::Exit;
@@ -17,7 +17,7 @@ pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             edit.add_subscriber(email, &fields_of(fields))?;
             edit.save()?;
-            say!("added {} to {}", email.trim(), ctx.config_path.display())?;
+            status!("added {} to {}", email.trim(), ctx.config_path.display())?;
         }
         SubscriberCommand::Set { email, fields, add_topics, remove_topics } => {
             let mut changes = fields_of(fields);
@@ -32,16 +32,18 @@ pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             edit.set_subscriber(email, &changes)?;
             edit.save()?;
-            say!("updated {} in {}", email.trim(), ctx.config_path.display())?;
+            status!("updated {} in {}", email.trim(), ctx.config_path.display())?;
         }
         SubscriberCommand::Remove { email } => {
             let mut edit = ConfigEdit::open(ctx.config_path)?;
             edit.remove_subscriber(email)?;
             edit.save()?;
-            say!("removed {} from {}", email.trim(), ctx.config_path.display())?;
+            status!("removed {} from {}", email.trim(), ctx.config_path.display())?;
         }
         SubscriberCommand::List { format } => list(&Config::load(ctx.config_path)?, *format)?,
-        SubscriberCommand::Show { email } => show(&Config::load(ctx.config_path)?, email)?,
+        SubscriberCommand::Show { email, format } => {
+            show(&Config::load(ctx.config_path)?, email, *format)?;
+        }
     }
     Ok(Exit::Ok)
 }
@@ -90,43 +92,28 @@ fn row<'a>(subscriber: &'a Subscriber, config: &'a Config) -> SubscriberRow<'a> 
     }
 }
 
-fn list(config: &Config, format: ListFormat) -> anyhow::Result<()> {
+fn list(config: &Config, format: Format) -> anyhow::Result<()> {
     let rows: Vec<SubscriberRow<'_>> = config.subscribers.iter().map(|s| row(s, config)).collect();
-    let mut out = std::io::stdout().lock();
-    if format == ListFormat::Json {
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
-        return Ok(());
+    if format == Format::Json {
+        return write_json(&rows);
     }
-    let table: Vec<[String; 5]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.email.clone(),
-                r.name.unwrap_or("").to_owned(),
-                r.topics.join(", "),
-                r.keywords.join(", "),
-                r.max_papers.to_string(),
-            ]
-        })
-        .collect();
-    let header = ["EMAIL", "NAME", "TOPICS", "KEYWORDS", "MAX"].map(str::to_owned);
-    let mut widths = header.clone().map(|h| h.chars().count());
-    for cells in &table {
-        for (width, cell) in widths.iter_mut().zip(cells) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for cells in std::iter::once(&header).chain(&table) {
-        let line: Vec<String> =
-            cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
-    Ok(())
+    let cells = rows.iter().map(|r| {
+        vec![
+            r.email.clone(),
+            r.name.unwrap_or("").to_owned(),
+            r.topics.join(", "),
+            r.keywords.join(", "),
+            r.max_papers.to_string(),
+        ]
+    });
+    write_table(&["EMAIL", "NAME", "TOPICS", "KEYWORDS", "MAX"], cells)
 }
 
-fn show(config: &Config, email: &str) -> anyhow::Result<()> {
+fn show(config: &Config, email: &str, format: Format) -> anyhow::Result<()> {
     let subscriber = find_subscriber(config, email)?;
+    if format == Format::Json {
+        return write_json(&row(subscriber, config));
+    }
     let mut out = std::io::stdout().lock();
     let name = subscriber.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
     writeln!(out, "{}{name}", subscriber.email)?;

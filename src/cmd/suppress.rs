@@ -1,11 +1,12 @@
 //! `paperboy suppress list|lift`: the addresses a server refused for good (a 5xx about the
 //! recipient). `send` skips them on every later run until an operator lifts them here.
 
-use crate::cli::{ReportFormat, SuppressCommand};
+use crate::cli::{Format, SuppressCommand};
 use crate::cmd::Ctx;
 use crate::config::Config;
 use crate::error::{Exit, UsageError};
 use crate::journal::{Journal, address_key};
+use crate::plural::count;
 
 /// Lists or lifts suppressions.
 pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
@@ -17,9 +18,9 @@ pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 None => Vec::new(),
             };
             match format {
-                ReportFormat::Json => say!("{}", serde_json::to_string_pretty(&list)?)?,
-                ReportFormat::Text if list.is_empty() => say!("no address is suppressed")?,
-                ReportFormat::Text => {
+                Format::Json => say!("{}", serde_json::to_string_pretty(&list)?)?,
+                Format::Text if list.is_empty() => say!("no address is suppressed")?,
+                Format::Text => {
                     let width = list.iter().map(|s| s.address.len()).max().unwrap_or(0);
                     for entry in &list {
                         say!(
@@ -37,13 +38,13 @@ pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             let journal = Journal::open(&config.delivery.state)?;
             if *all {
                 let lifted = journal.lift_all()?;
-                say!("lifted {lifted} suppressions")?;
+                status!("lifted {}", count(lifted, "suppression"))?;
                 return Ok(Exit::Ok);
             }
             let mut unknown = Vec::new();
             for email in emails {
                 if journal.lift(email)? {
-                    say!("lifted {}: the next send delivers to it again", address_key(email))?;
+                    status!("lifted {}: the next send delivers to it again", address_key(email))?;
                 } else {
                     unknown.push(address_key(email));
                 }

@@ -10,6 +10,6 @@ pub fn run(args: &UnsubscribeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let mut edit = ConfigEdit::open(ctx.config_path)?;
     edit.remove_subscriber(&args.email)?;
     edit.save()?;
-    say!("unsubscribed {}: removed from {}", args.email.trim(), ctx.config_path.display())?;
+    status!("unsubscribed {}: removed from {}", args.email.trim(), ctx.config_path.display())?;
     Ok(Exit::Ok)
 }

@@ -81,6 +81,17 @@ pub struct TopicFields {
     pub exclude: Vec<String>,
 }
 
+/// What `topic set` changes: each list given (`Some`) replaces the topic's.
+#[derive(Debug, Default, Clone)]
+pub struct TopicChanges {
+    /// Replaces `keywords`; never empty.
+    pub keywords: Option<Vec<String>>,
+    /// Replaces `require`; empty takes it out.
+    pub require: Option<Vec<String>>,
+    /// Replaces `exclude`; empty takes it out.
+    pub exclude: Option<Vec<String>>,
+}
+
 /// The config file, open for editing.
 pub struct ConfigEdit {
     path: PathBuf,
@@ -99,7 +110,7 @@ impl ConfigEdit {
             problems: vec![Problem { line, key: None, message }],
         };
         if let Err(err) = std::fs::metadata(path) {
-            return Err(config_error(None, format!("cannot read the config: {err}")).into());
+            return Err(config_error(None, super::cannot_read(&err)).into());
         }
         let lock_path = sibling(path, ".lock");
         let lock = std::fs::OpenOptions::new()
@@ -342,6 +353,62 @@ impl ConfigEdit {
             self.doc.get_mut("topics").and_then(Item::as_table_like_mut).expect("topics exist");
         topics.remove(name);
         Ok(followers)
+    }
+
+    /// Changes `[topics.NAME]`: each list given replaces the topic's own, keeping its spacing
+    /// and trailing comment; an empty `require` or `exclude` takes the key out.
+    pub fn set_topic(&mut self, name: &str, changes: &TopicChanges) -> Result<(), EditError> {
+        let not_found =
+            || EditError::NotFound(format!("no topic `{name}` in {}", self.path.display()));
+        if !self.topic_names().iter().any(|n| n == name) {
+            return Err(not_found());
+        }
+        if changes.keywords.as_ref().is_some_and(Vec::is_empty) {
+            return Err(refused("a topic needs at least one --keyword"));
+        }
+        let given = [&changes.keywords, &changes.require, &changes.exclude];
+        if given.iter().all(|list| list.is_none()) {
+            return Err(refused("nothing to change: give at least one option"));
+        }
+        for keyword in given.into_iter().flatten().flatten() {
+            // The parser's message names the keyword already.
+            Keyword::parse(keyword).map_err(refused)?;
+        }
+        let topic = self
+            .doc
+            .get_mut("topics")
+            .and_then(Item::as_table_like_mut)
+            .and_then(|topics| topics.get_mut(name))
+            .and_then(Item::as_table_like_mut)
+            .ok_or_else(not_found)?;
+        for (key, list) in [
+            ("keywords", &changes.keywords),
+            ("require", &changes.require),
+            ("exclude", &changes.exclude),
+        ] {
+            match list {
+                None => {}
+                Some(items) if items.is_empty() => {
+                    topic.remove(key);
+                }
+                Some(items) => {
+                    let mut value = string_array(items);
+                    // Replacing the value in place keeps the key, and the comment above it.
+                    match topic.get_mut(key) {
+                        Some(item) => {
+                            if let Some(old) = item.as_value() {
+                                *value.decor_mut() = old.decor().clone();
+                            }
+                            *item = Item::Value(value);
+                        }
+                        None => {
+                            topic.insert(key, Item::Value(value));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Validates the edited config and writes it, keeping the old file as `.bak`.

@@ -235,14 +235,12 @@ impl Config {
     }
 
     /// Reads and validates the config at `path`.
+    ///
+    /// A missing file is the first-run case: the message says how to get one.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
             path: path.to_owned(),
-            problems: vec![Problem {
-                line: None,
-                key: None,
-                message: format!("cannot read the config: {err}"),
-            }],
+            problems: vec![Problem { line: None, key: None, message: cannot_read(&err) }],
         })?;
         Config::parse(&text, path)
     }
@@ -963,6 +961,15 @@ fn check_unsubscribe_url(url: &str) -> Result<(), String> {
         return Err(format!("`{url}` must not contain {bad:?}"));
     }
     Ok(())
+}
+
+/// Why the config cannot be read; a missing one points at `paperboy init`.
+pub(crate) fn cannot_read(err: &std::io::Error) -> String {
+    if err.kind() == std::io::ErrorKind::NotFound {
+        "no config here; run `paperboy init` to write a starter one".to_owned()
+    } else {
+        format!("cannot read the config: {err}")
+    }
 }
 
 #[cfg(test)]

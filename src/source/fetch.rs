@@ -129,7 +129,7 @@ pub(crate) fn fetch(
         match failure {
             Failure::Final(message) => return Err(SourceError::whole(url, message)),
             Failure::Again { message, .. } if attempt == tries => {
-                let tries = if tries == 1 { "1 try".to_owned() } else { format!("{tries} tries") };
+                let tries = crate::plural::count_as(tries as usize, "try", "tries");
                 return Err(SourceError::whole(url, format!("{message} ({tries})")));
             }
             Failure::Again { wait, .. } => {

@@ -14,6 +14,7 @@ use super::{Listing, Source};
 use crate::atomic::write as write_atomically;
 use crate::deliver::file_safe;
 use crate::paper::{Paper, stable_hash};
+use crate::plural::count;
 
 /// The recorded fingerprints of earlier runs.
 pub(crate) struct Ledger {
@@ -84,7 +85,7 @@ pub(crate) fn stale(
     }
     let (day, previous) = ledger.previous(&source.name, run_date)?;
     (previous == fingerprint(&listing.papers))
-        .then(|| format!("it serves the same {} papers as on {day}", listing.papers.len()))
+        .then(|| format!("it serves the same {} as on {day}", count(listing.papers.len(), "paper")))
 }
 
 #[cfg(test)]

@@ -109,22 +109,22 @@ fn a_keyword_without_letters_is_refused_with_its_line() {
 #[test]
 fn a_missing_config_file_is_named() {
     Paperboy::new().run(&["send", "--date", "2025-08-05"]).code(78).stdout_is("").stderr_is(
-        "error: paperboy.toml: cannot read the config: No such file or directory (os error 2)\n",
+        "error: paperboy.toml: no config here; run `paperboy init` to write a starter one\n",
     );
 }
 
 #[test]
 fn a_missing_config_given_with_the_option_is_named_as_given() {
     Paperboy::new().run(&["--config", "conf/newsletter.toml", "preview"]).code(78).stderr_is(
-        "error: conf/newsletter.toml: cannot read the config: No such file or directory \
-             (os error 2)\n",
+        "error: conf/newsletter.toml: no config here; run `paperboy init` to write a starter \
+         one\n",
     );
 }
 
 #[test]
 fn the_config_path_can_come_from_the_environment() {
     Paperboy::new().env("PAPERBOY_CONFIG", "elsewhere.toml").run(&["send"]).code(78).stderr_is(
-        "error: elsewhere.toml: cannot read the config: No such file or directory (os error 2)\n",
+        "error: elsewhere.toml: no config here; run `paperboy init` to write a starter one\n",
     );
 }
 

@@ -8,6 +8,7 @@ mod smtp;
 mod browser;
 mod check;
 mod config_errors;
+mod conventions;
 mod delivery;
 mod email_quality;
 mod fetch;

@@ -152,25 +152,26 @@ fn show_resolves_topics_into_keywords() {
 }
 
 #[test]
-fn topic_list_counts_followers() {
+fn topic_list_is_aligned_with_followers_require_and_exclude() {
     commented().run(&["topic", "list"]).success().stdout_is(
-        "distillation  (1 subscriber)  knowledge distillation, distill*\n\
-         ssm  (2 subscribers)  Mamba, state space model\n",
+        "NAME          FOLLOWERS  KEYWORDS                          REQUIRE  EXCLUDE\n\
+         distillation  1          knowledge distillation, distill*           dataset distillation\n\
+         ssm           2          Mamba, state space model\n",
     );
+    let run = commented().run(&["topic", "list", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.success().stdout).unwrap();
+    assert_eq!(json[0]["exclude"][0], "dataset distillation");
+    assert_eq!(json[1]["followers"][1], "bob@example.com");
 }
 
 #[test]
-fn init_writes_a_starter_that_check_accepts_once_its_source_exists() {
+fn init_writes_a_starter_and_never_replaces_a_file() {
     let paperboy = Paperboy::new();
     paperboy.run(&["init"]).success();
     let starter = paperboy.read("paperboy.toml");
     assert!(starter.starts_with("# paperboy config."));
     paperboy.run(&["init"]).code(2).stderr_has("already exists");
     assert_eq!(paperboy.read("paperboy.toml"), starter);
-
-    paperboy.run(&["check"]).code(65).stderr_has("daily-papers.txt: cannot read");
-    let paperboy = paperboy.file("daily-papers.txt", crate::harness::sample_text());
-    paperboy.run(&["check"]).success().stdout_has("ok: 1 subscribers");
 
     let other = Paperboy::new();
     other.run(&["init", "elsewhere.toml"]).success();
