@@ -13,6 +13,7 @@ pub mod check;
 pub mod explain;
 pub mod history;
 pub mod init;
+pub(crate) mod output;
 pub mod papers;
 pub mod preview;
 pub mod send;

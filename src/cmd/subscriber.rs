@@ -5,6 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{ListFormat, SubscriberCommand, SubscriberFieldArgs};
+use crate::cmd::output::print_json;
 use crate::cmd::{Ctx, find_subscriber};
 use crate::config::edit::{ConfigEdit, EditError, SubscriberFields};
 use crate::config::{Config, Subscriber};
@@ -94,9 +95,7 @@ fn list(config: &Config, format: ListFormat) -> anyhow::Result<()> {
     let rows: Vec<SubscriberRow<'_>> = config.subscribers.iter().map(|s| row(s, config)).collect();
     let mut out = std::io::stdout().lock();
     if format == ListFormat::Json {
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
-        return Ok(());
+        return Ok(print_json(&rows)?);
     }
     let table: Vec<[String; 5]> = rows
         .iter()

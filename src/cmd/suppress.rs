@@ -3,6 +3,7 @@
 
 use crate::cli::{ReportFormat, SuppressCommand};
 use crate::cmd::Ctx;
+use crate::cmd::output::print_json;
 use crate::config::Config;
 use crate::error::{Exit, UsageError};
 use crate::journal::{Journal, address_key};
@@ -17,7 +18,7 @@ pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 None => Vec::new(),
             };
             match format {
-                ReportFormat::Json => say!("{}", serde_json::to_string_pretty(&list)?)?,
+                ReportFormat::Json => print_json(&list)?,
                 ReportFormat::Text if list.is_empty() => say!("no address is suppressed")?,
                 ReportFormat::Text => {
                     let width = list.iter().map(|s| s.address.len()).max().unwrap_or(0);
