@@ -12,6 +12,7 @@ mod delivery;
 mod email_quality;
 mod fetch;
 mod history;
+mod hostile_input;
 mod input_errors;
 mod manage;
 mod matching;
