@@ -11,6 +11,7 @@ mod config_errors;
 mod delivery;
 mod email_quality;
 mod fetch;
+mod fixture_snapshots;
 mod history;
 mod hostile_input;
 mod input_errors;
