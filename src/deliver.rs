@@ -517,7 +517,10 @@ mod tests {
         assert_ne!(file_safe(&other), name, "another address, another name");
         assert_ne!(file_safe(&format!("{}@{domain}", "&".repeat(63))), name);
         let cut = name.rsplit_once('~').map(|(kept, _)| kept).unwrap_or_default();
-        assert!(cut.len() % 3 == 0 && cut.split('%').skip(1).all(|e| e.len() == 2), "{name}");
+        assert!(
+            cut.len().is_multiple_of(3) && cut.split('%').skip(1).all(|e| e.len() == 2),
+            "{name}"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let day = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
