@@ -184,7 +184,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Only this listing date.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub date: Option<NaiveDate>,
     /// Only this subscriber.
     #[arg(long, value_name = "EMAIL")]
@@ -402,7 +402,7 @@ pub struct ServeArgs {
 pub struct DayArgs {
     /// The run date, YYYY-MM-DD [default: today, UTC]. Without it, digests are for the
     /// date the listing itself gives.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub date: Option<NaiveDate>,
 
     /// Read this file instead of the configured sources.
@@ -418,7 +418,7 @@ pub struct PapersArgs {
     pub input: Option<PathBuf>,
 
     /// The listing date that completes a listing's "Aug 5", YYYY-MM-DD [default: today].
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub date: Option<NaiveDate>,
 
     /// How to print the records.
@@ -479,6 +479,19 @@ pub struct SendArgs {
     pub day: DayArgs,
 }
 
+/// A date as `YYYY-MM-DD` and nothing else: chrono alone takes `-0001-01-01` and
+/// `+262143-01-01`, which would file digests under `outbox/-262143-01-01/`.
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(at, byte)| match at {
+            4 | 7 => *byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    let date = shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
+    date.ok_or_else(|| "expected a real date as YYYY-MM-DD, such as 2025-08-05".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -514,5 +527,29 @@ mod tests {
     fn a_bad_date_is_a_usage_error() {
         let err = Cli::try_parse_from(["paperboy", "send", "--date", "2025-13-01"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn dates_outside_four_digit_years_are_refused() {
+        // Regression (issue 12): these were taken and filed digests under `outbox/-262143-01-01/`.
+        for bad in ["-0001-01-01", "-262143-01-01", "+262143-01-01", "20250-08-05", "2025-8-5"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        for bad in ["2025-02-30", "2025-08-05 ", " 2025-08-05", "2025-08-05T00:00"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_date("2025-08-05"), Ok(NaiveDate::from_ymd_opt(2025, 8, 5).unwrap()));
+        assert_eq!(parse_date("2024-02-29"), Ok(NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()));
+        for command in [
+            &["paperboy", "send", "--date=-0001-01-01"][..],
+            &["paperboy", "preview", "--date=-262143-01-01"],
+            &["paperboy", "papers", "--date=-262143-01-01"],
+            &["paperboy", "explain", "--subscriber", "a@b.c", "--date=+262143-01-01"],
+            &["paperboy", "history", "--date=-0001-01-01"],
+        ] {
+            let err = Cli::try_parse_from(command).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{command:?}");
+            assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+        }
     }
 }

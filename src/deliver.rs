@@ -397,10 +397,31 @@ pub fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
     dir.join(date.to_string()).join(format!("{}.eml", file_safe(to.as_ref())))
 }
 
+/// The longest name [`file_safe`] gives. File systems take 255 bytes; this leaves room for
+/// `.html` and for the temporary name of an atomic write (`.NAME.PID.N.tmp`, 36 bytes more).
+pub(crate) const FILE_SAFE_MAX: usize = 200;
+
 /// An address as a file name: letters, digits and `@._+-` stay, every other byte becomes
 /// `%XX`, so two addresses never share a file and none can leave the folder.
+///
+/// A name longer than [`FILE_SAFE_MAX`] (a 64-byte local part of `%XX` escapes is 192 bytes
+/// alone) is cut and ends in `~` and a SHA-256 prefix of the whole text: the same text always
+/// gives the same name, and no short name can look like it, since `~` is always escaped.
 pub(crate) fn file_safe(text: &str) -> String {
-    crate::unsubscribe::percent_encode_keeping(text, b"@._+-")
+    use sha2::Digest as _;
+
+    let encoded = crate::unsubscribe::percent_encode_keeping(text, b"@._+-");
+    if encoded.len() <= FILE_SAFE_MAX {
+        return encoded;
+    }
+    let hash = sha2::Sha256::digest(text.as_bytes());
+    let suffix: String = hash[..16].iter().map(|byte| format!("{byte:02x}")).collect();
+    let mut cut = FILE_SAFE_MAX - 1 - suffix.len();
+    // Never end inside an `%XX` escape: the kept part still reads as the address it began.
+    if let Some(percent) = encoded[cut.saturating_sub(2)..cut].find('%') {
+        cut = cut - 2 + percent;
+    }
+    format!("{}~{suffix}", &encoded[..cut])
 }
 
 #[cfg(test)]
@@ -480,5 +501,40 @@ mod tests {
         assert_ne!(file_safe("a/b@z"), file_safe("a_b@z"));
         assert_ne!(file_safe("a%2Fb@z"), file_safe("a/b@z"));
         assert_eq!(file_safe("jörg@z"), "j%C3%B6rg@z");
+    }
+
+    #[test]
+    fn a_64_character_local_part_of_escapes_still_fits_a_file_name() {
+        // Regression (issue 12): 64 `&` percent-encode to 192 bytes, and with a long domain
+        // and `.eml` the outbox name passed 255 bytes, so that digest failed every run.
+        let domain = format!("{}.example.com", "d".repeat(60));
+        let long = format!("{}@{domain}", "&".repeat(64));
+        let name = file_safe(&long);
+        assert!(name.len() <= FILE_SAFE_MAX, "{} bytes: {name}", name.len());
+        assert!(name.starts_with("%26%26"), "{name}");
+        assert_eq!(file_safe(&long), name, "the same address, the same name");
+        let other = format!("'{}@{domain}", "&".repeat(63));
+        assert_ne!(file_safe(&other), name, "another address, another name");
+        assert_ne!(file_safe(&format!("{}@{domain}", "&".repeat(63))), name);
+        let cut = name.rsplit_once('~').map(|(kept, _)| kept).unwrap_or_default();
+        assert!(
+            cut.len().is_multiple_of(3) && cut.split('%').skip(1).all(|e| e.len() == 2),
+            "{name}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let day = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
+        let path = outbox_path(dir.path(), day, &long.parse().unwrap());
+        crate::atomic::write(&path, b"x").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"x");
+    }
+
+    #[test]
+    fn short_names_are_kept_exactly_and_long_ones_differ_from_every_short_one() {
+        let at_limit = format!("{}@z", "a".repeat(FILE_SAFE_MAX - 2));
+        assert_eq!(file_safe(&at_limit), at_limit);
+        let over = format!("{}@z", "a".repeat(FILE_SAFE_MAX - 1));
+        assert!(file_safe(&over).contains('~') && file_safe(&over).len() <= FILE_SAFE_MAX);
+        assert!(!file_safe("a~b@z").contains('~'), "a short name never has a bare `~`");
     }
 }

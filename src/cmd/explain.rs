@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::cli::ExplainArgs;
+use crate::cmd::output::PaperText;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, sent_before};
 use crate::config::Config;
 use crate::digest::Picker;
@@ -20,6 +21,8 @@ pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let sent = history_of(&history, subscriber).unwrap_or(&none);
     let picker = Picker::new(&config, &day.papers, day.date);
     let mut verdicts = picker.matcher().explain(&subscriber.interest, sent);
+    // Counted over the whole listing: `--paper` narrows what is shown, not the digest.
+    let picked = verdicts.iter().filter(|v| matches!(v.outcome, Outcome::Picked { .. })).count();
     if let Some(id) = &args.paper {
         verdicts.retain(|v| v.paper.id.as_str() == id);
         if verdicts.is_empty() {
@@ -28,7 +31,6 @@ pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
             );
         }
     }
-    let picked = verdicts.iter().filter(|v| matches!(v.outcome, Outcome::Picked { .. })).count();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -42,15 +44,21 @@ pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         Outcome::Picked { rank } => rank,
         _ => usize::MAX,
     });
+    let shown = PaperText::for_stdout();
     for verdict in &verdicts {
-        write_verdict(&mut out, verdict)?;
+        write_verdict(&mut out, verdict, shown)?;
     }
     Ok(Exit::Ok)
 }
 
-fn write_verdict(out: &mut impl Write, verdict: &Verdict<'_>) -> std::io::Result<()> {
+fn write_verdict(
+    out: &mut impl Write,
+    verdict: &Verdict<'_>,
+    shown: PaperText,
+) -> std::io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "{}  [{}]", verdict.paper.title, verdict.paper.id)?;
+    let (title, id) = (shown.show(&verdict.paper.title), shown.show(verdict.paper.id.as_str()));
+    writeln!(out, "{title}  [{id}]")?;
     match verdict.outcome {
         Outcome::NoMatch => writeln!(out, "  {}", verdict.outcome)?,
         _ => writeln!(out, "  {} · score {:.2}", verdict.outcome, verdict.score)?,
@@ -59,7 +67,7 @@ fn write_verdict(out: &mut impl Write, verdict: &Verdict<'_>) -> std::io::Result
         let words = if found.words.is_empty() {
             String::new()
         } else {
-            format!(": {}", found.words.join("; "))
+            format!(": {}", shown.show(&found.words.join("; ")))
         };
         writeln!(out, "  matched `{}` ({}, {:.2}){words}", found.keyword, found.from, found.score)?;
     }

@@ -4,6 +4,7 @@
 
 use crate::cli::{Format, HistoryArgs};
 use crate::cmd::Ctx;
+use crate::cmd::output::print_json;
 use crate::config::Config;
 use crate::error::Exit;
 use crate::journal::{DigestRecord, HistoryFilter, Journal, RunRecord};
@@ -25,7 +26,7 @@ pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     match args.format {
         Format::Json => {
             let json = serde_json::json!({ "runs": runs, "digests": digests });
-            say!("{}", serde_json::to_string_pretty(&json)?)?;
+            print_json(&json)?;
         }
         Format::Text => print_text(&runs, &digests)?,
     }

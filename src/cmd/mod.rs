@@ -21,6 +21,7 @@ pub mod explain;
 pub mod help;
 pub mod history;
 pub mod init;
+pub(crate) mod output;
 pub mod papers;
 pub mod preview;
 pub mod send;
@@ -201,14 +202,6 @@ pub(crate) fn write_table(
             cells.iter().zip(&widths).map(|(cell, &width)| format!("{cell:<width$}")).collect();
         writeln!(out, "{}", line.join("  ").trim_end())?;
     }
-    Ok(())
-}
-
-/// Prints `value` as pretty JSON, for `--format json`.
-pub(crate) fn write_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
     Ok(())
 }
 

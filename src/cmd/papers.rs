@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::cli::{DayArgs, Format, PapersArgs};
+use crate::cmd::output::{PaperText, print_json};
 use crate::cmd::{Ctx, input_source, read_day};
 use crate::config::Config;
 use crate::error::Exit;
@@ -47,27 +48,31 @@ pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let (papers, reports) = day;
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &papers)?;
-            writeln!(out)?;
-        }
-        Format::Text => write_text(&mut out, &papers)?,
+        Format::Json => print_json(&papers)?,
+        Format::Text => write_text(&mut out, &papers, PaperText::for_stdout())?,
     }
     Ok(outcome::sources_exit(&reports, papers.len()))
 }
 
-fn write_text(out: &mut impl Write, papers: &[Paper]) -> std::io::Result<()> {
+fn write_text(out: &mut impl Write, papers: &[Paper], shown: PaperText) -> std::io::Result<()> {
     for (index, paper) in papers.iter().enumerate() {
         if index > 0 {
             writeln!(out)?;
         }
-        writeln!(out, "{}  {}  {}", paper.date, paper.id, paper.sources.join(", "))?;
-        writeln!(out, "  {}", paper.title)?;
+        let sources = paper.sources.join(", ");
+        writeln!(
+            out,
+            "{}  {}  {}",
+            paper.date,
+            shown.show(paper.id.as_str()),
+            shown.show(&sources)
+        )?;
+        writeln!(out, "  {}", shown.show(&paper.title))?;
         if !paper.authors.is_empty() {
-            writeln!(out, "  by {}", paper.authors.join(", "))?;
+            writeln!(out, "  by {}", shown.show(&paper.authors.join(", ")))?;
         }
         for link in &paper.links {
-            writeln!(out, "  {}", link.url)?;
+            writeln!(out, "  {}", shown.show(&link.url))?;
         }
     }
     writeln!(out, "{}", count(papers.len(), "paper"))

@@ -5,7 +5,8 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{Format, SubscriberCommand, SubscriberFieldArgs};
-use crate::cmd::{Ctx, find_subscriber, write_json, write_table};
+use crate::cmd::output::print_json;
+use crate::cmd::{Ctx, find_subscriber, write_table};
 use crate::config::edit::{ConfigEdit, EditError, SubscriberFields};
 use crate::config::{Config, Subscriber};
 use crate::error::Exit;
@@ -95,7 +96,7 @@ fn row<'a>(subscriber: &'a Subscriber, config: &'a Config) -> SubscriberRow<'a> 
 fn list(config: &Config, format: Format) -> anyhow::Result<()> {
     let rows: Vec<SubscriberRow<'_>> = config.subscribers.iter().map(|s| row(s, config)).collect();
     if format == Format::Json {
-        return write_json(&rows);
+        return Ok(print_json(&rows)?);
     }
     let cells = rows.iter().map(|r| {
         vec![
@@ -112,7 +113,7 @@ fn list(config: &Config, format: Format) -> anyhow::Result<()> {
 fn show(config: &Config, email: &str, format: Format) -> anyhow::Result<()> {
     let subscriber = find_subscriber(config, email)?;
     if format == Format::Json {
-        return write_json(&row(subscriber, config));
+        return Ok(print_json(&row(subscriber, config))?);
     }
     let mut out = std::io::stdout().lock();
     let name = subscriber.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();

@@ -3,6 +3,7 @@
 
 use crate::cli::{Format, SuppressCommand};
 use crate::cmd::Ctx;
+use crate::cmd::output::print_json;
 use crate::config::Config;
 use crate::error::{Exit, UsageError};
 use crate::journal::{Journal, address_key};
@@ -18,7 +19,7 @@ pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 None => Vec::new(),
             };
             match format {
-                Format::Json => say!("{}", serde_json::to_string_pretty(&list)?)?,
+                Format::Json => print_json(&list)?,
                 Format::Text if list.is_empty() => say!("no address is suppressed")?,
                 Format::Text => {
                     let width = list.iter().map(|s| s.address.len()).max().unwrap_or(0);

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::cli::{Format, TopicCommand};
-use crate::cmd::{Ctx, write_json, write_table};
+use crate::cmd::output::print_json;
+use crate::cmd::{Ctx, write_table};
 use crate::config::Config;
 use crate::config::edit::{ConfigEdit, TopicChanges, TopicFields};
 use crate::error::{Exit, UsageError};
@@ -84,7 +85,7 @@ fn rows(config: &Config) -> Vec<TopicRow<'_>> {
 fn list(config: &Config, format: Format) -> anyhow::Result<()> {
     let rows = rows(config);
     if format == Format::Json {
-        return write_json(&rows);
+        return Ok(print_json(&rows)?);
     }
     let header = ["NAME", "FOLLOWERS", "KEYWORDS", "REQUIRE", "EXCLUDE"];
     let cells = rows.iter().map(|row| {
@@ -104,7 +105,7 @@ fn show(config: &Config, name: &str, format: Format) -> anyhow::Result<()> {
         anyhow::bail!(UsageError::new(format!("no topic `{name}` in {}", config.path.display())));
     };
     if format == Format::Json {
-        return write_json(&row);
+        return Ok(print_json(&row)?);
     }
     let or_none = |items: &[&str]| if items.is_empty() { "-".to_owned() } else { items.join(", ") };
     say!("topic {}", row.name)?;

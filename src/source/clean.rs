@@ -205,89 +205,22 @@ fn tag_length(after: &str) -> Option<(usize, bool)> {
 }
 
 /// Decodes HTML character references, each exactly once: `&amp;lt;` becomes `&lt;`, not `<`.
-/// Unknown names and malformed references stay as they are.
+/// Names come from the whole HTML5 table (html-escape's); unknown names, references without
+/// their `;`, and numbers that are no character or a control character stay as they are.
 pub(crate) fn decode_entities(text: &str) -> String {
-    replace_after(text, '&', |after| {
-        let end =
-            after.char_indices().take(34).find(|&(_, c)| c == ';' || c == '&' || c.is_whitespace());
-        match end {
-            Some((end, ';')) => entity(&after[..end]).map(|c| (c.to_string(), end + 1)),
-            _ => None,
-        }
-    })
+    html_escape::decode_html_entities(text).into_owned()
 }
 
-/// The character an entity name (between `&` and `;`) stands for.
-pub(crate) fn entity(name: &str) -> Option<char> {
-    if let Some(number) = name.strip_prefix('#') {
-        let code = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => number.parse().ok()?,
-        };
-        return char::from_u32(code).filter(|c| *c != '\0');
+/// What one reference (the text between `&` and `;`, a name or `#` and a number) stands
+/// for: most names are one character, a few two (`&NotEqualTilde;`).
+pub(crate) fn entity(name: &str) -> Option<String> {
+    if name.contains(['&', ';']) {
+        return None;
     }
-    let c = match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "laquo" => '«',
-        "raquo" => '»',
-        "middot" => '·',
-        "times" => '×',
-        "plusmn" => '±',
-        "deg" => '°',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "euro" => '€',
-        "pound" => '£',
-        "sect" => '§',
-        "micro" => 'µ',
-        "alpha" => 'α',
-        "beta" => 'β',
-        "gamma" => 'γ',
-        "delta" => 'δ',
-        "epsilon" => 'ε',
-        "lambda" => 'λ',
-        "mu" => 'μ',
-        "pi" => 'π',
-        "sigma" => 'σ',
-        "le" => '≤',
-        "ge" => '≥',
-        "ne" => '≠',
-        "asymp" => '≈',
-        "rarr" => '→',
-        "larr" => '←',
-        "auml" => 'ä',
-        "ouml" => 'ö',
-        "uuml" => 'ü',
-        "Auml" => 'Ä',
-        "Ouml" => 'Ö',
-        "Uuml" => 'Ü',
-        "szlig" => 'ß',
-        "eacute" => 'é',
-        "egrave" => 'è',
-        "aacute" => 'á',
-        "iacute" => 'í',
-        "oacute" => 'ó',
-        "uacute" => 'ú',
-        "ntilde" => 'ñ',
-        "ccedil" => 'ç',
-        "oslash" => 'ø',
-        "aring" => 'å',
-        _ => return None,
-    };
-    Some(c)
+    match html_escape::decode_html_entities(&format!("&{name};")) {
+        Cow::Owned(decoded) => Some(decoded),
+        Cow::Borrowed(_) => None,
+    }
 }
 
 /// LaTeX as it appears in real abstracts, made readable.
@@ -1040,6 +973,54 @@ mod tests {
             "link, été &unknown; AT&T"
         );
         assert_eq!(html("<br/>x<br />y"), "x y");
+    }
+
+    #[test]
+    fn entities_the_hand_written_table_missed_decode() {
+        // Regression (issue 13): the old table knew 60 names; `&theta;` and the rest of
+        // HTML5's 2,125 stayed as written, and `&#x+41;` was read as `A`.
+        assert_eq!(html("&theta; &kappa; &hbar; &Oslash; &rightarrow; &frac12;"), "θ κ ℏ Ø → ½");
+        assert_eq!(entity("NotEqualTilde").as_deref(), Some("≂\u{338}"));
+        assert_eq!(entity("#x+41"), None);
+        assert_eq!(entity("#27"), None, "no control characters from a number");
+        assert_eq!(entity("amp;lt"), None);
+    }
+
+    /// Every kind of cleanup in one table: `(function, raw, readable)`.
+    #[test]
+    fn cleanup_cases_table() {
+        type Clean = fn(&str) -> String;
+        let mojibake: Clean = |text| repair_mojibake(text).into_owned();
+        let cases: &[(&str, Clean, &str, &str)] = &[
+            // HTML: tags out, entities decoded once, whitespace collapsed.
+            ("html", html, "<p>Tom &amp;amp; Jerry</p><p>second</p>", "Tom &amp; Jerry second"),
+            ("html", html, "a &lt;b&gt; c", "a <b> c"),
+            ("html", html, "p < 0.05 and Vec<T>", "p < 0.05 and Vec<T>"),
+            ("html", html, "&#233;t&#xE9; &unknown; AT&T", "été &unknown; AT&T"),
+            ("html", html, "x&nbsp;&nbsp;y<br/>z", "x y z"),
+            ("html", html, "&alpha;-&beta; &le; &epsilon;", "α-β ≤ ε"),
+            ("html", html, "&Lambda;CDM &sim; &infin;", "ΛCDM ∼ ∞"),
+            ("html", html, "no semicolon &amp here", "no semicolon &amp here"),
+            ("html", html, "<b>bold</b> and <i>it</i>", "bold and it"),
+            // LaTeX, as arXiv writes it and as the Daily Papers page leaves it.
+            ("latex", plain, "$\\mathcal{O}(n^2)$ time", "O(n²) time"),
+            ("latex", plain, "achieving 2.8\\%/1.0\\% top-1", "achieving 2.8%/1.0% top-1"),
+            ("latex", plain, "speedups of 43times over", "speedups of 43× over"),
+            ("latex", plain, "Pi\\v{z}urica and Kra{\\ss}", "Pižurica and Kraß"),
+            ("latex", plain, "Fig.~1 and ``quoted''", "Fig. 1 and “quoted”"),
+            ("latex", plain, "costs $5 today", "costs $5 today"),
+            ("latex", plain, "https://x.org/~u/a_b^2", "https://x.org/~u/a_b^2"),
+            // Mojibake: UTF-8 once read as Latin-1 is repaired; real Latin-1 stays.
+            ("mojibake", mojibake, "Aurora RamÃ\u{AD}rez", "Aurora Ramírez"),
+            ("mojibake", mojibake, "JosÃ© RaÃºl", "José Raúl"),
+            ("mojibake", mojibake, "Ångström and Æ", "Ångström and Æ"),
+            ("mojibake", mojibake, "plain ASCII", "plain ASCII"),
+            // Whitespace: hard-wrapped lines become one.
+            ("plain", plain, "  one\n  two\t three \n", "one two three"),
+        ];
+        for (kind, clean, raw, readable) in cases {
+            assert_eq!(clean(raw), *readable, "{kind}: {raw:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{Listing, Source};
+use super::{Listing, Source, SourceWarning};
 use crate::atomic::write as write_atomically;
 use crate::deliver::file_safe;
 use crate::paper::{Paper, stable_hash};
@@ -54,6 +54,37 @@ impl Ledger {
         let text = std::fs::read_to_string(self.file(source, latest)).ok()?;
         Some((latest, text.split_whitespace().next()?.to_owned()))
     }
+}
+
+/// How many days a listing's date may lie from the run date, either way, before the run says
+/// so: a weekend, a holiday and arXiv's year-end break stay within it; a copied `Aug 5` page
+/// read in December, which takes the run's year, does not.
+pub(crate) const FAR_DAYS: i64 = 7;
+
+/// A warning naming the source when its listing is dated more than [`FAR_DAYS`] from the run
+/// date: without `--date`, its papers would go out as the day's news with no word.
+pub(crate) fn far_from_run(
+    source: &Source,
+    listing: &Listing,
+    origin: &str,
+    run_date: NaiveDate,
+) -> Option<SourceWarning> {
+    let listed = listing.listed_on.or_else(|| listing.papers.iter().map(|p| p.date).max())?;
+    let days = (listed - run_date).num_days();
+    if days.abs() <= FAR_DAYS {
+        return None;
+    }
+    let (count, way) = if days < 0 { (-days, "before") } else { (days, "after") };
+    let unit = if count == 1 { "day" } else { "days" };
+    Some(SourceWarning {
+        origin: origin.to_owned(),
+        line: None,
+        message: format!(
+            "source `{}` lists papers of {listed}, {count} {unit} {way} the run date {run_date}; \
+             give --date YYYY-MM-DD if that is not the day you mean",
+            source.name
+        ),
+    })
 }
 
 /// A fingerprint of the set of papers, whatever their order.
@@ -118,6 +149,32 @@ mod tests {
             stale(&ledger, &source, &listing(&["a"], Some(day(6))), day(5), Some(day(5)), true)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_listing_far_from_the_run_date_is_named_in_a_warning() {
+        // Regression (issue 12): an `Aug 5` page read in December took the run's year, and its
+        // four-month-old papers went out as the day's with no word.
+        let source = Source::file("hf", "hf.txt");
+        let august = listing(&["a"], None);
+        let december = NaiveDate::from_ymd_opt(2025, 12, 3).unwrap();
+        let warning = far_from_run(&source, &august, "hf.txt", december).unwrap();
+        assert_eq!(
+            warning.to_string(),
+            "hf.txt: source `hf` lists papers of 2025-08-05, 120 days before the run date \
+             2025-12-03; give --date YYYY-MM-DD if that is not the day you mean"
+        );
+        let dated = listing(&["a"], Some(day(20)));
+        assert!(
+            far_from_run(&source, &dated, "hf.txt", day(5))
+                .unwrap()
+                .message
+                .contains("15 days after")
+        );
+        // A weekend and a holiday are ordinary.
+        assert!(far_from_run(&source, &august, "hf.txt", day(12)).is_none());
+        assert!(far_from_run(&source, &august, "hf.txt", day(5)).is_none());
+        assert!(far_from_run(&source, &listing(&[], None), "hf.txt", december).is_none());
     }
 
     #[test]

@@ -434,7 +434,10 @@ pub fn read(source: &Source, reading: &Reading<'_>) -> Result<Read, SourceError>
     };
     let text =
         decode(&bytes).map_err(|(line, message)| SourceError::at_line(&origin, line, message))?;
-    let listing = parse_as(text, source, &origin, reading.date)?;
+    let mut listing = parse_as(text, source, &origin, reading.date)?;
+    if let Some(warning) = freshness::far_from_run(source, &listing, &origin, reading.date) {
+        listing.warnings.push(warning);
+    }
     Ok(Read { listing, fetched })
 }
 
@@ -473,12 +476,16 @@ fn parse_as(
         }
     };
     let input = Input::new(text, origin, source, date);
-    match format {
+    let mut listing = match format {
         SourceFormat::HfText => hf_text::parse(&input),
         SourceFormat::HfJson => hf_json::parse(&input),
         SourceFormat::ArxivAtom => arxiv_atom::parse(&input),
         SourceFormat::ArxivRss => arxiv_rss::parse(&input),
-    }
+    }?;
+    // A listing may repeat a paper (a Hub answer with every entry twice): one record each,
+    // by the same rules that merge sources, before anything counts them.
+    listing.papers = merge::merge(vec![std::mem::take(&mut listing.papers)]);
+    Ok(listing)
 }
 
 /// UTF-8 text without its byte order mark, or the line where the bytes stop being text.
@@ -565,7 +572,6 @@ pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations)
             Err(err) => SourceStatus::Failed(err),
             Ok(read) => {
                 let mut listing = read.listing;
-                harvest.warnings.append(&mut listing.warnings);
                 let stale = freshness::stale(
                     &ledger,
                     source,
@@ -574,6 +580,13 @@ pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations)
                     expect.date,
                     expect.check_history,
                 );
+                if stale.is_some() {
+                    // The staleness error says the listing's date already.
+                    let origin = source.origin(reading.date);
+                    let far = freshness::far_from_run(source, &listing, &origin, reading.date);
+                    listing.warnings.retain(|warning| Some(warning) != far.as_ref());
+                }
+                harvest.warnings.append(&mut listing.warnings);
                 match stale {
                     Some(reason) => SourceStatus::Stale { reason },
                     None if listing.papers.is_empty() => {

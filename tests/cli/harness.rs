@@ -359,6 +359,17 @@ pub(crate) fn sample_text() -> String {
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
+/// The sample with its `Aug 5` line moved to `days` before the real today, as `Mon D`, and
+/// that date: for runs without `--date`, which read the real clock (and warn of a listing
+/// far from it).
+pub(crate) fn sample_dated_days_ago(days: i64) -> (String, chrono::NaiveDate) {
+    #[allow(clippy::disallowed_methods, reason = "the binary reads the real clock too")]
+    let today = chrono::Utc::now().date_naive();
+    let day = today - chrono::Duration::days(days);
+    let text = sample_text().replacen("\nAug 5\n", &format!("\n{}\n", day.format("%b %-d")), 1);
+    (text, day)
+}
+
 /// A paper of the sample as the test reads it, independently of paperboy's parser.
 #[derive(Debug, Clone)]
 pub(crate) struct SamplePaper {
