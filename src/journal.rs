@@ -827,15 +827,13 @@ impl Journal {
     pub fn runs(&self, date: Option<NaiveDate>) -> Result<Vec<RunRecord>, JournalError> {
         let mut statement = self
             .conn
-            .prepare(
-                &format!(
-                    "SELECT id, date, started_at, ended_at, outcome, shard, forced, \
+            .prepare(&format!(
+                "SELECT id, date, started_at, ended_at, outcome, shard, forced, \
                      CASE outcome WHEN 'running' THEN {SENT} ELSE sent END, \
                      CASE outcome WHEN 'running' THEN {LEFT} ELSE deferred END, \
                      CASE outcome WHEN 'running' THEN {FAILED} ELSE failed END, \
                      skipped FROM runs WHERE (?1 IS NULL OR date = ?1) ORDER BY id"
-                ),
-            )
+            ))
             .map_err(|e| self.err(e))?;
         let rows = statement
             .query_map([date.map(|d| d.to_string())], |row| {

@@ -400,7 +400,9 @@ impl Run<'_> {
         if !counted {
             // The stop was decided before this answer came: the server is broken, not
             // (necessarily) the address, so nothing is final and nobody is suppressed.
-            reply.push_str(" (left for the next run: this run had stopped after too many failures in a row)");
+            reply.push_str(
+                " (left for the next run: this run had stopped after too many failures in a row)",
+            );
         } else if !error.is_transient() {
             let suppress = error.suppresses_recipient();
             self.ledger.failed(&parcel.to, &reply, suppress)?;

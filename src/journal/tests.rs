@@ -216,7 +216,9 @@ fn sent_before_answers_only_for_the_papers_asked_and_earlier_days() {
     let before = day().pred_opt().unwrap();
     let run = journal.begin_run(before, None, false, at(0)).unwrap();
     plan(&journal, run, before, "a@x.org", "<a>");
-    journal.mark_sent(run, before, "a@x.org", "250 ok", &["title:one", "title:two"], at(1)).unwrap();
+    journal
+        .mark_sent(run, before, "a@x.org", "250 ok", &["title:one", "title:two"], at(1))
+        .unwrap();
     let run = journal.begin_run(day(), None, false, at(2)).unwrap();
     plan(&journal, run, day(), "a@x.org", "<a2>");
     journal.mark_sent(run, day(), "a@x.org", "250 ok", &["title:three"], at(3)).unwrap();

@@ -565,9 +565,8 @@ fn a_greeting_dripped_a_byte_at_a_time_times_out_at_the_step_deadline() {
     // 30 bytes, 100 ms apart: each read is quick, the greeting takes 3 s, the deadline is 1 s.
     let (port, _server) =
         serve(vec![Drip("220 test.example ESMTP ready\r\n", Duration::from_millis(100))]);
-    let err = Connector::new(&smtp(port, Security::None, 1), None, Vec::new())
-        .connect()
-        .unwrap_err();
+    let err =
+        Connector::new(&smtp(port, Security::None, 1), None, Vec::new()).connect().unwrap_err();
     assert!(matches!(err, SmtpError::Io { stage: Stage::Greeting, .. }), "{err}");
     assert!(err.to_string().contains("timed out"), "{err}");
     assert!(err.is_transient());
