@@ -647,7 +647,6 @@ impl Pacer {
 
 /// Backoff with random jitter (fastrand: the spread only has to keep workers, and hosts,
 /// from retrying in lockstep).
-#[derive(Default)]
 struct Jitter;
 
 impl Jitter {

@@ -682,7 +682,7 @@ fn history_counts_what_a_run_killed_with_kill_9_delivered() {
     assert_eq!(runs[1]["sent"].as_u64(), Some(40 - sent as u64));
     let text = setup.run(&["history"]);
     assert!(
-        text.stdout.lines().next().unwrap_or_default().contains(&format!("interrupted (started")),
+        text.stdout.lines().next().unwrap_or_default().contains("interrupted (started"),
         "{text}"
     );
     assert!(text.stdout.contains(&format!(": sent {sent}, ")), "{text}");

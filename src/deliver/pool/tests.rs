@@ -351,7 +351,7 @@ fn digests_are_made_just_before_sending_so_a_run_holds_one_per_worker() {
 
 #[test]
 fn backoff_doubles_with_jitter_in_its_upper_half() {
-    let jitter = Jitter::default();
+    let jitter = Jitter;
     let base = Duration::from_millis(100);
     for attempt in 1..=5 {
         let full = base * (1 << (attempt - 1));
