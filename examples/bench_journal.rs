@@ -29,7 +29,7 @@ fn main() {
     let started = Instant::now();
     for i in 0..DIGESTS {
         journal
-            .mark_sent(day, &reader(i), "250 2.0.0 Ok: queued as 4bLq3r0zZz", &papers, at(2))
+            .mark_sent(run, day, &reader(i), "250 2.0.0 Ok: queued as 4bLq3r0zZz", &papers, at(2))
             .expect("a sent digest is recorded");
     }
     let sent = started.elapsed();

@@ -45,6 +45,33 @@ pub(crate) fn write_with_mode_of(path: &Path, bytes: &[u8], like: &Path) -> io::
     Ok(())
 }
 
+/// The file a temporary file of [`write`] (`.NAME.PID.N.tmp`) was for, when it is one and
+/// the process that made it is gone: what a writer killed between creating and renaming it
+/// leaves behind, and nobody else would remove. Whether the process is gone is asked of
+/// `/proc` on Linux; elsewhere any other process counts as gone, so the caller must know
+/// that no other writer can be at work (for the outbox: it holds the run lock).
+pub(crate) fn abandoned_temp(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, counter) = rest.rsplit_once('.')?;
+    let (target, pid) = rest.rsplit_once('.')?;
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if target.is_empty() || !digits(counter) || !digits(pid) {
+        return None;
+    }
+    let pid: u32 = pid.parse().ok()?;
+    (pid != std::process::id() && !running(pid)).then_some(target)
+}
+
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn running(_pid: u32) -> bool {
+    false
+}
+
 #[cfg(unix)]
 fn create(temp: &Path, like: Option<fs::Metadata>) -> io::Result<File> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -73,6 +100,20 @@ mod tests {
         write(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         assert_eq!(fs::read_dir(dir.path().join("a")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn only_the_temporary_files_of_writers_that_are_gone_are_abandoned() {
+        // A process that has ended (and been waited for) is gone.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        child.wait().unwrap();
+        let gone = child.id();
+        let name = |pid: u32| format!(".a@x.org.eml.{pid}.3.tmp");
+        assert_eq!(abandoned_temp(&name(gone)), Some("a@x.org.eml"));
+        assert_eq!(abandoned_temp(&name(std::process::id())), None, "this process writes it");
+        for other in [".a@x.org.eml.tmp", "a@x.org.eml.1.2.tmp", ".a.eml.x1.2.tmp", "..1.2.tmp"] {
+            assert_eq!(abandoned_temp(other), None, "{other}");
+        }
     }
 
     #[cfg(unix)]

@@ -281,6 +281,30 @@ impl Mailer {
         }
     }
 
+    /// Removes what a killed run left in the outbox folders of `dates`: temporary files of
+    /// digests it was writing when it died (see [`crate::atomic::abandoned_temp`]), which
+    /// nothing else would ever remove. Only files of that pattern go; the caller holds the
+    /// run lock, so no run on this journal is writing. Best effort: what cannot be read or
+    /// removed stays for the next run. How many went.
+    pub fn remove_abandoned(&self, dates: &[NaiveDate]) -> usize {
+        let Mailer::Outbox(dir) = self else { return 0 };
+        let mut removed = 0;
+        for date in dates {
+            let Ok(entries) = std::fs::read_dir(dir.join(date.to_string())) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let abandoned = name
+                    .to_str()
+                    .and_then(crate::atomic::abandoned_temp)
+                    .is_some_and(|target| target.ends_with(".eml"));
+                if abandoned && std::fs::remove_file(entry.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
     /// Where digests are going, for the summary line.
     pub fn destination(&self) -> String {
         match self {

@@ -283,12 +283,12 @@ pub struct HistoryFilter {
     pub subscriber: Option<String>,
 }
 
-/// Held for a whole `send`: an exclusive SQLite lock on `paperboy.db.lock`, which the OS
-/// releases when the process ends, however it ends, so a killed run never blocks the next
-/// one. (A lock of its own rather than the journal's: the journal must stay writable by the
-/// run's workers and readable by `history` meanwhile.)
+/// Held for a whole `send`: an exclusive file lock (`File::try_lock`) on `paperboy.db.lock`,
+/// which the OS releases when the process ends, however it ends, so a killed run never blocks
+/// the next one. (A lock of its own rather than the journal's: the journal must stay writable
+/// by the run's workers and readable by `history` meanwhile.)
 pub struct RunLock {
-    _holder: Connection,
+    _holder: std::fs::File,
 }
 
 impl std::fmt::Debug for RunLock {
@@ -329,19 +329,20 @@ impl RunLock {
             std::fs::create_dir_all(dir)
                 .map_err(|source| JournalError::Io { path: dir.to_owned(), source })?;
         }
-        let holder = Connection::open(&path).map_err(|source| sqlite(&path, source))?;
-        // No waiting: busy means another run holds it.
-        holder.busy_timeout(std::time::Duration::ZERO).map_err(|source| sqlite(&path, source))?;
-        let locked = holder.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;");
-        match locked {
+        let holder = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| JournalError::Io { path: path.clone(), source })?;
+        // No waiting: held means another run holds it.
+        match holder.try_lock() {
             Ok(()) => Ok(RunLock { _holder: holder }),
-            Err(rusqlite::Error::SqliteFailure(failure, _))
-                if failure.code == rusqlite::ErrorCode::DatabaseBusy
-                    || failure.code == rusqlite::ErrorCode::DatabaseLocked =>
-            {
+            Err(std::fs::TryLockError::WouldBlock) => {
                 Err(JournalError::Busy { path: journal.to_owned() })
             }
-            Err(source) => Err(sqlite(&path, source)),
+            Err(std::fs::TryLockError::Error(source)) => Err(JournalError::Io { path, source }),
         }
     }
 }
@@ -443,8 +444,20 @@ impl Journal {
         self.version()
     }
 
+    /// The dates of the runs that never ended (killed), before [`Journal::begin_run`] marks
+    /// them `interrupted`: where a killed run may have left half-written files.
+    pub fn unfinished_dates(&self) -> Result<Vec<NaiveDate>, JournalError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT DISTINCT date FROM runs WHERE outcome = 'running' ORDER BY date")
+            .map_err(|e| self.err(e))?;
+        let rows = statement.query_map([], |row| row.get(0)).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Records the start of a run. Runs that never ended (killed) are marked `interrupted`
-    /// first: the caller holds the run lock, so none of them is still running.
+    /// first, with the counts their digests show (a killed run never wrote its own): the
+    /// caller holds the run lock, so none of them is still running.
     pub fn begin_run(
         &self,
         date: NaiveDate,
@@ -453,7 +466,13 @@ impl Journal {
         now: DateTime<Utc>,
     ) -> Result<RunId, JournalError> {
         self.conn
-            .execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'", [])
+            .execute(
+                &format!(
+                    "UPDATE runs SET outcome = 'interrupted', sent = {SENT}, deferred = {LEFT}, \
+                     failed = {FAILED} WHERE outcome = 'running'"
+                ),
+                [],
+            )
             .map_err(|e| self.err(e))?;
         self.conn
             .execute(
@@ -576,10 +595,11 @@ impl Journal {
         Ok(())
     }
 
-    /// The server accepted the digest: `sent`, with its reply, one more attempt counted,
-    /// and the papers it carried, in one transaction.
+    /// The server accepted the digest in run `run`: `sent`, with its reply, one more attempt
+    /// counted, and the papers it carried, in one transaction.
     pub fn mark_sent(
         &self,
+        run: RunId,
         date: NaiveDate,
         subscriber: &str,
         reply: &str,
@@ -590,7 +610,8 @@ impl Journal {
         self.conn
             .prepare_cached(
                 "UPDATE digests SET status = 'sent', attempts = attempts + 1, last_reply = ?3, \
-                 updated_at = ?4, sent_at = ?4, papers = ?5 WHERE date = ?1 AND subscriber = ?2",
+                 updated_at = ?4, sent_at = ?4, papers = ?5, run_id = ?6 \
+                 WHERE date = ?1 AND subscriber = ?2",
             )
             .and_then(|mut statement| {
                 statement.execute(params![
@@ -598,7 +619,8 @@ impl Journal {
                     address_key(subscriber),
                     reply,
                     stamp(now),
-                    papers
+                    papers,
+                    run.0
                 ])
             })
             .and_then(planned)
@@ -606,16 +628,18 @@ impl Journal {
         Ok(())
     }
 
-    /// Temporary trouble: `deferred` with what went wrong and one more attempt counted; the
-    /// next run (or a retry in this one) sends it again.
+    /// Temporary trouble in run `run`: `deferred` with what went wrong and one more attempt
+    /// counted; the next run (or a retry in this one) sends it again. A digest a server
+    /// accepted before (a `--force` run) keeps `sent`: see [`Journal::mark_failed`].
     pub fn mark_deferred(
         &self,
+        run: RunId,
         date: NaiveDate,
         subscriber: &str,
         reply: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
-        self.attempt_failed(date, subscriber, Status::Deferred, reply, now)
+        self.attempt_failed(run, date, subscriber, Status::Deferred, reply, now)
     }
 
     /// Records a digest that a stopped run never tried: `deferred`, no attempt counted.
@@ -649,11 +673,16 @@ impl Journal {
         Ok(())
     }
 
-    /// Refused for good: `failed` with the reply and one more attempt counted; with
-    /// `suppress`, the address is also kept from every later run until [`Journal::lift`], in
-    /// the same transaction.
+    /// Refused for good in run `run`: `failed` with the reply and one more attempt counted;
+    /// with `suppress`, the address is also kept from every later run until
+    /// [`Journal::lift`], in the same transaction.
+    ///
+    /// A digest a server accepted before (a `--force` run trying it again) stays `sent`, and
+    /// stays with the run that sent it: the failed try shows in its attempts and last reply
+    /// only, so the next plain run does not deliver it a second time.
     pub fn mark_failed(
         &self,
+        run: RunId,
         date: NaiveDate,
         subscriber: &str,
         reply: &str,
@@ -663,12 +692,9 @@ impl Journal {
         let key = address_key(subscriber);
         let commit = || -> rusqlite::Result<()> {
             let tx = self.conn.unchecked_transaction()?;
-            tx.prepare_cached(
-                "UPDATE digests SET status = 'failed', attempts = attempts + 1, last_reply = ?3, \
-                 updated_at = ?4 WHERE date = ?1 AND subscriber = ?2",
-            )?
-            .execute(params![date.to_string(), key, reply, stamp(now)])
-            .and_then(planned)?;
+            tx.prepare_cached(FAILED_TRY)?
+                .execute(params![date.to_string(), key, "failed", reply, stamp(now), run.0])
+                .and_then(planned)?;
             if suppress {
                 tx.prepare_cached(
                     "INSERT INTO suppressions (address, reply, date, since) VALUES (?1, ?2, ?3, ?4) \
@@ -683,6 +709,7 @@ impl Journal {
 
     fn attempt_failed(
         &self,
+        run: RunId,
         date: NaiveDate,
         subscriber: &str,
         status: Status,
@@ -690,17 +717,15 @@ impl Journal {
         now: DateTime<Utc>,
     ) -> Result<(), JournalError> {
         self.conn
-            .prepare_cached(
-                "UPDATE digests SET status = ?3, attempts = attempts + 1, last_reply = ?4, \
-                 updated_at = ?5 WHERE date = ?1 AND subscriber = ?2",
-            )
+            .prepare_cached(FAILED_TRY)
             .and_then(|mut statement| {
                 statement.execute(params![
                     date.to_string(),
                     address_key(subscriber),
                     status.as_str(),
                     reply,
-                    stamp(now)
+                    stamp(now),
+                    run.0
                 ])
             })
             .and_then(planned)
@@ -802,10 +827,13 @@ impl Journal {
     pub fn runs(&self, date: Option<NaiveDate>) -> Result<Vec<RunRecord>, JournalError> {
         let mut statement = self
             .conn
-            .prepare(
-                "SELECT id, date, started_at, ended_at, outcome, shard, forced, sent, deferred, \
-                 failed, skipped FROM runs WHERE (?1 IS NULL OR date = ?1) ORDER BY id",
-            )
+            .prepare(&format!(
+                "SELECT id, date, started_at, ended_at, outcome, shard, forced, \
+                     CASE outcome WHEN 'running' THEN {SENT} ELSE sent END, \
+                     CASE outcome WHEN 'running' THEN {LEFT} ELSE deferred END, \
+                     CASE outcome WHEN 'running' THEN {FAILED} ELSE failed END, \
+                     skipped FROM runs WHERE (?1 IS NULL OR date = ?1) ORDER BY id"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = statement
             .query_map([date.map(|d| d.to_string())], |row| {
@@ -877,6 +905,23 @@ impl Journal {
             .map_err(|e| self.err(e))
     }
 }
+
+/// One failed try of a digest (`?1` date, `?2` subscriber, `?3` the new status, `?4` reply,
+/// `?5` now, `?6` the run): a digest once accepted keeps `sent` and its run.
+const FAILED_TRY: &str = "UPDATE digests SET \
+     status = CASE status WHEN 'sent' THEN 'sent' ELSE ?3 END, attempts = attempts + 1, \
+     last_reply = ?4, updated_at = ?5, run_id = CASE status WHEN 'sent' THEN run_id ELSE ?6 END \
+     WHERE date = ?1 AND subscriber = ?2";
+
+/// The counts of a run that never wrote its own (killed, or still running), from the digests
+/// it last touched; in a query on `runs`. Skipped digests leave no row, so they cannot be
+/// counted, and a digest still `pending` is left for the next run like a deferred one.
+const SENT: &str = "(SELECT count(*) FROM digests d WHERE d.date = runs.date \
+     AND d.run_id = runs.id AND d.status = 'sent')";
+const LEFT: &str = "(SELECT count(*) FROM digests d WHERE d.date = runs.date \
+     AND d.run_id = runs.id AND d.status IN ('pending', 'deferred'))";
+const FAILED: &str = "(SELECT count(*) FROM digests d WHERE d.date = runs.date \
+     AND d.run_id = runs.id AND d.status = 'failed')";
 
 /// An outcome must land on a digest the run planned; anything else is a bug worth an error.
 fn planned(changed: usize) -> rusqlite::Result<usize> {

@@ -177,7 +177,17 @@ fn deliver_due(
     let journal = Journal::open(&config.delivery.state)?;
     let (due, mut tally) = due(Some(&journal), digests, args.force)?;
     let shard = args.shard.map(|shard| shard.to_string());
+    // A run killed while writing the outbox left temporary files; the folders are those of
+    // the killed runs and today's.
+    let mut unfinished = journal.unfinished_dates()?;
     let run = journal.begin_run(date, shard.as_deref(), args.force, ctx.clock.now())?;
+    unfinished.push(date);
+    unfinished.sort();
+    unfinished.dedup();
+    let removed = mailer.remove_abandoned(&unfinished);
+    if removed > 0 {
+        tracing::info!("removed {removed} temporary files a killed run left in the outbox");
+    }
     // The plan names every due digest without picking its papers: picking happens in the
     // workers, in parallel, and a digest with nothing to send leaves the plan there.
     let plan: Vec<(String, String)> = due

@@ -16,15 +16,16 @@
 //! - A permanent failure is recorded with the reply and not retried; a 5xx about the
 //!   recipient also suppresses the address.
 //! - `max_failures_in_a_row` failures in a row (the server is clearly broken) stop the run;
-//!   everything not yet sent is left `deferred`.
+//!   everything not yet sent is left `deferred`. The stop counts failures as they arrive
+//!   from every worker; from then on no message leaves, and a refusal still in flight when
+//!   the stop came is left `deferred`, not taken as final: a broken relay suppresses at most
+//!   `max_failures_in_a_row` addresses, however many connections it has.
 //! - With `rate_per_second`, message starts are evenly spaced across all workers.
 //!
 //! It decides nothing about who gets what: the [`Work`] it is given does the picking.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -229,15 +230,16 @@ impl Ledger {
     fn sent(&self, parcel: &Parcel, reply: &str) -> Result<(), JournalError> {
         let papers: Vec<&str> = parcel.papers.iter().map(String::as_str).collect();
         let now = self.clock.now();
-        self.journal().mark_sent(self.date, parcel.to.as_ref(), reply, &papers, now)
+        self.journal().mark_sent(self.run, self.date, parcel.to.as_ref(), reply, &papers, now)
     }
 
     fn deferred(&self, to: &Address, reply: &str) -> Result<(), JournalError> {
-        self.journal().mark_deferred(self.date, to.as_ref(), reply, self.clock.now())
+        self.journal().mark_deferred(self.run, self.date, to.as_ref(), reply, self.clock.now())
     }
 
     fn failed(&self, to: &Address, reply: &str, suppress: bool) -> Result<(), JournalError> {
-        self.journal().mark_failed(self.date, to.as_ref(), reply, suppress, self.clock.now())
+        let now = self.clock.now();
+        self.journal().mark_failed(self.run, self.date, to.as_ref(), reply, suppress, now)
     }
 
     fn unplan(&self, to: &Address) -> Result<(), JournalError> {
@@ -275,8 +277,8 @@ pub fn deliver(
         queue: Queue::new(jobs),
         pacer: Pacer::new(policy.rate_per_second),
         outcome: Mutex::new(Outcome::default()),
-        in_a_row: AtomicU32::new(0),
-        jitter: Jitter::default(),
+        streak: Mutex::new(Streak::default()),
+        jitter: Jitter,
     };
     let workers = policy.workers.clamp(1, jobs.len().max(1));
     let results: Vec<Result<(), JournalError>> = std::thread::scope(|scope| {
@@ -310,8 +312,15 @@ struct Run<'a> {
     queue: Queue<'a>,
     pacer: Pacer,
     outcome: Mutex<Outcome>,
-    in_a_row: AtomicU32,
+    streak: Mutex<Streak>,
     jitter: Jitter,
+}
+
+/// The failures in a row so far, and whether they stopped the run.
+#[derive(Default)]
+struct Streak {
+    failures: u32,
+    stopped: bool,
 }
 
 impl Run<'_> {
@@ -356,6 +365,15 @@ impl Run<'_> {
             Prepared::Ready(parcel) => parcel,
         };
         self.pacer.wait();
+        if self.queue.is_stopped() {
+            // Taken before the stop: it goes back to the next run instead of to the server.
+            if task.attempt == 1 {
+                let recipient = self.work.recipient(task.job);
+                self.ledger.untried(&recipient.to, &recipient.message_id, NOT_TRIED)?;
+            }
+            self.count(|o| o.deferred += 1);
+            return Ok(None);
+        }
         let first = task.first.unwrap_or_else(Instant::now);
         let letter = Letter {
             from: self.sender,
@@ -366,7 +384,7 @@ impl Run<'_> {
         let error = match courier.deliver(&letter) {
             Ok(reply) => {
                 self.ledger.sent(&parcel, &reply)?;
-                self.in_a_row.store(0, Ordering::Relaxed);
+                self.success();
                 self.count(|o| o.sent += 1);
                 self.observer.event(Event::Sent {
                     to: &parcel.to,
@@ -377,9 +395,15 @@ impl Run<'_> {
             }
             Err(error) => error,
         };
-        self.failure();
-        let reply = error.to_string();
-        if !error.is_transient() {
+        let counted = self.failure();
+        let mut reply = error.to_string();
+        if !counted {
+            // The stop was decided before this answer came: the server is broken, not
+            // (necessarily) the address, so nothing is final and nobody is suppressed.
+            reply.push_str(
+                " (left for the next run: this run had stopped after too many failures in a row)",
+            );
+        } else if !error.is_transient() {
             let suppress = error.suppresses_recipient();
             self.ledger.failed(&parcel.to, &reply, suppress)?;
             self.count(|o| o.failed += 1);
@@ -420,13 +444,32 @@ impl Run<'_> {
         Ok(None)
     }
 
-    /// Counts a failure; enough in a row stop the run.
-    fn failure(&self) {
-        let failures = self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
-        if failures == self.policy.max_failures_in_a_row {
-            self.queue.stop();
-            self.count(|o| o.stopped = true);
-            self.observer.event(Event::Stopped { failures });
+    /// Counts a failure; enough in a row stop the run. Whether it counted: a failure that
+    /// arrives after the stop (from a message already in flight) does not.
+    fn failure(&self) -> bool {
+        let failures = {
+            let mut streak = self.streak.lock().unwrap_or_else(PoisonError::into_inner);
+            if streak.stopped {
+                return false;
+            }
+            streak.failures += 1;
+            streak.stopped = streak.failures >= self.policy.max_failures_in_a_row;
+            if !streak.stopped {
+                return true;
+            }
+            streak.failures
+        };
+        self.queue.stop();
+        self.count(|o| o.stopped = true);
+        self.observer.event(Event::Stopped { failures });
+        true
+    }
+
+    /// A delivery: the failures in a row start again from zero (unless the run stopped).
+    fn success(&self) {
+        let mut streak = self.streak.lock().unwrap_or_else(PoisonError::into_inner);
+        if !streak.stopped {
+            streak.failures = 0;
         }
     }
 
@@ -435,11 +478,10 @@ impl Run<'_> {
     fn leave_the_rest(&self) -> Result<(), JournalError> {
         let (untried, waiting) = self.queue.leftovers();
         self.count(|o| o.deferred += waiting.len());
-        let reason = "not tried: the run stopped after too many failures in a row";
         for job in untried {
             let recipient = self.work.recipient(job);
             if recipient.wanted {
-                self.ledger.untried(&recipient.to, &recipient.message_id, reason)?;
+                self.ledger.untried(&recipient.to, &recipient.message_id, NOT_TRIED)?;
                 self.count(|o| o.deferred += 1);
             } else {
                 self.ledger.unplan(&recipient.to)?;
@@ -449,6 +491,9 @@ impl Run<'_> {
         Ok(())
     }
 }
+
+/// What a digest the stopped run never sent records as its reason.
+const NOT_TRIED: &str = "not tried: the run stopped after too many failures in a row";
 
 /// A digest's turn: which try, since when, not before when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -600,12 +645,9 @@ impl Pacer {
     }
 }
 
-/// Randomness for backoff jitter, from the standard library's randomly keyed hasher: the
-/// spread only has to keep workers (and hosts) from retrying in lockstep.
-#[derive(Default)]
-struct Jitter {
-    counter: AtomicU64,
-}
+/// Backoff with random jitter (fastrand: the spread only has to keep workers, and hosts,
+/// from retrying in lockstep).
+struct Jitter;
 
 impl Jitter {
     /// `base · 2^(attempt-1)`, capped at five minutes, then a uniformly random point in its
@@ -614,10 +656,7 @@ impl Jitter {
         let full = base
             .saturating_mul(1 << attempt.saturating_sub(1).min(16))
             .min(Duration::from_secs(300));
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(self.counter.fetch_add(1, Ordering::Relaxed));
-        let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
-        full / 2 + full.mul_f64(fraction / 2.0)
+        full / 2 + full.mul_f64(fastrand::f64() / 2.0)
     }
 }
 

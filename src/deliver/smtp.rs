@@ -8,8 +8,10 @@
 //! answers a message with a refusal and hangs up surfaces as "broken pipe" instead of the
 //! reply. `SmtpConnection` cannot be given a socket of ours, so the stall cannot be fixed
 //! from outside. Here the socket has `TCP_NODELAY`, the body and its final dot leave in one
-//! write, read and write timeouts cover every step, and after a failed write the reply the
-//! server may have sent before hanging up is still read, so a 5xx is reported as a 5xx.
+//! write, `timeout_secs` is a deadline for each step (the greeting, each reply, writing a
+//! command or the message), not for each read, so a server dripping a byte at a time cannot
+//! hold a connection for longer, and after a failed write or a hang-up the replies the
+//! server sent before are still read, so a 5xx is reported as a 5xx.
 //!
 //! One `Connection` carries one message at a time: at most one message per connection is
 //! ever in flight. This module talks SMTP and nothing else: no journal, no retries.
@@ -18,7 +20,7 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -259,11 +261,10 @@ impl Connector {
         })?;
         // The point of this module: every write leaves at once (see the module docs).
         tcp.set_nodelay(true).map_err(io)?;
-        tcp.set_read_timeout(Some(self.timeout)).map_err(io)?;
-        tcp.set_write_timeout(Some(self.timeout)).map_err(io)?;
+        let socket = Socket { tcp, timeout: self.timeout, deadline: Instant::now() };
         let stream = match self.security {
-            Security::Tls => self.wrap(tcp, Stage::Connect)?,
-            Security::None | Security::Starttls => Stream::Plain(tcp),
+            Security::Tls => self.wrap(socket, Stage::Connect)?,
+            Security::None | Security::Starttls => Stream::Plain(socket),
         };
         let mut connection = Connection {
             reader: BufReader::new(stream),
@@ -289,14 +290,14 @@ impl Connector {
                     message: "the server sent data before the TLS handshake".into(),
                 });
             }
-            let Stream::Plain(tcp) = connection.reader.into_inner() else {
+            let Stream::Plain(socket) = connection.reader.into_inner() else {
                 return Err(SmtpError::Protocol {
                     stage: Stage::StartTls,
                     message: "STARTTLS on a connection already encrypted".into(),
                 });
             };
             connection = Connection {
-                reader: BufReader::new(self.wrap(tcp, Stage::StartTls)?),
+                reader: BufReader::new(self.wrap(socket, Stage::StartTls)?),
                 info: None,
                 pipelining: false,
                 out: Vec::new(),
@@ -310,7 +311,7 @@ impl Connector {
         Ok(connection)
     }
 
-    fn wrap(&self, tcp: TcpStream, stage: Stage) -> Result<Stream, SmtpError> {
+    fn wrap(&self, mut socket: Socket, stage: Stage) -> Result<Stream, SmtpError> {
         let config =
             self.tls.clone().ok_or_else(|| SmtpError::Tls("no TLS configuration".into()))?;
         let name = rustls::pki_types::ServerName::try_from(self.host.clone()).map_err(|err| {
@@ -318,7 +319,9 @@ impl Connector {
         })?;
         let client = rustls::ClientConnection::new(config, name)
             .map_err(|err| SmtpError::Tls(err.to_string()))?;
-        let mut stream = rustls::StreamOwned::new(client, tcp);
+        // The handshake is a step of its own, with its own deadline.
+        socket.start_step();
+        let mut stream = rustls::StreamOwned::new(client, socket);
         // Complete the handshake now, so a bad certificate is a TLS error, not a read error.
         while stream.conn.is_handshaking() {
             stream.conn.complete_io(&mut stream.sock).map_err(|err| {
@@ -359,15 +362,69 @@ fn tls_config(extra_roots: Vec<CertificateDer<'static>>) -> Arc<rustls::ClientCo
     Arc::new(config)
 }
 
+/// The TCP socket with the deadline of the step under way: before every read and write it is
+/// given only the time left, so the whole step, not each system call, is what
+/// `timeout_secs` bounds. TLS runs on top of it, so the handshake and every record obey the
+/// same deadline.
+struct Socket {
+    tcp: TcpStream,
+    timeout: Duration,
+    deadline: Instant,
+}
+
+impl Socket {
+    /// A step of the conversation begins: it has `timeout` from now.
+    fn start_step(&mut self) {
+        self.deadline = Instant::now() + self.timeout;
+    }
+
+    /// The time left in this step, or a timeout once there is none.
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))
+        } else {
+            Ok(left)
+        }
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.tcp.set_read_timeout(Some(self.left()?))?;
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.set_write_timeout(Some(self.left()?))?;
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
 enum Stream {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Plain(Socket),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, Socket>>),
+}
+
+impl Stream {
+    fn socket(&mut self) -> &mut Socket {
+        match self {
+            Stream::Plain(socket) => socket,
+            Stream::Tls(tls) => &mut tls.sock,
+        }
+    }
 }
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Stream::Plain(tcp) => tcp.read(buf),
+            Stream::Plain(socket) => socket.read(buf),
             Stream::Tls(tls) => tls.read(buf),
         }
     }
@@ -376,14 +433,14 @@ impl Read for Stream {
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Stream::Plain(tcp) => tcp.write(buf),
+            Stream::Plain(socket) => socket.write(buf),
             Stream::Tls(tls) => tls.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Stream::Plain(tcp) => tcp.flush(),
+            Stream::Plain(socket) => socket.flush(),
             Stream::Tls(tls) => tls.flush(),
         }
     }
@@ -397,7 +454,7 @@ pub struct Connection {
     pipelining: bool,
     /// Reused for every message, so a connection's memory is one message, not a run's.
     out: Vec<u8>,
-    /// The read and write timeout, for messages.
+    /// The deadline of each step, for messages.
     timeout: Duration,
 }
 
@@ -496,6 +553,7 @@ impl Connection {
         let result = self.transaction(from, to, parameters, message);
         if let Err(err) = &result
             && err.keeps_connection()
+            && self.reusable()
             && !matches!(err, SmtpError::Rejected { stage: Stage::AfterDot, .. })
         {
             // Back to a clean state for the next message; if that fails, the
@@ -520,15 +578,20 @@ impl Connection {
             // RFC 2920: MAIL, RCPT and DATA in one write, then their three replies.
             self.out.clear();
             self.out.extend_from_slice(format!("{mail}{rcpt}{Data}").as_bytes());
-            self.flush_out(Stage::Mail)?;
+            self.flush_out(Stage::Mail, &[Stage::Rcpt, Stage::Data])?;
             let expected: [(Stage, &[u16]); 3] =
                 [(Stage::Mail, &[250]), (Stage::Rcpt, &[250, 251]), (Stage::Data, &[354])];
             let mut first_refusal = None;
             let mut data_open = false;
             // All three replies are read even after a refusal, to stay in step; a reply
-            // that cannot be read (a timeout, garbage) ends the conversation at once.
+            // that cannot be read (a timeout, garbage, a hang-up) ends the conversation at
+            // once, and then a refusal that came before it is the answer: a server that
+            // refuses a recipient and hangs up has refused the recipient.
             for (stage, wanted) in expected {
-                let reply = self.read_reply(stage)?;
+                let reply = match self.read_reply(stage) {
+                    Ok(reply) => reply,
+                    Err(err) => return Err(first_refusal.unwrap_or(err)),
+                };
                 if stage == Stage::Data && reply.code == 354 {
                     data_open = true;
                 }
@@ -543,7 +606,7 @@ impl Connection {
                     // delivered, having no recipient.
                     self.out.clear();
                     self.out.extend_from_slice(b".\r\n");
-                    self.flush_out(Stage::Body)?;
+                    self.flush_out(Stage::Body, &[])?;
                     self.read_reply(Stage::AfterDot)?;
                 }
                 return Err(refusal);
@@ -555,7 +618,7 @@ impl Connection {
         }
         self.out.clear();
         dot_stuff(message, &mut self.out);
-        self.flush_out(Stage::Body)?;
+        self.flush_out(Stage::Body, &[])?;
         let reply = self.read_reply(Stage::AfterDot)?;
         if reply.code == 250 {
             Ok(reply)
@@ -580,7 +643,7 @@ impl Connection {
     pub fn quit(mut self) {
         self.out.clear();
         self.out.extend_from_slice(Quit.to_string().as_bytes());
-        if self.flush_out(Stage::Hello).is_ok() {
+        if self.flush_out(Stage::Hello, &[]).is_ok() {
             let _ = self.read_reply(Stage::Hello);
         }
     }
@@ -593,7 +656,7 @@ impl Connection {
     ) -> Result<Reply, SmtpError> {
         self.out.clear();
         self.out.extend_from_slice(command.to_string().as_bytes());
-        self.flush_out(stage)?;
+        self.flush_out(stage, &[])?;
         let reply = self.read_reply(stage)?;
         if wanted.contains(&reply.code) {
             Ok(reply)
@@ -611,26 +674,31 @@ impl Connection {
         }
     }
 
-    /// Writes the pending output in one go. A server that refuses and hangs up makes the
-    /// write fail ("broken pipe", "connection reset"), but its reply may already be here:
-    /// read it, so a 552 is reported as a 552 and not as a network error.
-    fn flush_out(&mut self, stage: Stage) -> Result<(), SmtpError> {
-        let written =
-            self.reader.get_mut().write_all(&self.out).and_then(|()| self.reader.get_mut().flush());
-        match written {
-            Ok(()) => Ok(()),
-            Err(source) => {
-                self.info = None;
-                let source = self.explain(source);
-                match self.read_reply(stage) {
-                    Ok(reply) if !reply.is_positive() => Err(SmtpError::Rejected { stage, reply }),
-                    _ => Err(SmtpError::Io { stage, source }),
-                }
+    /// Writes the pending output in one go, within one step's deadline: the commands of
+    /// `stage` and, pipelined, of `then`. A server that refuses and hangs up makes the write
+    /// fail ("broken pipe", "connection reset"), but its replies may already be here: read
+    /// them, so a 552 is reported as a 552 and not as a network error.
+    fn flush_out(&mut self, stage: Stage, then: &[Stage]) -> Result<(), SmtpError> {
+        let stream = self.reader.get_mut();
+        stream.socket().start_step();
+        let Err(source) = stream.write_all(&self.out).and_then(|()| stream.flush()) else {
+            return Ok(());
+        };
+        self.info = None;
+        let source = self.explain(source);
+        for stage in std::iter::once(stage).chain(then.iter().copied()) {
+            match self.read_reply(stage) {
+                Ok(reply) if reply.is_positive() => {}
+                Ok(reply) => return Err(SmtpError::Rejected { stage, reply }),
+                Err(_) => break,
             }
         }
+        Err(SmtpError::Io { stage, source })
     }
 
+    /// Reads one reply, all its lines within one step's deadline.
     fn read_reply(&mut self, stage: Stage) -> Result<Reply, SmtpError> {
+        self.reader.get_mut().socket().start_step();
         let mut raw = String::new();
         let mut text: Vec<String> = Vec::new();
         loop {

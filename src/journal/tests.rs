@@ -34,7 +34,7 @@ fn reopening_keeps_what_was_written() {
     let (dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     plan(&journal, run, day(), "Alice@Example.com", "<id>");
-    journal.mark_sent(day(), "alice@example.com", "250 ok", &["p1"], at(2)).unwrap();
+    journal.mark_sent(run, day(), "alice@example.com", "250 ok", &["p1"], at(2)).unwrap();
     drop(journal);
     let again = Journal::open(&dir.path().join("state/paperboy.db")).unwrap();
     let known = again.digests_on(day()).unwrap();
@@ -66,8 +66,8 @@ fn a_digest_goes_pending_then_sent_counting_attempts_and_recording_papers() {
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     plan(&journal, run, day(), "bob@example.com", "<b>");
     assert_eq!(journal.status(day(), "bob@example.com").unwrap(), Some(Status::Pending));
-    journal.mark_deferred(day(), "bob@example.com", "451 later", at(2)).unwrap();
-    journal.mark_sent(day(), "bob@example.com", "250 queued", &["p2", "p1"], at(4)).unwrap();
+    journal.mark_deferred(run, day(), "bob@example.com", "451 later", at(2)).unwrap();
+    journal.mark_sent(run, day(), "bob@example.com", "250 queued", &["p2", "p1"], at(4)).unwrap();
 
     let records = journal.digests(&HistoryFilter::default()).unwrap();
     assert_eq!(records.len(), 1);
@@ -88,9 +88,9 @@ fn a_permanent_refusal_can_suppress_the_address_until_lifted() {
     let (_dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     plan(&journal, run, day(), "gone@example.com", "<g>");
-    journal.mark_failed(day(), "gone@example.com", "550 no such user", true, at(2)).unwrap();
+    journal.mark_failed(run, day(), "gone@example.com", "550 no such user", true, at(2)).unwrap();
     plan(&journal, run, day(), "login@example.com", "<l>");
-    journal.mark_failed(day(), "login@example.com", "535 bad login", false, at(2)).unwrap();
+    journal.mark_failed(run, day(), "login@example.com", "535 bad login", false, at(2)).unwrap();
 
     assert_eq!(journal.suppressed().unwrap(), HashSet::from(["gone@example.com".to_owned()]));
     let list = journal.suppressions().unwrap();
@@ -125,7 +125,7 @@ fn an_untried_digest_is_deferred_without_an_attempt_but_a_sent_one_stays_sent() 
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     journal.mark_untried(run, day(), "a@example.com", "<a>", "stopped", at(1)).unwrap();
     plan(&journal, run, day(), "b@example.com", "<b>");
-    journal.mark_sent(day(), "b@example.com", "250", &[], at(2)).unwrap();
+    journal.mark_sent(run, day(), "b@example.com", "250", &[], at(2)).unwrap();
     journal.mark_untried(run, day(), "b@example.com", "<b>", "stopped", at(3)).unwrap();
 
     let known = journal.digests_on(day()).unwrap();
@@ -172,7 +172,7 @@ fn a_forced_run_leaves_sent_digests_sent_until_the_server_takes_them_again() {
     let (_dir, journal) = open();
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     plan(&journal, run, day(), "a@x.org", "<a>");
-    journal.mark_sent(day(), "a@x.org", "250", &[], at(2)).unwrap();
+    journal.mark_sent(run, day(), "a@x.org", "250", &[], at(2)).unwrap();
     let forced = journal.begin_run(day(), None, true, at(3)).unwrap();
     plan(&journal, forced, day(), "a@x.org", "<a>");
     assert_eq!(journal.status(day(), "a@x.org").unwrap(), Some(Status::Sent));
@@ -181,8 +181,8 @@ fn a_forced_run_leaves_sent_digests_sent_until_the_server_takes_them_again() {
 #[test]
 fn an_outcome_for_a_digest_no_run_planned_is_an_error_not_lost() {
     let (_dir, journal) = open();
-    assert!(journal.mark_sent(day(), "nobody@x.org", "250", &[], at(1)).is_err());
-    assert!(journal.mark_deferred(day(), "nobody@x.org", "451", at(1)).is_err());
+    assert!(journal.mark_sent(RunId(1), day(), "nobody@x.org", "250", &[], at(1)).is_err());
+    assert!(journal.mark_deferred(RunId(1), day(), "nobody@x.org", "451", at(1)).is_err());
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn a_planned_digest_with_nothing_to_send_leaves_the_plan_unless_it_has_a_history
     let run = journal.begin_run(day(), None, false, at(0)).unwrap();
     plan(&journal, run, day(), "fresh@x.org", "<f>");
     plan(&journal, run, day(), "tried@x.org", "<t>");
-    journal.mark_deferred(day(), "tried@x.org", "451", at(2)).unwrap();
+    journal.mark_deferred(run, day(), "tried@x.org", "451", at(2)).unwrap();
     let again = journal.begin_run(day(), None, false, at(3)).unwrap();
     plan(&journal, again, day(), "tried@x.org", "<t>");
 
@@ -216,13 +216,76 @@ fn sent_before_answers_only_for_the_papers_asked_and_earlier_days() {
     let before = day().pred_opt().unwrap();
     let run = journal.begin_run(before, None, false, at(0)).unwrap();
     plan(&journal, run, before, "a@x.org", "<a>");
-    journal.mark_sent(before, "a@x.org", "250 ok", &["title:one", "title:two"], at(1)).unwrap();
+    journal
+        .mark_sent(run, before, "a@x.org", "250 ok", &["title:one", "title:two"], at(1))
+        .unwrap();
     let run = journal.begin_run(day(), None, false, at(2)).unwrap();
     plan(&journal, run, day(), "a@x.org", "<a2>");
-    journal.mark_sent(day(), "a@x.org", "250 ok", &["title:three"], at(3)).unwrap();
+    journal.mark_sent(run, day(), "a@x.org", "250 ok", &["title:three"], at(3)).unwrap();
 
     let history = journal.sent_before(day(), &["title:two", "title:three", "title:four"]).unwrap();
     let papers: Vec<(String, NaiveDate)> =
         history["a@x.org"].iter().map(|(id, on)| (id.to_string(), *on)).collect();
     assert_eq!(papers, [("title:two".to_owned(), before)]);
+}
+
+#[test]
+fn a_forced_try_that_fails_keeps_the_digest_sent_and_records_the_try() {
+    let (_dir, journal) = open();
+    let run = journal.begin_run(day(), None, false, at(0)).unwrap();
+    for who in ["a@x.org", "b@x.org"] {
+        plan(&journal, run, day(), who, "<m>");
+        journal.mark_sent(run, day(), who, "250 ok", &["p1"], at(1)).unwrap();
+    }
+    let forced = journal.begin_run(day(), None, true, at(2)).unwrap();
+    plan(&journal, forced, day(), "a@x.org", "<m>");
+    plan(&journal, forced, day(), "b@x.org", "<m>");
+    journal.mark_deferred(forced, day(), "a@x.org", "451 try later", at(3)).unwrap();
+    journal.mark_failed(forced, day(), "b@x.org", "550 gone", true, at(3)).unwrap();
+
+    let records = journal.digests(&HistoryFilter::default()).unwrap();
+    for (record, reply) in records.iter().zip(["451 try later", "550 gone"]) {
+        assert_eq!(record.status, Status::Sent, "{record:?}");
+        assert_eq!(record.attempts, 2, "{record:?}");
+        assert_eq!(record.last_reply.as_deref(), Some(reply));
+        assert_eq!(record.papers, ["p1"], "still counted as delivered");
+    }
+    assert!(journal.suppressed().unwrap().contains("b@x.org"), "the refusal still suppresses");
+}
+
+#[test]
+fn a_killed_run_counts_what_its_digests_show_while_running_and_once_interrupted() {
+    let (_dir, journal) = open();
+    let killed = journal.begin_run(day(), None, false, at(0)).unwrap();
+    for who in ["a@x.org", "b@x.org", "c@x.org", "d@x.org", "e@x.org"] {
+        plan(&journal, killed, day(), who, "<m>");
+    }
+    journal.mark_sent(killed, day(), "a@x.org", "250", &[], at(1)).unwrap();
+    journal.mark_sent(killed, day(), "b@x.org", "250", &[], at(1)).unwrap();
+    journal.mark_failed(killed, day(), "c@x.org", "550", false, at(1)).unwrap();
+    journal.mark_deferred(killed, day(), "d@x.org", "451", at(1)).unwrap();
+    // e@x.org is still pending when the process dies: no end_run.
+    let counts = |run: &RunRecord| (run.outcome.clone(), run.sent, run.deferred, run.failed);
+    let runs = journal.runs(None).unwrap();
+    assert_eq!(counts(&runs[0]), ("running".to_owned(), 2, 2, 1));
+
+    let next = journal.begin_run(day(), None, false, at(5)).unwrap();
+    plan(&journal, next, day(), "d@x.org", "<m>");
+    plan(&journal, next, day(), "e@x.org", "<m>");
+    journal.mark_sent(next, day(), "d@x.org", "250", &[], at(6)).unwrap();
+    let runs = journal.runs(None).unwrap();
+    assert_eq!(counts(&runs[0]), ("interrupted".to_owned(), 2, 2, 1), "as it was when killed");
+    assert_eq!(counts(&runs[1]), ("running".to_owned(), 1, 1, 0));
+}
+
+#[test]
+fn the_dates_of_unfinished_runs_are_known_before_the_next_run_begins() {
+    let (_dir, journal) = open();
+    let before = day().pred_opt().unwrap();
+    journal.begin_run(before, None, false, at(0)).unwrap();
+    let done = journal.begin_run(day(), None, false, at(1)).unwrap();
+    journal.end_run(done, RunOutcome::Ok, RunCounts::default(), at(2)).unwrap();
+    assert_eq!(journal.unfinished_dates().unwrap(), Vec::<NaiveDate>::new(), "marked by begin");
+    journal.begin_run(day(), None, false, at(3)).unwrap();
+    assert_eq!(journal.unfinished_dates().unwrap(), [day()]);
 }

@@ -596,3 +596,197 @@ fn an_unusable_dkim_key_is_a_config_error_and_nothing_is_sent() {
     missing.code(78).stderr_has("cannot read the DKIM key");
     assert_eq!(server.sessions(), 0);
 }
+
+// --- regressions from review (issue 12, delivery) ---
+
+/// The addresses `suppress list --format json` shows.
+fn suppressed(setup: &Paperboy) -> Vec<String> {
+    let run = setup.run(&["suppress", "list", "--format", "json"]);
+    run.success();
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["address"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn with_pipelining_a_550_to_rcpt_and_a_hang_up_is_a_550_that_suppresses_the_address() {
+    // With PIPELINING the hang-up came before the reply to DATA, and paperboy used to report
+    // the hang-up ("DATA: the server closed the connection", temporary) instead of the 550.
+    for pipelining in [true, false] {
+        let mut server = SmtpServer::builder().fault(ALICE, Fault::RcptAndHangUp(550), 1);
+        if pipelining {
+            server = server.pipelining();
+        }
+        let server = server.start();
+        let setup = setup(&server, "max_attempts = 3\nmax_connections = 1", TWO);
+        let run = setup.run(&["send", "--date", SAMPLE_DATE, "--verbose"]);
+
+        run.code(1);
+        let line = run
+            .stderr_lines()
+            .into_iter()
+            .find(|l| l.starts_with(&format!("error: {ALICE}: ")))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(line.contains("550") && line.contains("suppressed"), "{pipelining}: {run}");
+        assert!(!run.stderr.contains("closed the connection"), "{pipelining}: {run}");
+        assert_eq!(journal(&setup)[ALICE], entry("failed", 1), "{pipelining}: not retried");
+        assert_eq!(suppressed(&setup), [ALICE], "{pipelining}");
+        assert_eq!(server.count_for(BOB), 1, "{pipelining}: Bob on a new connection");
+    }
+}
+
+#[test]
+fn a_greeting_dripped_a_byte_at_a_time_is_cut_off_after_timeout_secs_and_retried() {
+    // 21 bytes 300 ms apart: each read took well under `timeout_secs = 1`, so the greeting
+    // used to be waited for in full (6 s) as if the server were well.
+    let server = SmtpServer::builder().drip_greetings(1, Duration::from_millis(300)).start();
+    let setup = setup(&server, "timeout_secs = 1\nmax_connections = 1", TWO);
+    let run = setup.run(&["send", "--date", SAMPLE_DATE, "--verbose"]);
+
+    run.success();
+    let retry = run.stderr_lines().into_iter().find(|l| l.contains("will retry"));
+    let retry = retry.unwrap_or_default();
+    assert!(retry.contains("greeting") && retry.contains("timed out"), "{run}");
+    assert_eq!(journal(&setup)[ALICE], entry("sent", 2), "the first try was cut off");
+    assert_eq!(journal(&setup)[BOB], entry("sent", 1));
+}
+
+#[test]
+fn history_counts_what_a_run_killed_with_kill_9_delivered() {
+    let server = SmtpServer::builder().message_delay(Duration::from_millis(30)).start();
+    let setup = setup(&server, "max_connections = 2", &readers(40));
+    let running = setup.spawn(&SEND);
+    let waited = Instant::now();
+    while server.received().len() < 10 && waited.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    running.kill();
+    let sent = journal(&setup).values().filter(|(status, _)| status == "sent").count();
+    assert!(sent > 0, "{sent}");
+
+    let runs = history_json(&setup)["runs"].clone();
+    assert_eq!(
+        (runs[0]["outcome"].as_str(), runs[0]["sent"].as_u64()),
+        (Some("running"), Some(sent as u64))
+    );
+    assert_eq!(runs[0]["deferred"].as_u64(), Some(40 - sent as u64), "the rest is left");
+
+    setup.run(&SEND).success();
+    let runs = history_json(&setup)["runs"].clone();
+    assert_eq!(runs[0]["outcome"], "interrupted");
+    assert_eq!(runs[0]["sent"].as_u64(), Some(sent as u64), "what it delivered, for good");
+    assert_eq!(runs[1]["sent"].as_u64(), Some(40 - sent as u64));
+    let text = setup.run(&["history"]);
+    assert!(
+        text.stdout.lines().next().unwrap_or_default().contains("interrupted (started"),
+        "{text}"
+    );
+    assert!(text.stdout.contains(&format!(": sent {sent}, ")), "{text}");
+}
+
+#[test]
+fn four_connections_to_a_relay_refusing_everything_suppress_at_most_max_failures_in_a_row() {
+    // Each refusal takes a moment, so the other connections are mid-message when the tenth
+    // stops the run; those late refusals used to suppress three more addresses.
+    let mut server = SmtpServer::builder();
+    for i in 0..40 {
+        server = server.fault(&reader(i), Fault::SlowRcpt(554, Duration::from_millis(150)), 9);
+    }
+    let server = server.start();
+    let setup = setup(
+        &server,
+        "max_connections = 4\nmax_failures_in_a_row = 10\nmax_attempts = 1",
+        &readers(40),
+    );
+    let run = setup.run(&SEND);
+
+    run.code(1);
+    assert!(run.stderr.contains("10 deliveries in a row failed"), "{run}");
+    assert_eq!(suppressed(&setup).len(), 10, "{run}");
+    let journal = journal(&setup);
+    let failed = journal.values().filter(|(status, _)| status == "failed").count();
+    let deferred = journal.values().filter(|(status, _)| status == "deferred").count();
+    assert_eq!((failed, deferred), (10, 30), "{journal:?}");
+}
+
+#[test]
+fn send_force_with_a_451_keeps_the_digest_sent_and_the_next_plain_run_sends_nothing() {
+    let first = SmtpServer::start();
+    let setup = setup(&first, "", TWO);
+    setup.run(&SEND).success();
+
+    let flaky = SmtpServer::builder().fault(ALICE, Fault::Rcpt(451), usize::MAX).start();
+    let setup = setup.config(&config(flaky.port(), "max_attempts = 1", TWO));
+    let forced = setup.run(&["send", "--date", SAMPLE_DATE, "--force"]);
+    forced.code(75);
+    assert!(summary_line(&forced).contains("deferred 1"), "{forced}");
+    assert_eq!(journal(&setup)[ALICE], entry("sent", 2), "accepted once: still sent");
+    let history = setup.run(&["history", "--subscriber", ALICE]);
+    assert!(history.stdout.contains(" sent ") && history.stdout.contains("451"), "{history}");
+
+    let plain = setup.run(&SEND);
+    plain.success();
+    assert!(summary_line(&plain).contains("already sent 2"), "{plain}");
+    assert_eq!(flaky.count_for(ALICE), 0, "Alice got her digest from the first run only");
+}
+
+/// A temporary file as the outbox's writer names it, for process `pid`.
+fn temp_name(address: &str, pid: u32) -> String {
+    format!(".{address}.eml.{pid}.0.tmp")
+}
+
+/// The id of a process that has ended.
+fn a_gone_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().expect("cannot run `true`");
+    child.wait().expect("cannot wait for `true`");
+    child.id()
+}
+
+fn outbox_setup() -> Paperboy {
+    let config = config(1, "", TWO).replace("transport = \"smtp\"", "transport = \"file\"");
+    Paperboy::new().config(&config).sample()
+}
+
+#[test]
+fn temporary_files_a_killed_run_left_in_the_outbox_are_removed_by_the_next_run() {
+    let folder = format!("outbox/{SAMPLE_DATE}");
+    let gone = a_gone_pid();
+    let alive = std::process::id();
+    let setup = outbox_setup()
+        .file(&format!("{folder}/{}", temp_name(ALICE, gone)), "half a message")
+        .file(&format!("{folder}/{}", temp_name("carol@example.com", gone)), "half")
+        .file(&format!("{folder}/{}", temp_name("dave@example.com", alive)), "being written")
+        .file(&format!("{folder}/.notes.txt.{gone}.0.tmp"), "not a digest")
+        .file(&format!("{folder}/keep.txt"), "the operator's");
+    setup.run(&SEND).success();
+
+    let mut expected = vec![
+        temp_name("dave@example.com", alive),
+        format!(".notes.txt.{gone}.0.tmp"),
+        format!("{ALICE}.eml"),
+        format!("{BOB}.eml"),
+        "keep.txt".to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(setup.list(&folder), expected);
+}
+
+#[test]
+fn a_send_that_finds_the_run_lock_held_removes_no_temporary_file() {
+    let folder = format!("outbox/{SAMPLE_DATE}");
+    let stale = format!("{folder}/{}", temp_name(ALICE, a_gone_pid()));
+    let setup = outbox_setup().file(&stale, "half a message");
+    let lock = std::fs::File::create(setup.path("paperboy.db.lock")).expect("the lock file");
+    lock.try_lock().expect("nobody holds it yet");
+
+    let run = setup.run(&SEND);
+    run.code(75).stderr_has("another `paperboy send` is running");
+    assert!(setup.path(&stale).exists(), "the run holding the lock may still write it");
+    drop(lock);
+    setup.run(&SEND).success();
+    assert!(!setup.path(&stale).exists());
+}

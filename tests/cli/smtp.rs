@@ -13,9 +13,12 @@
 //!
 //! Fault injection is the other: the same loop, still with mailin deciding every reply, can
 //! also do what a failing server does to the connection itself: answer the greeting with 421
-//! and hang up, hang up in the middle of a message, hang up after taking a message but
-//! before its `250` (the reply lost after the final dot), stall, or answer slowly. Faults
-//! are set per recipient for its first N transactions, so a test can show a retry succeed.
+//! and hang up, drip its greeting a byte at a time, hang up after refusing a recipient, hang
+//! up in the middle of a message, hang up after taking a message but before its `250` (the
+//! reply lost after the final dot), stall, or answer slowly. Faults are set per recipient for
+//! its first N transactions, so a test can show a retry succeed. It can also offer
+//! PIPELINING (RFC 2920), which mailin does not: mailin still answers every command, one
+//! line at a time, as the client's single write brings them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
@@ -61,6 +64,10 @@ pub(crate) struct Login {
 pub(crate) enum Fault {
     /// Answer `RCPT TO` with this code (421 also closes the connection, as mailin does).
     Rcpt(u16),
+    /// Answer `RCPT TO` with this code, then hang up.
+    RcptAndHangUp(u16),
+    /// Wait this long, then answer `RCPT TO` with this code: a slow, refusing relay.
+    SlowRcpt(u16, Duration),
     /// Take the whole message, then answer the final dot with this code and drop it.
     AfterDot(u16),
     /// Hang up after the first line of the message.
@@ -80,6 +87,10 @@ struct Shared {
     faults: Mutex<Vec<(String, Fault, usize)>>,
     /// Connections still to be greeted with `421` and closed.
     busy_greetings: Mutex<usize>,
+    /// Connections still to be greeted a byte at a time, this long before each byte.
+    dripped_greetings: Mutex<(usize, Duration)>,
+    /// Whether EHLO offers PIPELINING.
+    pipelining: bool,
     /// Wait this long before the `250` to each message (after taking it).
     message_delay: Duration,
     /// Connections open now, and the most at once.
@@ -128,6 +139,14 @@ impl Handler for Recorder {
         };
         match fault {
             Some(Fault::Rcpt(code)) => return refusal(code, to),
+            Some(Fault::SlowRcpt(code, time)) => {
+                std::thread::sleep(time);
+                return refusal(code, to);
+            }
+            Some(Fault::RcptAndHangUp(code)) => {
+                *lock(&self.fault) = Some(Fault::RcptAndHangUp(code));
+                return refusal(code, to);
+            }
             Some(Fault::Stall(time)) => std::thread::sleep(time),
             Some(other) => *lock(&self.fault) = Some(other),
             None => {}
@@ -205,6 +224,8 @@ pub(crate) struct SmtpServerBuilder {
     login: Option<(String, String, AuthMechanism)>,
     faults: Vec<(String, Fault, usize)>,
     busy_greetings: usize,
+    dripped_greetings: (usize, Duration),
+    pipelining: bool,
     message_delay: Duration,
 }
 
@@ -224,6 +245,22 @@ impl SmtpServerBuilder {
     /// Greets the first `connections` connections with `421` and hangs up.
     pub(crate) fn busy_greetings(mut self, connections: usize) -> SmtpServerBuilder {
         self.busy_greetings = connections;
+        self
+    }
+
+    /// Greets the first `connections` connections a byte at a time, `pause` before each.
+    pub(crate) fn drip_greetings(
+        mut self,
+        connections: usize,
+        pause: Duration,
+    ) -> SmtpServerBuilder {
+        self.dripped_greetings = (connections, pause);
+        self
+    }
+
+    /// Offers PIPELINING in the reply to EHLO.
+    pub(crate) fn pipelining(mut self) -> SmtpServerBuilder {
+        self.pipelining = true;
         self
     }
 
@@ -251,12 +288,16 @@ impl SmtpServerBuilder {
         let port = listener.local_addr().expect("a bound listener has an address").port();
         let plain = self.faults.is_empty()
             && self.busy_greetings == 0
+            && self.dripped_greetings.0 == 0
+            && !self.pipelining
             && self.message_delay.is_zero()
             && self.login.is_none();
         let shared = Arc::new(Shared {
             rejections: self.rejections,
             faults: Mutex::new(self.faults),
             busy_greetings: Mutex::new(self.busy_greetings),
+            dripped_greetings: Mutex::new(self.dripped_greetings),
+            pipelining: self.pipelining,
             message_delay: self.message_delay,
             account: self
                 .login
@@ -320,7 +361,21 @@ fn converse(stream: TcpStream, builder: &SessionBuilder, handler: Recorder) -> s
         }
     }
     let mut session = builder.build(peer, handler);
-    session.greeting().write_to(&mut writer)?;
+    let drip = {
+        let mut dripped = lock(&shared.dripped_greetings);
+        let drip = (dripped.0 > 0).then_some(dripped.1);
+        dripped.0 = dripped.0.saturating_sub(1);
+        drip
+    };
+    match drip {
+        Some(pause) => {
+            for byte in session.greeting().buffer()? {
+                std::thread::sleep(pause);
+                writer.write_all(&[byte])?;
+            }
+        }
+        None => session.greeting().write_to(&mut writer)?,
+    }
     let mut line = Vec::new();
     let mut in_data = false;
     loop {
@@ -329,7 +384,23 @@ fn converse(stream: TcpStream, builder: &SessionBuilder, handler: Recorder) -> s
             return Ok(());
         }
         let final_dot = in_data && line == b".\r\n";
+        let ehlo = !in_data && line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"EHLO");
         let mut response = session.process(&line);
+        if ehlo && shared.pipelining && response.code == 250 {
+            // mailin's EHLO reply always has more than one line: add one after the first.
+            let reply = String::from_utf8(response.buffer()?).expect("mailin replies in ASCII");
+            let (first, rest) = reply.split_once("\r\n").expect("a multi-line EHLO reply");
+            write!(writer, "{first}\r\n250-PIPELINING\r\n{rest}")?;
+            writer.flush()?;
+            continue;
+        }
+        let hang_up = matches!(*lock(&fault), Some(Fault::RcptAndHangUp(_)));
+        if hang_up {
+            *lock(&fault) = None;
+            response.write_to(&mut writer)?;
+            writer.flush()?;
+            return writer.shutdown(Shutdown::Both);
+        }
         let drop_now = in_data && !final_dot && *lock(&fault) == Some(Fault::DropMidData);
         if drop_now {
             *lock(&fault) = None;

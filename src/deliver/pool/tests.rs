@@ -3,7 +3,7 @@
 //! make of it.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeZone, Utc};
 
@@ -351,7 +351,7 @@ fn digests_are_made_just_before_sending_so_a_run_holds_one_per_worker() {
 
 #[test]
 fn backoff_doubles_with_jitter_in_its_upper_half() {
-    let jitter = Jitter::default();
+    let jitter = Jitter;
     let base = Duration::from_millis(100);
     for attempt in 1..=5 {
         let full = base * (1 << (attempt - 1));
@@ -360,4 +360,48 @@ fn backoff_doubles_with_jitter_in_its_upper_half() {
         assert!(waits.iter().any(|w| *w != waits[0]), "jitter varies");
     }
     assert!(jitter.backoff(Duration::from_secs(100), 30) <= Duration::from_secs(300));
+}
+
+#[test]
+fn four_connections_to_a_relay_refusing_everything_suppress_no_more_than_max_failures_in_a_row() {
+    let work = FakeWork::new(&[]);
+    // Every answer takes a while, so the other three workers are always mid-message when
+    // the tenth refusal stops the run.
+    let server = Server { delay: Duration::from_millis(30), ..Server::default() }
+        .refuse_everything(Stage::Rcpt, 554);
+    let stopper = Policy { workers: 4, max_failures_in_a_row: 10, max_attempts: 1, ..policy() };
+    let ran = run(40, &work, &server, &stopper);
+
+    assert!(ran.outcome.stopped);
+    assert_eq!(ran.journal.suppressed().unwrap().len(), 10, "{:?}", ran.events);
+    assert_eq!((ran.outcome.failed, ran.outcome.deferred), (10, 30));
+    let tried = server.log.lock().unwrap().len();
+    assert!(tried <= 10 + 3, "only what was in flight goes after the stop: {tried}");
+    let late: Vec<_> = ran
+        .journal
+        .digests(&HistoryFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.attempts == 1 && d.status == Status::Deferred)
+        .collect();
+    assert_eq!(late.len(), tried - 10, "a refusal that came after the stop is left deferred");
+    assert!(late.iter().all(|d| d.last_reply.as_deref().unwrap_or("").contains("554")));
+}
+
+#[test]
+fn work_taken_before_the_stop_is_handed_back_unsent() {
+    let work = FakeWork::new(&[]);
+    let server = Server::default().refuse_everything(Stage::Connect, 421);
+    // Paced, so the second worker is waiting for its slot when the first failure stops the run.
+    let stopper = Policy {
+        workers: 2,
+        rate_per_second: Some(5.0),
+        max_failures_in_a_row: 1,
+        max_attempts: 1,
+        ..policy()
+    };
+    let ran = run(4, &work, &server, &stopper);
+    assert_eq!(server.log.lock().unwrap().len(), 1, "nothing leaves after the stop");
+    assert_eq!(ran.outcome.deferred, 4);
+    assert_eq!(status(&ran, 1), (Status::Deferred, 0), "recorded untried");
 }

@@ -25,11 +25,13 @@ enum Step {
     Hangup,
     /// Say nothing for a while.
     Stall(Duration),
+    /// Write this a byte at a time, waiting this long before each byte.
+    Drip(&'static str, Duration),
     /// Repeat the steps after this one this many times.
     Repeat(usize),
 }
 
-use Step::{Hangup, Hear, Message, Repeat, Say, Stall, Swallow};
+use Step::{Drip, Hangup, Hear, Message, Repeat, Say, Stall, Swallow};
 
 const EHLO: &str = "250-test.example\r\n250-8BITMIME\r\n250 SIZE 1000000\r\n";
 
@@ -90,6 +92,15 @@ fn run_script<S: Read + Write>(stream: S, script: &[Step]) -> Vec<String> {
             }
             Hangup => return heard,
             Stall(time) => std::thread::sleep(time),
+            Drip(text, pause) => {
+                for byte in text.bytes() {
+                    std::thread::sleep(pause);
+                    // The client may have given up and closed: the test checks its side.
+                    if reader.get_mut().write_all(&[byte]).is_err() {
+                        return heard;
+                    }
+                }
+            }
             Repeat(_) => unreachable!("only one Repeat per script"),
         }
     }
@@ -158,8 +169,8 @@ fn a_message_goes_mail_rcpt_data_and_the_reply_to_the_dot_is_returned() {
 fn the_socket_sends_without_delay_so_messages_do_not_wait_for_acks() {
     let (port, _server) = serve(greeting_and_hello());
     let connection = connector(port).connect().unwrap();
-    let Stream::Plain(tcp) = connection.reader.get_ref() else { panic!("plain expected") };
-    assert!(tcp.nodelay().unwrap(), "TCP_NODELAY must be set (Nagle + delayed ACK stall)");
+    let Stream::Plain(socket) = connection.reader.get_ref() else { panic!("plain expected") };
+    assert!(socket.tcp.nodelay().unwrap(), "TCP_NODELAY must be set (Nagle + delayed ACK stall)");
 }
 
 #[test]
@@ -506,4 +517,69 @@ fn a_certificate_no_trusted_root_signed_is_a_lasting_tls_failure() {
 fn a_ca_file_without_certificates_is_refused() {
     let err = read_roots(&fixture("README.md")).unwrap_err();
     assert!(err.contains("no PEM certificate"), "{err}");
+}
+
+#[test]
+fn with_pipelining_a_550_to_rcpt_and_a_hang_up_is_a_refusal_of_the_recipient() {
+    let script = vec![
+        Say("220 test.example ESMTP\r\n"),
+        Hear("EHLO "),
+        Say("250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+        Hear("MAIL"),
+        Hear("RCPT"),
+        Hear("DATA"),
+        Say("250 ok\r\n550 5.1.1 no such user\r\n"),
+        Hangup,
+    ];
+    let (port, server) = serve(script);
+    let mut connection = connector(port).connect().unwrap();
+    let err = send(&mut connection, "Subject: a\r\n\r\na\r\n").unwrap_err();
+    server.join().unwrap();
+    assert!(
+        matches!(&err, SmtpError::Rejected { stage: Stage::Rcpt, reply } if reply.code == 550),
+        "the 550 that came before the hang-up is the answer: {err}"
+    );
+    assert!(err.is_recipient_refusal() && !err.is_transient());
+    connection.after_error(&err);
+    assert!(!connection.reusable(), "the server hung up");
+}
+
+#[test]
+fn without_pipelining_a_550_to_rcpt_and_a_hang_up_is_the_same_refusal() {
+    let mut script = greeting_and_hello();
+    script.extend([Hear("MAIL"), Say("250 ok\r\n"), Hear("RCPT")]);
+    script.extend([Say("550 5.1.1 no such user\r\n"), Hangup]);
+    let (port, server) = serve(script);
+    let mut connection = connector(port).connect().unwrap();
+    let err = send(&mut connection, "Subject: a\r\n\r\na\r\n").unwrap_err();
+    server.join().unwrap();
+    assert!(
+        matches!(&err, SmtpError::Rejected { stage: Stage::Rcpt, reply } if reply.code == 550),
+        "{err}"
+    );
+    assert!(err.is_recipient_refusal());
+}
+
+#[test]
+fn a_greeting_dripped_a_byte_at_a_time_times_out_at_the_step_deadline() {
+    // 30 bytes, 100 ms apart: each read is quick, the greeting takes 3 s, the deadline is 1 s.
+    let (port, _server) =
+        serve(vec![Drip("220 test.example ESMTP ready\r\n", Duration::from_millis(100))]);
+    let err =
+        Connector::new(&smtp(port, Security::None, 1), None, Vec::new()).connect().unwrap_err();
+    assert!(matches!(err, SmtpError::Io { stage: Stage::Greeting, .. }), "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(err.is_transient());
+}
+
+#[test]
+fn a_reply_dripped_a_byte_at_a_time_times_out_at_the_step_deadline() {
+    let mut script = greeting_and_hello();
+    script.extend([Hear("MAIL"), Drip("250 2.1.0 sender ok\r\n", Duration::from_millis(100))]);
+    let (port, _server) = serve(script);
+    let mut connection =
+        Connector::new(&smtp(port, Security::None, 1), None, Vec::new()).connect().unwrap();
+    let err = send(&mut connection, "Subject: a\r\n\r\na\r\n").unwrap_err();
+    assert!(matches!(err, SmtpError::Io { stage: Stage::Mail, .. }), "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
 }
