@@ -376,7 +376,7 @@ mod tests {
             let args = ["paperboy", "subscriber", "add", "a@b.org", "--max-papers", value];
             let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{value}");
-            assert!(err.to_string().contains("1..=1000"), "{err}");
+            assert!(err.to_string().contains("for '--max-papers <N>'"), "{err}");
         }
         let args = ["paperboy", "subscriber", "set", "a@b.org", "--max-papers", "1000"];
         let Command::Subscriber(SubscriberCommand::Set { fields, .. }) =

@@ -131,3 +131,17 @@ keywords = ["mamba"]
     );
     assert_eq!(setup.list("outbox/2025-08-05"), ["alice@example.com.eml"]);
 }
+
+/// Issue 12: `--max-papers 18446744073709551615` was stored silently as 9223372036854775807.
+/// The option takes the range of the config key it sets.
+#[test]
+fn a_max_papers_of_18446744073709551615_is_refused_and_the_config_is_left_alone() {
+    let config = "[newsletter]\ntitle = \"Digest\"\nfrom = \"digest@example.org\"\n";
+    let paperboy = Paperboy::new().config(config);
+    for value in ["18446744073709551615", "1001", "0"] {
+        let run = paperboy.run(&["subscriber", "add", "a@example.com", "--max-papers", value]);
+        run.code(2).stdout_is("").stderr_has("for '--max-papers <N>'");
+    }
+    assert_eq!(std::fs::read_to_string(paperboy.path("paperboy.toml")).unwrap(), config);
+    paperboy.run(&["subscriber", "add", "a@example.com", "--max-papers", "1000"]).success();
+}
