@@ -22,8 +22,8 @@ use lettre::Address;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use toml::de::DeTable;
 use toml::Spanned;
+use toml::de::DeTable;
 
 use crate::lines::Lines;
 use crate::paper::AnnounceType;
@@ -311,14 +311,7 @@ fn read_part<T: DeserializeOwned>(
     let mut tree = DeTable::parse(part).ok();
     let mut taken_out = Vec::new();
     for _ in 0..MAX_TYPE_ERRORS {
-        let problem = syntax_problem(
-            lines,
-            part,
-            offset,
-            first_subscriber,
-            tree.as_ref(),
-            &err,
-        );
+        let problem = syntax_problem(lines, part, offset, first_subscriber, tree.as_ref(), &err);
         let missing = missing_field(err.message()).is_some();
         // A required key taken out for its type is missing now: no second problem.
         if missing && taken_out.contains(&problem.key) {
@@ -343,7 +336,12 @@ fn read_part<T: DeserializeOwned>(
 /// How many `[[subscribers]]` tables `part` holds, when it is TOML.
 fn subscriber_count(part: &str) -> Option<usize> {
     let tree = DeTable::parse(part).ok()?;
-    Some(tree.get_ref().get("subscribers").and_then(|s| s.get_ref().as_array()).map_or(0, |a| a.len()))
+    Some(
+        tree.get_ref()
+            .get("subscribers")
+            .and_then(|s| s.get_ref().as_array())
+            .map_or(0, |a| a.len()),
+    )
 }
 
 /// Enough to fix in one go; a file with more is likely not a paperboy config at all.
@@ -752,8 +750,9 @@ impl Validator<'_> {
             Some(port) => self.whole(port, "smtp.port", range::PORT),
             None => raw.security.default_port(),
         };
-        let rate_per_second =
-            raw.rate_per_second.map(|rate| self.number(&rate, "smtp.rate_per_second", range::RATE_PER_SECOND));
+        let rate_per_second = raw
+            .rate_per_second
+            .map(|rate| self.number(&rate, "smtp.rate_per_second", range::RATE_PER_SECOND));
         Smtp {
             port,
             host: raw.host,
@@ -885,8 +884,11 @@ impl Validator<'_> {
 
     fn fetch(&mut self, raw: RawFetch) -> FetchSettings {
         let timeout = self.whole(&raw.timeout_secs, "fetch.timeout_secs", range::TIMEOUT_SECS);
-        let connect_timeout =
-            self.whole(&raw.connect_timeout_secs, "fetch.connect_timeout_secs", range::TIMEOUT_SECS);
+        let connect_timeout = self.whole(
+            &raw.connect_timeout_secs,
+            "fetch.connect_timeout_secs",
+            range::TIMEOUT_SECS,
+        );
         FetchSettings {
             cache_dir: self.base.join(raw.cache_dir),
             connect_timeout: std::time::Duration::from_secs(connect_timeout),
@@ -963,11 +965,9 @@ impl Validator<'_> {
             let index = list.count;
             list.count += 1;
             let key = |field: &str| format!("subscribers[{index}].{field}");
-            let email = match Address::from_str(raw.email.get_ref().trim()) {
+            let email = match subscriber_address(raw.email.get_ref()) {
                 Ok(email) => Some(email),
-                Err(err) => {
-                    let message =
-                        format!("`{}` is not a valid address: {err}", raw.email.get_ref());
+                Err(message) => {
                     self.problem(&raw.email, key("email"), message);
                     None
                 }
@@ -1051,6 +1051,21 @@ impl<'c> SubscriberList<'c> {
             subscribers: Vec::new(),
         }
     }
+}
+
+/// A subscriber's address, as the loader and `subscriber add` accept it: what lettre parses,
+/// less a quoted local part (`"john doe"@example.com`), which lettre parses but cannot put in
+/// a `To:` header, so every message to it would fail to build.
+pub(crate) fn subscriber_address(text: &str) -> Result<Address, String> {
+    let email = Address::from_str(text.trim())
+        .map_err(|err| format!("`{text}` is not a valid address: {err}"))?;
+    if email.user().starts_with('"') {
+        return Err(format!(
+            "`{text}` has a quoted local part, which paperboy cannot deliver to; use an \
+             address without quotes"
+        ));
+    }
+    Ok(email)
 }
 
 /// A source URL is fetched as it stands but for `{date}`, the one placeholder.

@@ -107,7 +107,8 @@ pub(crate) const RATE_PER_SECOND: Limit =
 /// `smtp.max_attempts`.
 pub(crate) const MAX_ATTEMPTS: Limit = Limit::whole("a whole number", 1, 10);
 /// `smtp.retry_backoff_ms`: the first wait, doubled for each further try.
-pub(crate) const RETRY_BACKOFF_MS: Limit = Limit::whole("a whole number of milliseconds", 0, 60_000);
+pub(crate) const RETRY_BACKOFF_MS: Limit =
+    Limit::whole("a whole number of milliseconds", 0, 60_000);
 /// `smtp.retry_budget_secs`.
 pub(crate) const RETRY_BUDGET_SECS: Limit = Limit::whole("a whole number of seconds", 0, 3600);
 /// `smtp.max_failures_in_a_row`.

@@ -45,7 +45,9 @@ fn remove_in_value(value: &mut DeValue<'_>, offset: usize) -> bool {
     match value {
         DeValue::Table(table) => remove_at(table, offset),
         // An item of a plain array is not taken out alone: the key holding it goes.
-        DeValue::Array(array) => array.iter_mut().any(|item| remove_in_value(item.get_mut(), offset)),
+        DeValue::Array(array) => {
+            array.iter_mut().any(|item| remove_in_value(item.get_mut(), offset))
+        }
         _ => false,
     }
 }

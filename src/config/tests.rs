@@ -154,12 +154,16 @@ fn timeouts_must_be_from_one_second_to_an_hour() {
         let lines = problems(&format!("{MINIMAL}[smtp]\nhost = \"h\"\ntimeout_secs = {value}\n"));
         assert_eq!(
             lines,
-            [format!("dir/paperboy.toml:6: `smtp.timeout_secs`: expected a whole number of seconds from 1 to 3600, found {value}")]
+            [format!(
+                "dir/paperboy.toml:6: `smtp.timeout_secs`: expected a whole number of seconds from 1 to 3600, found {value}"
+            )]
         );
         let lines = problems(&format!("{MINIMAL}[fetch]\ntimeout_secs = {value}\n"));
         assert_eq!(
             lines,
-            [format!("dir/paperboy.toml:5: `fetch.timeout_secs`: expected a whole number of seconds from 1 to 3600, found {value}")]
+            [format!(
+                "dir/paperboy.toml:5: `fetch.timeout_secs`: expected a whole number of seconds from 1 to 3600, found {value}"
+            )]
         );
     }
 }
@@ -302,7 +306,6 @@ fn numbers_out_of_range_name_their_line_and_key() {
     );
 }
 
-
 /// Issue 12: `rate_per_second = 1e-300` passed "above 0" and then panicked in send; `1e-10`
 /// held the run for centuries. Every number has one range, and each says it.
 #[test]
@@ -409,4 +412,29 @@ fn a_missing_key_is_named_with_its_table() {
         problems(&format!("{MINIMAL}[[subscribers]]\nemail = 5\n")),
         ["dir/paperboy.toml:5: `subscribers[0].email`: expected a string, found 5"]
     );
+}
+
+/// Issue 12: `"john doe"@example.com` loaded, and then no message to it could be built.
+#[test]
+fn a_quoted_local_part_is_refused_with_its_line() {
+    let text = format!("{MINIMAL}[[subscribers]]\nemail = '\"john doe\"@example.com'\n");
+    assert_eq!(
+        problems(&text),
+        ["dir/paperboy.toml:5: `subscribers[0].email`: `\"john doe\"@example.com` has a quoted \
+          local part, which paperboy cannot deliver to; use an address without quotes"]
+    );
+}
+
+#[test]
+fn every_address_the_loader_takes_makes_a_message() {
+    for email in ["a@example.com", "o'neil+tag@example.com", "x_y.z@sub.example.org"] {
+        let text = format!("{MINIMAL}[[subscribers]]\nemail = \"{email}\"\n");
+        let config = parse(&text).unwrap();
+        let to = config.subscribers[0].mailbox();
+        lettre::Message::builder()
+            .from(config.newsletter.from.clone())
+            .to(to)
+            .body(String::new())
+            .unwrap_or_else(|err| panic!("{email}: {err}"));
+    }
 }
