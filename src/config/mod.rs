@@ -2,8 +2,11 @@
 //!
 //! Loading happens in two phases: serde reads the file into raw types that keep the spans of
 //! cross-references, then `validate` checks everything at once and builds the types the
-//! pipeline uses. Every problem names the file, the line and the key. Nothing here sends,
-//! reads sources or renders.
+//! pipeline uses. An unknown key or a value of the wrong type does not stop the first phase:
+//! it is reported, taken out and the rest read again, so that one run lists every problem;
+//! numbers are read as written and checked against their range ([`range`]) in the second.
+//! Every problem names the file, the line and the key. Nothing here sends, reads sources or
+//! renders.
 
 mod dkim;
 pub mod edit;

@@ -1,5 +1,6 @@
-//! Turns a byte offset in config text into the key path a person looks for (the line comes
-//! from [`crate::lines::Lines`]).
+//! What stands at a byte offset of config text: the key path a person looks for (the line
+//! comes from [`crate::lines::Lines`]), the table around it, and, so that a file with several
+//! mistakes can be read on past the first, the key to take out of the parsed tree.
 
 use std::ops::Range;
 
