@@ -106,9 +106,10 @@ fn an_outbox_dir_that_is_a_file_fails_check() {
         .config(&format!("{}{delivery}", config("")))
         .sample()
         .file("outbox", "a file where the folder should be\n");
-    paperboy.run(&["check"]).code(78).stderr_is(
-        "error: paperboy.toml: `delivery.dir`: `outbox` is a file, not a folder\n",
-    );
+    paperboy
+        .run(&["check"])
+        .code(78)
+        .stderr_is("error: paperboy.toml: `delivery.dir`: `outbox` is a file, not a folder\n");
     let paperboy = Paperboy::new()
         .config(&format!("{}[delivery]\ndir = \"outbox/mail\"\n", config("")))
         .sample()
