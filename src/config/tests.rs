@@ -326,17 +326,16 @@ fn a_rate_per_second_of_1e_300_is_out_of_its_range() {
 
 #[test]
 fn every_number_of_the_config_has_a_range() {
-    let text = format!(
-        "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\nmax_papers = 1001\n\
+    let text = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\nmax_papers = 1001\n\
          [fetch]\ntimeout_secs = 3601\nconnect_timeout_secs = 0\nretries = 11\n\
-         [smtp]\nhost = \"h\"\nport = 0\ntimeout_secs = 1e9\nmax_connections = 101\nrate_per_second = 20000\n\
+         [smtp]\nhost = \"h\"\nport = 0\ntimeout_secs = 1e9\nmax_connections = 101\n\
+         rate_per_second = 20000\n\
          max_attempts = 11\nretry_backoff_ms = 60001\nretry_budget_secs = -1\n\
          max_failures_in_a_row = 100001\n\
          [topics.t]\nkeywords = [\"x\"]\nmin_score = 1001.0\nmin_upvotes = -1\n\
          [[subscribers]]\nemail = \"a@x.org\"\nmax_papers = 1.5\nmin_score = inf\n\
-         min_upvotes = 1000001\n"
-    );
-    let keys: Vec<String> = parse(&text)
+         min_upvotes = 1000001\n";
+    let keys: Vec<String> = parse(text)
         .unwrap_err()
         .problems
         .into_iter()
