@@ -308,9 +308,14 @@ pub struct SubscriberFieldArgs {
     /// An own exclude keyword (repeatable; with `set`, replaces the list).
     #[arg(long = "exclude", value_name = "KEYWORD")]
     pub exclude: Vec<String>,
-    /// The most papers per digest.
-    #[arg(long, value_name = "N")]
+    /// The most papers per digest, from 1 to 1000.
+    #[arg(long, value_name = "N", value_parser = whole(crate::config::range::MAX_PAPERS))]
     pub max_papers: Option<usize>,
+}
+
+/// A whole-number option in the range its config key has, so the two cannot disagree.
+fn whole(limit: crate::config::range::Limit) -> clap::builder::RangedI64ValueParser<usize> {
+    clap::builder::RangedI64ValueParser::new().range(limit.whole_range())
 }
 
 /// `paperboy topic ...`.
@@ -521,6 +526,23 @@ mod tests {
         assert!(cli.verbose);
         let cli = Cli::try_parse_from(["paperboy", "send", "-v", "--dry-run"]).unwrap();
         assert!(cli.verbose);
+    }
+
+    #[test]
+    fn a_max_papers_option_out_of_its_config_range_is_a_usage_error() {
+        for value in ["0", "1001", "18446744073709551615"] {
+            let args = ["paperboy", "subscriber", "add", "a@b.org", "--max-papers", value];
+            let err = Cli::try_parse_from(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{value}");
+            assert!(err.to_string().contains("for '--max-papers <N>'"), "{err}");
+        }
+        let args = ["paperboy", "subscriber", "set", "a@b.org", "--max-papers", "1000"];
+        let Command::Subscriber(SubscriberCommand::Set { fields, .. }) =
+            Cli::try_parse_from(args).unwrap().command
+        else {
+            panic!("a subscriber set command")
+        };
+        assert_eq!(fields.max_papers, Some(1000));
     }
 
     #[test]

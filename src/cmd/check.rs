@@ -3,15 +3,18 @@
 //! It uses the same loader, renderer and source readers as `send`; there is no second
 //! validator to drift out of step.
 
+use std::path::Path;
+
 use chrono::NaiveDate;
 
 use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
 use crate::compose::compose;
-use crate::config::Config;
-use crate::deliver::{SmtpCheckError, check_smtp};
+use crate::config::{Config, TransportKind};
+use crate::deliver::{Signer, SmtpCheckError, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
+use crate::journal::Journal;
 use crate::messages;
 use crate::plural::count;
 use crate::source::{self, Reading, Source};
@@ -38,6 +41,23 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
                 }
             }
         }
+    }
+
+    // What `send` opens before it delivers anything, opened the way `send` opens it.
+    if let Err(err) = Signer::from_config(&config) {
+        problems.push((Exit::Config, err.to_string()));
+    }
+    if config.delivery.transport == TransportKind::File
+        && let Err(message) = writable_folder(&config.delivery.dir)
+    {
+        problems
+            .push((Exit::Config, format!("{}: `delivery.dir`: {message}", config.path.display())));
+    }
+    if let Err(message) = usable_journal(&config.delivery.state) {
+        problems.push((
+            Exit::Config,
+            format!("{}: `delivery.state`: {message}", config.path.display()),
+        ));
     }
 
     let reading = Reading { date: ctx.clock.today(), fetch: &config.fetch, clock: ctx.clock };
@@ -95,4 +115,70 @@ pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     };
     status!("{} found", count(problems.len(), "problem"))?;
     Ok(worst)
+}
+
+/// The outbox: a folder `send` can write files into, or one it can create.
+fn writable_folder(dir: &Path) -> Result<(), String> {
+    let shown = dir.display();
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(format!("`{shown}` is a file, not a folder")),
+        Ok(_) => probe(dir).map_err(|err| format!("cannot write into `{shown}`: {err}")),
+        Err(_) => creatable(dir),
+    }
+}
+
+/// The journal: an SQLite journal `send` can open and write, or a place it can create one.
+/// A journal that is there is opened as `history` opens it, which reads its schema.
+fn usable_journal(state: &Path) -> Result<(), String> {
+    let shown = state.display();
+    match std::fs::metadata(state) {
+        Ok(meta) if meta.is_dir() => Err(format!("`{shown}` is a folder, not a journal file")),
+        Ok(meta) => {
+            Journal::open_existing(state).map_err(|err| {
+                format!(
+                    "`{shown}` cannot be opened as a journal: {}",
+                    crate::error::one_line(&err.to_string())
+                )
+            })?;
+            if meta.permissions().readonly() {
+                return Err(format!("`{shown}` is read-only, and send records every digest in it"));
+            }
+            let dir =
+                state.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            // SQLite writes its log and the run lock beside the journal.
+            probe(dir).map_err(|err| format!("cannot write beside `{shown}`: {err}"))
+        }
+        Err(_) => match state.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            Some(dir) => writable_folder(dir)
+                .map_err(|message| format!("no journal can be created: {message}")),
+            None => probe(Path::new(".")).map_err(|err| format!("cannot create `{shown}`: {err}")),
+        },
+    }
+}
+
+/// A folder that is not there yet: `send` creates it, so the nearest one that is there must
+/// be a folder it can write into.
+fn creatable(dir: &Path) -> Result<(), String> {
+    let mut existing = dir;
+    while std::fs::metadata(existing).is_err() {
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    let (shown, at) = (dir.display(), existing.display());
+    match std::fs::metadata(existing) {
+        Ok(meta) if !meta.is_dir() => Err(format!("`{shown}` cannot be created: `{at}` is a file")),
+        _ => probe(existing).map_err(|err| format!("`{shown}` cannot be created in `{at}`: {err}")),
+    }
+}
+
+/// Whether a file can be created in `dir`: the only sure test is to create one (and remove it).
+fn probe(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(format!(".paperboy-check.{}.tmp", std::process::id()));
+    std::fs::File::create_new(&path)?;
+    std::fs::remove_file(&path)
 }

@@ -104,9 +104,15 @@ fn render_all(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Previews> {
     for subscriber in subscribers {
         let digest = picker.digest(subscriber, history_of(&history, subscriber).unwrap_or(&none));
         let email = digest.subscriber.email.to_string();
+        // One digest that cannot be built must not hide everyone else's.
         let Composed { rendered, bytes } =
-            compose(&renderer, &config.newsletter, &digest, now, None)
-                .with_context(|| format!("cannot compose the digest for {email}"))?;
+            match compose(&renderer, &config.newsletter, &digest, now, None) {
+                Ok(composed) => composed,
+                Err(err) => {
+                    eprintln!("warning: cannot compose the digest for {email}, left out: {err:#}");
+                    continue;
+                }
+            };
         let file = file_safe(&email);
         entries.push(IndexEntry {
             would_send: !digest.is_empty() || config.newsletter.send_empty,

@@ -470,10 +470,9 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Parses an address with the parser delivery uses.
+/// Parses an address as the loader does.
 fn parse_address(email: &str) -> Result<Address, EditError> {
-    Address::from_str(email.trim())
-        .map_err(|err| refused(format!("`{email}` is not a valid address: {err}")))
+    super::subscriber_address(email).map_err(refused)
 }
 
 fn string_array(items: &[String]) -> Value {

@@ -2,11 +2,15 @@
 //!
 //! Loading happens in two phases: serde reads the file into raw types that keep the spans of
 //! cross-references, then `validate` checks everything at once and builds the types the
-//! pipeline uses. Every problem names the file, the line and the key. Nothing here sends,
-//! reads sources or renders.
+//! pipeline uses. An unknown key or a value of the wrong type does not stop the first phase:
+//! it is reported, taken out and the rest read again, so that one run lists every problem;
+//! numbers are read as written and checked against their range ([`range`]) in the second.
+//! Every problem names the file, the line and the key. Nothing here sends, reads sources or
+//! renders.
 
 mod dkim;
 pub mod edit;
+pub(crate) mod range;
 mod span;
 mod split;
 
@@ -20,13 +24,16 @@ use std::str::FromStr;
 use lettre::Address;
 use lettre::message::Mailbox;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use toml::Spanned;
+use toml::de::DeTable;
 
 use crate::lines::Lines;
 use crate::paper::AnnounceType;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
 pub use dkim::{Dkim, DkimAlgorithm};
+use range::{Limit, Num};
 
 /// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
 pub const DEFAULT_PATH: &str = "paperboy.toml";
@@ -258,19 +265,19 @@ impl Config {
         let batches = split::subscriber_batches(text, per_batch);
         let lines = Lines::new(text.as_bytes());
         let rest = blanked(text, &batches);
-        let raw: RawConfig = toml::from_str(&rest)
-            .map_err(|err| fail(vec![syntax_problem(&lines, &rest, 0, 0, &err)]))?;
+        let mut problems = Vec::new();
+        let raw: Option<RawConfig> = read_part(&lines, &rest, 0, 0, &mut problems);
         drop(rest);
+        let Some(raw) = raw else { return Err(fail(problems)) };
         let base = path.parent().unwrap_or(Path::new("")).to_owned();
-        let validator = Validator {
-            text,
-            lines,
-            offset: 0,
-            base,
-            problems: Vec::new(),
-            lexicon: Lexicon::default(),
-        };
-        validator.validate(raw, &batches, path).map_err(fail)
+        let validator =
+            Validator { text, lines, offset: 0, base, problems, lexicon: Lexicon::default() };
+        validator.validate(raw, &batches, path).map_err(|mut problems| {
+            // Type errors are found before the checks of meaning: file order puts them back
+            // among the others.
+            problems.sort_by_key(|problem| problem.line.unwrap_or(usize::MAX));
+            fail(problems)
+        })
     }
 }
 
@@ -287,6 +294,65 @@ fn blanked<'t>(text: &'t str, ranges: &[Range<usize>]) -> Cow<'t, str> {
     Cow::Owned(String::from_utf8(bytes).expect("blanking keeps UTF-8"))
 }
 
+/// Reads `part` as `T`, reporting every unknown key and type error in it, not only the first:
+/// each one's key is taken out and the rest read again. `None` when what is left still cannot
+/// be read (a syntax error, a required key missing). `part` is as in [`syntax_problem`].
+fn read_part<T: DeserializeOwned>(
+    lines: &Lines<'_>,
+    part: &str,
+    offset: usize,
+    first_subscriber: usize,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let mut err = match toml::from_str::<T>(part) {
+        Ok(raw) => return Some(raw),
+        Err(err) => err,
+    };
+    // Only a file with mistakes pays for this second parse.
+    let mut tree = DeTable::parse(part).ok();
+    let mut taken_out = Vec::new();
+    for _ in 0..MAX_TYPE_ERRORS {
+        let problem = syntax_problem(lines, part, offset, first_subscriber, tree.as_ref(), &err);
+        let missing = missing_field(err.message()).is_some();
+        // A required key taken out for its type is missing now: no second problem.
+        if missing && taken_out.contains(&problem.key) {
+            return None;
+        }
+        taken_out.push(problem.key.clone());
+        problems.push(problem);
+        let (Some(tree), Some(span), false) = (tree.as_mut(), err.span(), missing) else {
+            return None;
+        };
+        if !span::remove_at(tree.get_mut(), span.start) {
+            return None;
+        }
+        match T::deserialize(toml::de::Deserializer::from(tree.clone())) {
+            Ok(raw) => return Some(raw),
+            Err(next) => err = next,
+        }
+    }
+    None
+}
+
+/// How many `[[subscribers]]` tables `part` holds, when it is TOML.
+fn subscriber_count(part: &str) -> Option<usize> {
+    let tree = DeTable::parse(part).ok()?;
+    Some(
+        tree.get_ref()
+            .get("subscribers")
+            .and_then(|s| s.get_ref().as_array())
+            .map_or(0, |a| a.len()),
+    )
+}
+
+/// Enough to fix in one go; a file with more is likely not a paperboy config at all.
+const MAX_TYPE_ERRORS: usize = 100;
+
+/// `host` of serde's "missing field `host`".
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
 /// A TOML syntax or type error in `part`, the piece of the file (`lines`) that was parsed:
 /// it starts at byte `offset` and its first `[[subscribers]]` table is the file's
 /// `first_subscriber`-th. Only `part` is parsed again to name the key.
@@ -295,16 +361,64 @@ fn syntax_problem(
     part: &str,
     offset: usize,
     first_subscriber: usize,
+    tree: Option<&Spanned<DeTable<'_>>>,
     err: &toml::de::Error,
 ) -> Problem {
-    let at = err.span().map(|span| span.start);
+    let mut at = err.span().map(|span| span.start);
+    let (key, message) = match (missing_field(err.message()), err.span(), tree) {
+        // serde names the field and toml points at its table: the key is both.
+        (Some(field), Some(span), Some(tree)) => {
+            let key = match span::table_path_at(tree, span) {
+                Some(table) => format!("{table}.{field}"),
+                None => {
+                    // The whole file has no line of its own.
+                    at = None;
+                    field.to_owned()
+                }
+            };
+            (Some(key), "is missing; it has no default".to_owned())
+        }
+        _ => {
+            let key = at.and_then(|at| span::key_path_at(part, at));
+            let message = plain_words(err.message(), key.as_deref());
+            (key, message)
+        }
+    };
     Problem {
         line: at.map(|at| lines.line(offset + at)),
-        key: at
-            .and_then(|at| span::key_path_at(part, at))
-            .map(|key| span::shift_subscriber_index(&key, first_subscriber)),
-        message: err.message().to_owned(),
+        key: key.map(|key| span::shift_subscriber_index(&key, first_subscriber)),
+        message,
     }
+}
+
+/// serde's "invalid type: integer `5`, expected a string" as "expected a string, found 5",
+/// in words a person uses for TOML rather than Rust's (numbers are [`range`]'s to word).
+fn plain_words(message: &str, key: Option<&str>) -> String {
+    let Some((found, expected)) =
+        message.strip_prefix("invalid type: ").and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_owned();
+    };
+    let field = key.and_then(|key| key.rsplit('.').next()).unwrap_or("");
+    let expected = match expected {
+        "a boolean" => "true or false",
+        "a sequence" if field == "sources" || field == "subscribers" => "a list of tables",
+        "a sequence" if field == "announce" => "a list of announce types",
+        "a sequence" => "a list of strings",
+        "a map" => "a table",
+        other if other.starts_with("struct ") || other.starts_with("map") => "a table",
+        other => other,
+    };
+    let unquoted = |text: &str| text.trim_matches('`').to_owned();
+    let found = match found.split_once(' ') {
+        Some(("string", text)) => format!("the string {text}"),
+        Some(("integer" | "boolean", value)) => unquoted(value),
+        Some(("floating", value)) => unquoted(value.trim_start_matches("point ")),
+        None if found == "sequence" => "a list".to_owned(),
+        None if found == "map" => "a table".to_owned(),
+        _ => found.to_owned(),
+    };
+    format!("expected {expected}, found {found}")
 }
 
 #[derive(Deserialize)]
@@ -336,15 +450,15 @@ struct RawNewsletter {
     /// `{email}` is replaced by the subscriber's address, URL-encoded.
     unsubscribe_url: Option<Spanned<String>>,
     #[serde(default = "default_max_papers")]
-    max_papers: Spanned<usize>,
+    max_papers: Spanned<Num>,
     #[serde(default)]
     send_empty: bool,
     /// Folder of templates that override the built-in ones.
     templates: Option<String>,
 }
 
-fn default_max_papers() -> Spanned<usize> {
-    Spanned::new(0..0, 10)
+fn default_max_papers() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(10))
 }
 
 #[derive(Deserialize)]
@@ -369,12 +483,12 @@ struct RawFetch {
     cache_dir: String,
     /// The whole of one request, body included.
     #[serde(default = "default_fetch_timeout")]
-    timeout_secs: Spanned<u64>,
+    timeout_secs: Spanned<Num>,
     #[serde(default = "default_connect_timeout")]
-    connect_timeout_secs: Spanned<u64>,
+    connect_timeout_secs: Spanned<Num>,
     /// Tries after the first, on timeouts, 429 and 5xx.
     #[serde(default = "default_retries")]
-    retries: Spanned<u32>,
+    retries: Spanned<Num>,
 }
 
 impl Default for RawFetch {
@@ -392,20 +506,17 @@ fn default_cache_dir() -> String {
     "cache".to_owned()
 }
 
-fn default_fetch_timeout() -> Spanned<u64> {
-    Spanned::new(0..0, 60)
+fn default_fetch_timeout() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(60))
 }
 
-fn default_connect_timeout() -> Spanned<u64> {
-    Spanned::new(0..0, 10)
+fn default_connect_timeout() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(10))
 }
 
-fn default_retries() -> Spanned<u32> {
-    Spanned::new(0..0, 3)
+fn default_retries() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(3))
 }
-
-/// More tries than this would keep a cron job waiting for many minutes on a dead server.
-const MAX_RETRIES: u32 = 10;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -444,7 +555,7 @@ fn default_state() -> String {
 #[serde(deny_unknown_fields)]
 struct RawSmtp {
     host: String,
-    port: Option<u16>,
+    port: Option<Spanned<Num>>,
     #[serde(default)]
     security: Security,
     username: Option<String>,
@@ -452,52 +563,48 @@ struct RawSmtp {
     #[serde(default = "default_password_env")]
     password_env: String,
     #[serde(default = "default_timeout_secs")]
-    timeout_secs: Spanned<u64>,
+    timeout_secs: Spanned<Num>,
     /// Relative to the config file.
     ca_file: Option<String>,
     #[serde(default = "default_max_connections")]
-    max_connections: Spanned<usize>,
-    rate_per_second: Option<Spanned<f64>>,
+    max_connections: Spanned<Num>,
+    rate_per_second: Option<Spanned<Num>>,
     #[serde(default = "default_max_attempts")]
-    max_attempts: Spanned<u32>,
+    max_attempts: Spanned<Num>,
     #[serde(default = "default_retry_backoff_ms")]
-    retry_backoff_ms: u64,
+    retry_backoff_ms: Spanned<Num>,
     #[serde(default = "default_retry_budget_secs")]
-    retry_budget_secs: u64,
+    retry_budget_secs: Spanned<Num>,
     #[serde(default = "default_max_failures_in_a_row")]
-    max_failures_in_a_row: Spanned<u32>,
+    max_failures_in_a_row: Spanned<Num>,
 }
 
 fn default_password_env() -> String {
     "PAPERBOY_SMTP_PASSWORD".to_owned()
 }
 
-fn default_timeout_secs() -> Spanned<u64> {
-    Spanned::new(0..0, 30)
+fn default_timeout_secs() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(30))
 }
 
-/// Timeouts are whole seconds from 1 to an hour: 0 would fail every step, and a huge one
-/// overflows the clock arithmetic underneath.
-const MAX_TIMEOUT_SECS: u64 = 3600;
-
-fn default_max_connections() -> Spanned<usize> {
-    Spanned::new(0..0, 4)
+fn default_max_connections() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(4))
 }
 
-fn default_max_attempts() -> Spanned<u32> {
-    Spanned::new(0..0, 4)
+fn default_max_attempts() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(4))
 }
 
-fn default_retry_backoff_ms() -> u64 {
-    1000
+fn default_retry_backoff_ms() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(1000))
 }
 
-fn default_retry_budget_secs() -> u64 {
-    120
+fn default_retry_budget_secs() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(120))
 }
 
-fn default_max_failures_in_a_row() -> Spanned<u32> {
-    Spanned::new(0..0, 10)
+fn default_max_failures_in_a_row() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(10))
 }
 
 #[derive(Deserialize)]
@@ -509,8 +616,8 @@ struct RawTopic {
     require: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
-    min_score: Option<Spanned<f64>>,
-    min_upvotes: Option<u64>,
+    min_score: Option<Spanned<Num>>,
+    min_upvotes: Option<Spanned<Num>>,
 }
 
 /// One batch of `[[subscribers]]` tables, parsed on its own.
@@ -534,9 +641,9 @@ struct RawSubscriber {
     require: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
-    max_papers: Option<Spanned<usize>>,
-    min_score: Option<Spanned<f64>>,
-    min_upvotes: Option<u64>,
+    max_papers: Option<Spanned<Num>>,
+    min_score: Option<Spanned<Num>>,
+    min_upvotes: Option<Spanned<Num>>,
 }
 
 /// Collects every problem before giving up, so one run shows them all.
@@ -581,12 +688,14 @@ impl Validator<'_> {
             .into_iter()
             .map(|(name, topic)| {
                 let key = |field: &str| format!("topics.{name}.{field}");
+                let (min_score, min_upvotes) =
+                    self.minimums(topic.min_score, topic.min_upvotes, &key);
                 let rules = Rules {
                     keywords: self.ids(&topic.keywords, &key("keywords")),
                     require: self.ids(&topic.require, &key("require")),
                     exclude: self.ids(&topic.exclude, &key("exclude")),
-                    min_score: self.min_score(topic.min_score, &key("min_score")),
-                    min_upvotes: topic.min_upvotes,
+                    min_score,
+                    min_upvotes,
                 };
                 Topic { name, rules }
             })
@@ -604,11 +713,18 @@ impl Validator<'_> {
         self.subscribers(&mut list, raw.subscribers.unwrap_or_default());
         for batch in batches {
             let part = &self.text[batch.clone()];
-            let raw: RawSubscriberBatch = toml::from_str(part).map_err(|err| {
-                vec![syntax_problem(&self.lines, part, batch.start, list.count, &err)]
-            })?;
+            let read = read_part(&self.lines, part, batch.start, list.count, &mut self.problems);
+            let Some(RawSubscriberBatch { subscribers }) = read else {
+                // The batch's problems are listed; the next batch's indexes must still be
+                // the file's, and a batch that is not even TOML ends the checking.
+                match subscriber_count(part) {
+                    Some(count) => list.count += count,
+                    None => return Err(self.problems),
+                }
+                continue;
+            };
             self.offset = batch.start;
-            self.subscribers(&mut list, raw.subscribers);
+            self.subscribers(&mut list, subscribers);
             self.offset = 0;
         }
         let subscribers = list.subscribers;
@@ -631,40 +747,43 @@ impl Validator<'_> {
     }
 
     fn smtp(&mut self, raw: RawSmtp) -> Smtp {
-        let at_least_one = "must be at least 1".to_owned();
-        if *raw.max_connections.get_ref() == 0 {
-            self.problem(&raw.max_connections, "smtp.max_connections".into(), at_least_one.clone());
-        }
-        if *raw.max_attempts.get_ref() == 0 {
-            self.problem(&raw.max_attempts, "smtp.max_attempts".into(), at_least_one.clone());
-        }
-        if *raw.max_failures_in_a_row.get_ref() == 0 {
-            self.problem(
-                &raw.max_failures_in_a_row,
-                "smtp.max_failures_in_a_row".into(),
-                at_least_one,
-            );
-        }
-        if let Some(rate) = &raw.rate_per_second
-            && !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0)
-        {
-            let message = "must be a number above 0 (leave it out for no limit)".to_owned();
-            self.problem(rate, "smtp.rate_per_second".into(), message);
-        }
+        let port = match &raw.port {
+            Some(port) => self.whole(port, "smtp.port", range::PORT),
+            None => raw.security.default_port(),
+        };
+        let rate_per_second = raw
+            .rate_per_second
+            .map(|rate| self.number(&rate, "smtp.rate_per_second", range::RATE_PER_SECOND));
         Smtp {
-            port: raw.port.unwrap_or(raw.security.default_port()),
+            port,
             host: raw.host,
             security: raw.security,
             username: raw.username,
             password_env: raw.password_env,
-            timeout_secs: self.timeout(raw.timeout_secs, "smtp.timeout_secs"),
+            timeout_secs: self.whole(&raw.timeout_secs, "smtp.timeout_secs", range::TIMEOUT_SECS),
             ca_file: raw.ca_file.map(|file| self.base.join(file)),
-            max_connections: raw.max_connections.into_inner(),
-            rate_per_second: raw.rate_per_second.map(Spanned::into_inner),
-            max_attempts: raw.max_attempts.into_inner(),
-            retry_backoff_ms: raw.retry_backoff_ms,
-            retry_budget_secs: raw.retry_budget_secs,
-            max_failures_in_a_row: raw.max_failures_in_a_row.into_inner(),
+            max_connections: self.whole(
+                &raw.max_connections,
+                "smtp.max_connections",
+                range::MAX_CONNECTIONS,
+            ),
+            rate_per_second,
+            max_attempts: self.whole(&raw.max_attempts, "smtp.max_attempts", range::MAX_ATTEMPTS),
+            retry_backoff_ms: self.whole(
+                &raw.retry_backoff_ms,
+                "smtp.retry_backoff_ms",
+                range::RETRY_BACKOFF_MS,
+            ),
+            retry_budget_secs: self.whole(
+                &raw.retry_budget_secs,
+                "smtp.retry_budget_secs",
+                range::RETRY_BUDGET_SECS,
+            ),
+            max_failures_in_a_row: self.whole(
+                &raw.max_failures_in_a_row,
+                "smtp.max_failures_in_a_row",
+                range::MAX_FAILURES_IN_A_ROW,
+            ),
         }
     }
 
@@ -679,13 +798,7 @@ impl Validator<'_> {
         {
             self.problem(url, "newsletter.unsubscribe_url".into(), message);
         }
-        if *raw.max_papers.get_ref() == 0 {
-            self.problem(
-                &raw.max_papers,
-                "newsletter.max_papers".into(),
-                "must be at least 1".into(),
-            );
-        }
+        let max_papers = self.whole(&raw.max_papers, "newsletter.max_papers", range::MAX_PAPERS);
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -694,7 +807,7 @@ impl Validator<'_> {
                 checked => checked.flatten(),
             },
             unsubscribe_url: raw.unsubscribe_url.map(Spanned::into_inner),
-            max_papers: raw.max_papers.into_inner(),
+            max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
         })
@@ -771,17 +884,17 @@ impl Validator<'_> {
     }
 
     fn fetch(&mut self, raw: RawFetch) -> FetchSettings {
-        let timeout = self.timeout(raw.timeout_secs, "fetch.timeout_secs");
-        let connect_timeout = self.timeout(raw.connect_timeout_secs, "fetch.connect_timeout_secs");
-        if *raw.retries.get_ref() > MAX_RETRIES {
-            let message = format!("must be at most {MAX_RETRIES}");
-            self.problem(&raw.retries, "fetch.retries".into(), message);
-        }
+        let timeout = self.whole(&raw.timeout_secs, "fetch.timeout_secs", range::TIMEOUT_SECS);
+        let connect_timeout = self.whole(
+            &raw.connect_timeout_secs,
+            "fetch.connect_timeout_secs",
+            range::TIMEOUT_SECS,
+        );
         FetchSettings {
             cache_dir: self.base.join(raw.cache_dir),
             connect_timeout: std::time::Duration::from_secs(connect_timeout),
             timeout: std::time::Duration::from_secs(timeout),
-            retries: raw.retries.into_inner(),
+            retries: self.whole(&raw.retries, "fetch.retries", range::FETCH_RETRIES),
             ..FetchSettings::default()
         }
     }
@@ -810,20 +923,32 @@ impl Validator<'_> {
         ids
     }
 
-    fn timeout(&mut self, raw: Spanned<u64>, key: &str) -> u64 {
-        if !(1..=MAX_TIMEOUT_SECS).contains(raw.get_ref()) {
-            let message = format!("must be from 1 to {MAX_TIMEOUT_SECS} seconds");
-            self.problem(&raw, key.to_owned(), message);
-        }
-        raw.into_inner()
+    /// The number at `raw` if it is in its range; else a problem, and the range's least
+    /// value stands in so that checking goes on.
+    fn number(&mut self, raw: &Spanned<Num>, key: &str, limit: Limit) -> f64 {
+        limit.check(raw.get_ref()).unwrap_or_else(|message| {
+            self.problem(raw, key.to_owned(), message);
+            limit.min
+        })
     }
 
-    fn min_score(&mut self, raw: Option<Spanned<f64>>, key: &str) -> Option<f64> {
-        let raw = raw?;
-        if !raw.get_ref().is_finite() || *raw.get_ref() < 0.0 {
-            self.problem(&raw, key.to_owned(), "must be a number of 0 or more".into());
-        }
-        Some(raw.into_inner())
+    /// [`Validator::number`] for a whole number.
+    fn whole<T: TryFrom<u64>>(&mut self, raw: &Spanned<Num>, key: &str, limit: Limit) -> T {
+        let value = self.number(raw, key, limit) as u64;
+        T::try_from(value).ok().expect("every whole range fits the type of its key")
+    }
+
+    /// A topic's or subscriber's `min_score` and `min_upvotes`.
+    fn minimums(
+        &mut self,
+        min_score: Option<Spanned<Num>>,
+        min_upvotes: Option<Spanned<Num>>,
+        key: &dyn Fn(&str) -> String,
+    ) -> (Option<f64>, Option<u64>) {
+        (
+            min_score.map(|raw| self.number(&raw, &key("min_score"), range::MIN_SCORE)),
+            min_upvotes.map(|raw| self.whole(&raw, &key("min_upvotes"), range::MIN_UPVOTES)),
+        )
     }
 
     fn keywords(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Keyword> {
@@ -841,11 +966,9 @@ impl Validator<'_> {
             let index = list.count;
             list.count += 1;
             let key = |field: &str| format!("subscribers[{index}].{field}");
-            let email = match Address::from_str(raw.email.get_ref().trim()) {
+            let email = match subscriber_address(raw.email.get_ref()) {
                 Ok(email) => Some(email),
-                Err(err) => {
-                    let message =
-                        format!("`{}` is not a valid address: {err}", raw.email.get_ref());
+                Err(message) => {
                     self.problem(&raw.email, key("email"), message);
                     None
                 }
@@ -872,18 +995,15 @@ impl Validator<'_> {
                     }
                 }
             }
-            if let Some(max) = &raw.max_papers
-                && *max.get_ref() == 0
-            {
-                self.problem(max, key("max_papers"), "must be at least 1".into());
-            }
-            let max_papers = raw.max_papers.map(Spanned::into_inner);
+            let max_papers: Option<usize> =
+                raw.max_papers.map(|max| self.whole(&max, &key("max_papers"), range::MAX_PAPERS));
+            let (min_score, min_upvotes) = self.minimums(raw.min_score, raw.min_upvotes, &key);
             let own = Rules {
                 keywords: self.ids(&raw.keywords, &key("keywords")),
                 require: self.ids(&raw.require, &key("require")),
                 exclude: self.ids(&raw.exclude, &key("exclude")),
-                min_score: self.min_score(raw.min_score, &key("min_score")),
-                min_upvotes: raw.min_upvotes,
+                min_score,
+                min_upvotes,
             };
             // A topic listed twice is followed once; it must not count twice in the score.
             let mut unique = Vec::with_capacity(followed.len());
@@ -932,6 +1052,21 @@ impl<'c> SubscriberList<'c> {
             subscribers: Vec::new(),
         }
     }
+}
+
+/// A subscriber's address, as the loader and `subscriber add` accept it: what lettre parses,
+/// less a quoted local part (`"john doe"@example.com`), which lettre parses but cannot put in
+/// a `To:` header, so every message to it would fail to build.
+pub(crate) fn subscriber_address(text: &str) -> Result<Address, String> {
+    let email = Address::from_str(text.trim())
+        .map_err(|err| format!("`{text}` is not a valid address: {err}"))?;
+    if email.user().starts_with('"') {
+        return Err(format!(
+            "`{text}` has a quoted local part, which paperboy cannot deliver to; use an \
+             address without quotes"
+        ));
+    }
+    Ok(email)
 }
 
 /// A source URL is fetched as it stands but for `{date}`, the one placeholder.

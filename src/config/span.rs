@@ -1,6 +1,11 @@
-//! Turns a byte offset in config text into the key path a person looks for (the line comes
-//! from [`crate::lines::Lines`]).
+//! What stands at a byte offset of config text: the key path a person looks for (the line
+//! comes from [`crate::lines::Lines`]), the table around it, and, so that a file with several
+//! mistakes can be read on past the first, the key to take out of the parsed tree.
 
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 use toml_edit::{Document, Item, TableLike, Value};
 
 /// The dotted path of the innermost key or value at `offset`, such as
@@ -18,6 +23,72 @@ pub(super) fn shift_subscriber_index(key: &str, by: usize) -> String {
         Some(format!("subscribers[{}]{rest}", index.parse::<usize>().ok()? + by))
     });
     shifted.unwrap_or_else(|| key.to_owned())
+}
+
+/// Takes out of `table` the innermost key, value or table at `offset` (the place a
+/// deserialization error points at), so that the rest can be read again; `false` when nothing
+/// there is at `offset`.
+pub(super) fn remove_at(table: &mut DeTable<'_>, offset: usize) -> bool {
+    let mut hit = None;
+    for (key, value) in table.iter_mut() {
+        if remove_in_value(value.get_mut(), offset) {
+            return true;
+        }
+        if key.span().contains(&offset) || value.span().contains(&offset) {
+            hit = Some(key.clone());
+            break;
+        }
+    }
+    hit.is_some_and(|key| table.remove(&key).is_some())
+}
+
+fn remove_in_value(value: &mut DeValue<'_>, offset: usize) -> bool {
+    match value {
+        DeValue::Table(table) => remove_at(table, offset),
+        // An item of a plain array is not taken out alone: the key holding it goes.
+        DeValue::Array(array) => {
+            array.iter_mut().any(|item| remove_in_value(item.get_mut(), offset))
+        }
+        _ => false,
+    }
+}
+
+/// The dotted path of the table that spans `span`, such as `smtp` or `subscribers[2]`;
+/// `None` for the whole document.
+pub(super) fn table_path_at(root: &Spanned<DeTable<'_>>, span: Range<usize>) -> Option<String> {
+    if root.span() == span {
+        return None;
+    }
+    let path = table_path_in(root.get_ref(), &span, String::new());
+    Some(path).filter(|path| !path.is_empty())
+}
+
+fn table_path_in(table: &DeTable<'_>, span: &Range<usize>, prefix: String) -> String {
+    let within = |value: &Spanned<DeValue<'_>>| {
+        let own = value.span();
+        own.start <= span.start && span.end <= own.end
+    };
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        match value.get_ref() {
+            DeValue::Table(inner) if within(value) => return table_path_in(inner, span, path),
+            DeValue::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    if let DeValue::Table(inner) = item.get_ref()
+                        && within(item)
+                    {
+                        return table_path_in(inner, span, format!("{path}[{index}]"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    prefix
 }
 
 fn in_table(table: &dyn TableLike, offset: usize, prefix: String) -> Option<String> {

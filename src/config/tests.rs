@@ -66,7 +66,7 @@ fn wrong_type_names_the_key_path() {
     assert_eq!(
         problems(&text),
         [
-            "dir/paperboy.toml:6: `subscribers[0].max_papers`: invalid type: string \"ten\", expected usize"
+            "dir/paperboy.toml:6: `subscribers[0].max_papers`: expected a whole number from 1 to 1000, found the string \"ten\""
         ]
     );
 }
@@ -94,10 +94,10 @@ fn every_problem_is_reported_at_once() {
     assert!(lines[1].starts_with(
         "dir/paperboy.toml:3: `newsletter.from`: `not an address` is not a valid mailbox"
     ));
-    assert!(lines[2].starts_with("dir/paperboy.toml:5: `newsletter.unsubscribe_url`"));
-    assert!(
-        lines[3].starts_with("dir/paperboy.toml:4: `newsletter.max_papers`: must be at least 1")
-    );
+    assert!(lines[2].starts_with(
+        "dir/paperboy.toml:4: `newsletter.max_papers`: expected a whole number from 1 to 1000"
+    ));
+    assert!(lines[3].starts_with("dir/paperboy.toml:5: `newsletter.unsubscribe_url`"));
     assert!(
         lines[4].starts_with("dir/paperboy.toml:7: `topics.kd.keywords`: `*` may only end a word")
     );
@@ -154,12 +154,16 @@ fn timeouts_must_be_from_one_second_to_an_hour() {
         let lines = problems(&format!("{MINIMAL}[smtp]\nhost = \"h\"\ntimeout_secs = {value}\n"));
         assert_eq!(
             lines,
-            ["dir/paperboy.toml:6: `smtp.timeout_secs`: must be from 1 to 3600 seconds"]
+            [format!(
+                "dir/paperboy.toml:6: `smtp.timeout_secs`: expected a whole number of seconds from 1 to 3600, found {value}"
+            )]
         );
         let lines = problems(&format!("{MINIMAL}[fetch]\ntimeout_secs = {value}\n"));
         assert_eq!(
             lines,
-            ["dir/paperboy.toml:5: `fetch.timeout_secs`: must be from 1 to 3600 seconds"]
+            [format!(
+                "dir/paperboy.toml:5: `fetch.timeout_secs`: expected a whole number of seconds from 1 to 3600, found {value}"
+            )]
         );
     }
 }
@@ -292,12 +296,144 @@ fn numbers_out_of_range_name_their_line_and_key() {
     assert_eq!(
         problems(&text),
         [
-            "dir/paperboy.toml:6: `smtp.max_connections`: must be at least 1",
-            "dir/paperboy.toml:7: `smtp.max_attempts`: must be at least 1",
-            "dir/paperboy.toml:8: `smtp.max_failures_in_a_row`: must be at least 1",
-            "dir/paperboy.toml:9: `smtp.rate_per_second`: must be a number above 0 (leave it out for no limit)",
-            "dir/paperboy.toml:12: `topics.t.min_score`: must be a number of 0 or more",
-            "dir/paperboy.toml:15: `subscribers[0].min_score`: must be a number of 0 or more",
+            "dir/paperboy.toml:6: `smtp.max_connections`: expected a whole number from 1 to 100, found 0",
+            "dir/paperboy.toml:7: `smtp.max_attempts`: expected a whole number from 1 to 10, found 0",
+            "dir/paperboy.toml:8: `smtp.max_failures_in_a_row`: expected a whole number from 1 to 100000, found 0",
+            "dir/paperboy.toml:9: `smtp.rate_per_second`: expected a number from 0.01 to 10000, found 0 (leave it out for no limit)",
+            "dir/paperboy.toml:12: `topics.t.min_score`: expected a number from 0 to 1000, found -1",
+            "dir/paperboy.toml:15: `subscribers[0].min_score`: expected a number from 0 to 1000, found nan",
         ]
     );
+}
+
+/// Issue 12: `rate_per_second = 1e-300` passed "above 0" and then panicked in send; `1e-10`
+/// held the run for centuries. Every number has one range, and each says it.
+#[test]
+fn a_rate_per_second_of_1e_300_is_out_of_its_range() {
+    for rate in ["1e-300", "1e-10", "0.001", "10001"] {
+        let text = format!("{MINIMAL}[smtp]\nhost = \"h\"\nrate_per_second = {rate}\n");
+        assert_eq!(
+            problems(&text),
+            [format!(
+                "dir/paperboy.toml:6: `smtp.rate_per_second`: expected a number from 0.01 to \
+                 10000, found {rate} (leave it out for no limit)"
+            )]
+        );
+    }
+    let text = format!("{MINIMAL}[smtp]\nhost = \"h\"\nrate_per_second = 0.01\n");
+    assert_eq!(parse(&text).unwrap().smtp.unwrap().rate_per_second, Some(0.01));
+}
+
+#[test]
+fn every_number_of_the_config_has_a_range() {
+    let text = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\nmax_papers = 1001\n\
+         [fetch]\ntimeout_secs = 3601\nconnect_timeout_secs = 0\nretries = 11\n\
+         [smtp]\nhost = \"h\"\nport = 0\ntimeout_secs = 1e9\nmax_connections = 101\n\
+         rate_per_second = 20000\n\
+         max_attempts = 11\nretry_backoff_ms = 60001\nretry_budget_secs = -1\n\
+         max_failures_in_a_row = 100001\n\
+         [topics.t]\nkeywords = [\"x\"]\nmin_score = 1001.0\nmin_upvotes = -1\n\
+         [[subscribers]]\nemail = \"a@x.org\"\nmax_papers = 1.5\nmin_score = inf\n\
+         min_upvotes = 1000001\n";
+    let keys: Vec<String> = parse(text)
+        .unwrap_err()
+        .problems
+        .into_iter()
+        .map(|problem| {
+            assert!(problem.message.starts_with("expected "), "{problem:?}");
+            problem.key.unwrap().replace("[0]", "[i]").replace("topics.t.", "topics.NAME.")
+        })
+        .collect();
+    let every: Vec<&str> = range::LIMITS.iter().map(|(key, _)| *key).collect();
+    assert_eq!(keys, every);
+}
+
+/// Issue 12: a type error stopped the load at once and hid every other problem of the file.
+#[test]
+fn a_type_error_or_an_unknown_key_hides_no_other_problem() {
+    let text = format!(
+        "{MINIMAL}colour = \"blue\"\nmax_papers = 0\n[smtp]\nhost = \"h\"\nport = 99999\n\
+         bogus = 1\n[[subscribers]]\nemail = \"a@x.org\"\nname = 5\n\
+         [[subscribers]]\nemail = \"bad\"\nkeywords = \"mamba\"\n"
+    );
+    let lines = problems(&text);
+    let expected = [
+        "dir/paperboy.toml:4: `newsletter.colour`: unknown field `colour`",
+        "dir/paperboy.toml:5: `newsletter.max_papers`: expected a whole number from 1 to 1000, \
+         found 0",
+        "dir/paperboy.toml:8: `smtp.port`: expected a port number from 1 to 65535, found 99999",
+        "dir/paperboy.toml:9: `smtp.bogus`: unknown field `bogus`",
+        "dir/paperboy.toml:12: `subscribers[0].name`: expected a string, found 5",
+        "dir/paperboy.toml:14: `subscribers[1].email`: `bad` is not a valid address",
+        "dir/paperboy.toml:15: `subscribers[1].keywords`: expected a list of strings, found the \
+         string \"mamba\"",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+    for (line, expected) in lines.iter().zip(expected) {
+        assert!(line.starts_with(expected), "{line}\n{expected}");
+    }
+}
+
+#[test]
+fn type_errors_in_a_later_batch_keep_their_lines_and_indexes() {
+    let text = many_subscribers(9, None)
+        .replace("email = \"r7@x.org\"", "email = \"r7@x.org\"\nsend = true\nname = 1");
+    let line = text.lines().position(|l| l.contains("send = true")).unwrap() + 1;
+    for per_batch in [1, 2, 1000] {
+        let err = Config::parse_in_batches(&text, Path::new("p.toml"), per_batch).unwrap_err();
+        let lines: Vec<String> = err.to_string().lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), 2, "{per_batch} per batch: {err}");
+        assert!(lines[0].starts_with(&format!("p.toml:{line}: `subscribers[7].send`: unknown")));
+        assert_eq!(
+            lines[1],
+            format!("p.toml:{}: `subscribers[7].name`: expected a string, found 1", line + 1)
+        );
+    }
+}
+
+/// Issue 12: `missing field host` named no table.
+#[test]
+fn a_missing_key_is_named_with_its_table() {
+    assert_eq!(
+        problems(&format!("{MINIMAL}[smtp]\nport = 25\n")),
+        ["dir/paperboy.toml:4: `smtp.host`: is missing; it has no default"]
+    );
+    assert_eq!(
+        problems(&format!("{MINIMAL}[[subscribers]]\nname = \"A\"\n")),
+        ["dir/paperboy.toml:4: `subscribers[0].email`: is missing; it has no default"]
+    );
+    assert_eq!(
+        problems("[smtp]\nhost = \"h\"\n"),
+        ["dir/paperboy.toml: `newsletter`: is missing; it has no default"]
+    );
+    // A required key of the wrong type is one problem, not also a missing one.
+    assert_eq!(
+        problems(&format!("{MINIMAL}[[subscribers]]\nemail = 5\n")),
+        ["dir/paperboy.toml:5: `subscribers[0].email`: expected a string, found 5"]
+    );
+}
+
+/// Issue 12: `"john doe"@example.com` loaded, and then no message to it could be built.
+#[test]
+fn a_quoted_local_part_is_refused_with_its_line() {
+    let text = format!("{MINIMAL}[[subscribers]]\nemail = '\"john doe\"@example.com'\n");
+    assert_eq!(
+        problems(&text),
+        ["dir/paperboy.toml:5: `subscribers[0].email`: `\"john doe\"@example.com` has a quoted \
+          local part, which paperboy cannot deliver to; use an address without quotes"]
+    );
+}
+
+#[test]
+fn every_address_the_loader_takes_makes_a_message() {
+    for email in ["a@example.com", "o'neil+tag@example.com", "x_y.z@sub.example.org"] {
+        let text = format!("{MINIMAL}[[subscribers]]\nemail = \"{email}\"\n");
+        let config = parse(&text).unwrap();
+        let to = config.subscribers[0].mailbox();
+        lettre::Message::builder()
+            .from(config.newsletter.from.clone())
+            .to(to)
+            .body(String::new())
+            .unwrap_or_else(|err| panic!("{email}: {err}"));
+    }
 }

@@ -16,11 +16,19 @@ fn smtp(port: u16) -> String {
     format!("[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n")
 }
 
+/// `check` reads the sources for today: a page of today's date, or it warns.
+fn todays_page() -> String {
+    crate::harness::sample_dated_days_ago(0).0
+}
+
 #[test]
 fn a_sound_setup_passes() {
-    // `check` reads the sources for today: a page of today's date, or it warns.
-    let (page, _) = crate::harness::sample_dated_days_ago(0);
-    Paperboy::new().config(&config("")).file(SAMPLE, page).run(&["check"]).success().stderr_is("");
+    Paperboy::new()
+        .config(&config(""))
+        .file(SAMPLE, todays_page())
+        .run(&["check"])
+        .success()
+        .stderr_is("");
 }
 
 #[test]
@@ -81,4 +89,79 @@ fn an_unreadable_ca_file_is_a_config_error_to_check_as_to_send() {
     let paperboy = Paperboy::new().config(&format!("{}{smtp}", config(""))).sample();
     paperboy.run(&["check", "--smtp"]).code(78).stderr_has("missing.pem");
     assert_eq!(server.sessions(), 0);
+}
+
+/// Issue 12: `check` said "ok" for a DKIM key that is missing or not a key, and `send` then
+/// stopped with 78. It now reads the key with the code `send` reads it with.
+#[test]
+fn a_dkim_key_file_that_is_missing_or_garbage_fails_check_as_it_fails_send() {
+    let dkim = "[dkim]\nselector = \"pb\"\nkey_file = \"dkim.pem\"\n";
+    let paperboy =
+        Paperboy::new().config(&format!("{}{dkim}", config(""))).file(SAMPLE, todays_page());
+    let run = paperboy.run(&["check"]);
+    run.code(78).stdout_is("1 problem found\n").stderr_has(
+        "error: paperboy.toml: `dkim.key_file`: cannot read the DKIM key `dkim.pem`: No such file",
+    );
+    paperboy.run(&["send", "--date", "2025-08-05"]).code(78).stderr_has("cannot read the DKIM key");
+
+    let paperboy = paperboy.file("dkim.pem", "not a key\n");
+    paperboy.run(&["check"]).code(78).stderr_has("`dkim.key_file`: `dkim.pem` is not a rsa key");
+    paperboy.run(&["send", "--date", "2025-08-05"]).code(78).stderr_has("is not a rsa key");
+}
+
+/// Issue 12: an outbox `dir` that is a file passed `check`; every digest then failed.
+#[test]
+fn an_outbox_dir_that_is_a_file_fails_check() {
+    let delivery = "[delivery]\ndir = \"outbox\"\n";
+    let paperboy = Paperboy::new()
+        .config(&format!("{}{delivery}", config("")))
+        .file(SAMPLE, todays_page())
+        .file("outbox", "a file where the folder should be\n");
+    paperboy
+        .run(&["check"])
+        .code(78)
+        .stderr_is("error: paperboy.toml: `delivery.dir`: `outbox` is a file, not a folder\n");
+    let paperboy = Paperboy::new()
+        .config(&format!("{}[delivery]\ndir = \"outbox/mail\"\n", config("")))
+        .file(SAMPLE, todays_page())
+        .file("outbox", "x\n");
+    paperboy.run(&["check"]).code(78).stderr_is(
+        "error: paperboy.toml: `delivery.dir`: `outbox/mail` cannot be created: `outbox` is a \
+         file\n",
+    );
+}
+
+/// Issue 12: a `state` that cannot be a journal (not SQLite, a folder, a place where no file
+/// can be made) passed `check`.
+#[test]
+fn a_state_that_cannot_be_a_journal_fails_check() {
+    let with_state = |state: &str| format!("{}[delivery]\nstate = \"{state}\"\n", config(""));
+    let not_sqlite = Paperboy::new()
+        .config(&with_state("paperboy.db"))
+        .file(SAMPLE, todays_page())
+        .file("paperboy.db", "hello\n");
+    not_sqlite.run(&["check"]).code(78).stderr_has(
+        "error: paperboy.toml: `delivery.state`: `paperboy.db` cannot be opened as a journal: ",
+    );
+    let folder = Paperboy::new()
+        .config(&with_state("journal"))
+        .file(SAMPLE, todays_page())
+        .file("journal/x", "");
+    folder.run(&["check"]).code(78).stderr_is(
+        "error: paperboy.toml: `delivery.state`: `journal` is a folder, not a journal file\n",
+    );
+    let blocked = Paperboy::new()
+        .config(&with_state("state/paperboy.db"))
+        .file(SAMPLE, todays_page())
+        .file("state", "x\n");
+    blocked.run(&["check"]).code(78).stderr_is(
+        "error: paperboy.toml: `delivery.state`: no journal can be created: `state` is a file, \
+         not a folder\n",
+    );
+    // A journal that send made passes, and so does one not made yet.
+    let fresh = Paperboy::new().config(&config("")).file(SAMPLE, todays_page());
+    fresh.run(&["check"]).success();
+    assert!(!fresh.path("paperboy.db").exists(), "check creates no journal");
+    fresh.run(&["send"]).success();
+    fresh.run(&["check"]).success().stderr_is("");
 }

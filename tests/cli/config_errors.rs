@@ -40,8 +40,8 @@ fn a_value_of_the_wrong_type_names_the_key_path_with_its_index() {
          [[subscribers]]\nemail = \"b@example.com\"\nmax_papers = \"ten\"\n"
     );
     check(&config).stderr_is(
-        "error: paperboy.toml:10: `subscribers[1].max_papers`: invalid type: string \"ten\", \
-         expected usize\n",
+        "error: paperboy.toml:10: `subscribers[1].max_papers`: expected a whole number from 1 \
+         to 1000, found the string \"ten\"\n",
     );
 }
 
@@ -136,13 +136,15 @@ fn several_problems_are_all_reported_in_one_run() {
          [[subscribers]]\nemail = \"c@example.com\"\nmax_papers = 0\n"
     );
     check(&config).stderr_is(
-        "error: paperboy.toml:4: `newsletter.max_papers`: must be at least 1\n\
+        "error: paperboy.toml:4: `newsletter.max_papers`: expected a whole number from 1 to \
+         1000, found 0\n\
          error: paperboy.toml:7: `subscribers[0].email`: `bad` is not a valid address: Missing \
          domain or user\n\
          error: paperboy.toml:8: `subscribers[0].topics`: unknown topic `nope` (defined: none)\n\
          error: paperboy.toml:9: `subscribers[0].keywords`: `*` may only end a word, as in \
          `distill*`\n\
-         error: paperboy.toml:13: `subscribers[1].max_papers`: must be at least 1\n",
+         error: paperboy.toml:13: `subscribers[1].max_papers`: expected a whole number from 1 \
+         to 1000, found 0\n",
     );
 }
 
@@ -188,4 +190,53 @@ fn a_value_with_a_line_break_is_quoted_on_its_problems_one_line() {
     let run = check(&config);
     assert_eq!(run.stderr_lines().len(), 1, "one problem, one line\n{run}");
     run.stderr_has("error: paperboy.toml:4: `newsletter.reply_to`: ");
+}
+
+/// Issue 12: `rate_per_second = 1e-300` passed "above 0" and panicked in `send` (exit 101,
+/// the run left `running`); now it is a config error like any other number out of range.
+#[test]
+fn a_rate_per_second_of_1e_300_is_refused_before_anything_runs() {
+    let config = format!(
+        "{NEWSLETTER}\n[delivery]\ntransport = \"smtp\"\n\n[smtp]\nhost = \"127.0.0.1\"\n\
+         rate_per_second = 1e-300\n"
+    );
+    let paperboy = Paperboy::new().config(&config);
+    paperboy.run(&["send", "--date", "2025-08-05"]).code(78).stdout_is("").stderr_is(
+        "error: paperboy.toml:10: `smtp.rate_per_second`: expected a number from 0.01 to 10000, \
+         found 1e-300 (leave it out for no limit)\n",
+    );
+    assert!(!paperboy.path("paperboy.db").exists(), "no run was started");
+}
+
+/// Issue 12: `port = 99999` was a type error ("expected u16") that hid every other problem,
+/// and an unknown key did the same.
+#[test]
+fn a_port_of_99999_and_an_unknown_key_are_reported_with_the_other_problems() {
+    let config = format!(
+        "{NEWSLETTER}max_papers = 0\n\n[smtp]\nhost = \"h\"\nport = 99999\nsecurty = \"tls\"\n\n\
+         [[subscribers]]\nemail = \"alice at example\"\n"
+    );
+    check(&config).stderr_is(
+        "error: paperboy.toml:4: `newsletter.max_papers`: expected a whole number from 1 to \
+         1000, found 0\n\
+         error: paperboy.toml:8: `smtp.port`: expected a port number from 1 to 65535, found \
+         99999\n\
+         error: paperboy.toml:9: `smtp.securty`: unknown field `securty`, expected one of \
+         `host`, `port`, `security`, `username`, `password_env`, `timeout_secs`, `ca_file`, \
+         `max_connections`, `rate_per_second`, `max_attempts`, `retry_backoff_ms`, \
+         `retry_budget_secs`, `max_failures_in_a_row`\n\
+         error: paperboy.toml:12: `subscribers[0].email`: `alice at example` is not a valid \
+         address: Missing domain or user\n",
+    );
+}
+
+/// Issue 12: `missing field host` named no table, and Rust's type names reached the user.
+#[test]
+fn a_missing_smtp_host_names_smtp_host_and_types_are_said_in_plain_words() {
+    let config = format!("{NEWSLETTER}send_empty = \"yes\"\n\n[smtp]\nport = 25\n");
+    check(&config).stderr_is(
+        "error: paperboy.toml:4: `newsletter.send_empty`: expected true or false, found the \
+         string \"yes\"\n\
+         error: paperboy.toml:6: `smtp.host`: is missing; it has no default\n",
+    );
 }

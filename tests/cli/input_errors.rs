@@ -131,3 +131,62 @@ keywords = ["mamba"]
     );
     assert_eq!(setup.list("outbox/2025-08-05"), ["alice@example.com.eml"]);
 }
+
+/// Issue 12: `--max-papers 18446744073709551615` was stored silently as 9223372036854775807.
+/// The option takes the range of the config key it sets.
+#[test]
+fn a_max_papers_of_18446744073709551615_is_refused_and_the_config_is_left_alone() {
+    let config = "[newsletter]\ntitle = \"Digest\"\nfrom = \"digest@example.org\"\n";
+    let paperboy = Paperboy::new().config(config);
+    for value in ["18446744073709551615", "1001", "0"] {
+        let run = paperboy.run(&["subscriber", "add", "a@example.com", "--max-papers", value]);
+        run.code(2).stdout_is("").stderr_has("for '--max-papers <N>'");
+    }
+    assert_eq!(std::fs::read_to_string(paperboy.path("paperboy.toml")).unwrap(), config);
+    paperboy.run(&["subscriber", "add", "a@example.com", "--max-papers", "1000"]).success();
+}
+
+/// Issue 12: one subscriber whose digest cannot be built stopped the preview for everyone.
+/// Here a template of the user's fails for a subscriber without a name.
+#[test]
+fn one_digest_that_cannot_be_built_leaves_the_other_previews_written() {
+    let config = format!(
+        "[newsletter]\ntitle = \"Digest\"\nfrom = \"digest@example.org\"\ntemplates = \"mine\"\n\n\
+         [[sources]]\nname = \"hf\"\npath = \"{}\"\n\n\
+         [[subscribers]]\nemail = \"alice@example.com\"\nname = \"Alice\"\nkeywords = [\"mamba\"]\n\n\
+         [[subscribers]]\nemail = \"bob@example.com\"\nkeywords = [\"mamba\"]\n",
+        crate::harness::SAMPLE
+    );
+    let paperboy = Paperboy::new()
+        .config(&config)
+        .sample()
+        .file("mine/digest.txt", "Hello {{ subscriber.name | upper }}\n");
+    let run = paperboy.run(&["preview", "--date", "2025-08-05"]);
+    run.success().stderr_has("warning: cannot compose the digest for bob@example.com, left out: ");
+    assert_eq!(run.stderr_lines().len(), 1, "{run}");
+    assert!(paperboy.path("preview/alice@example.com.txt").exists(), "{run}");
+    assert!(!paperboy.path("preview/bob@example.com.txt").exists(), "{run}");
+}
+
+/// Issue 12: `"john doe"@example.com` was accepted by `subscriber add` and the loader, and
+/// then every send to it failed for good.
+#[test]
+fn a_quoted_local_part_is_refused_by_subscriber_add_and_by_the_loader() {
+    let config = "[newsletter]\ntitle = \"Digest\"\nfrom = \"digest@example.org\"\n";
+    let paperboy = Paperboy::new().config(config);
+    paperboy.run(&["subscriber", "add", "\"john doe\"@example.com"]).code(2).stderr_has(
+        "`\"john doe\"@example.com` has a quoted local part, which paperboy cannot deliver to",
+    );
+    assert_eq!(std::fs::read_to_string(paperboy.path("paperboy.toml")).unwrap(), config);
+
+    let quoted = format!("{config}\n[[subscribers]]\nemail = '\"john doe\"@example.com'\n");
+    Paperboy::new()
+        .config(&quoted)
+        .run(&["send", "--dry-run", "--date", "2025-08-05"])
+        .code(78)
+        .stderr_is(
+            "error: paperboy.toml:6: `subscribers[0].email`: `\"john doe\"@example.com` has a \
+             quoted local part, which paperboy cannot deliver to; use an address without \
+             quotes\n",
+        );
+}

@@ -178,7 +178,11 @@ fn a_result_that_would_not_load_is_not_written() {
     edit.remove_subscriber("bob@example.com").unwrap();
     let err = edit.save().unwrap_err();
     assert!(matches!(err, EditError::WouldNotLoad(_)), "{err}");
-    assert!(err.to_string().contains("`newsletter.max_papers`: must be at least 1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`newsletter.max_papers`: expected a whole number from 1 to 1000, found 0"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
