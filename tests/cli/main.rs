@@ -5,6 +5,7 @@ mod harness;
 mod http;
 mod smtp;
 
+mod book;
 mod browser;
 mod check;
 mod config_errors;
@@ -21,6 +22,7 @@ mod matching;
 mod outcomes;
 mod papers;
 mod preview;
+mod readme;
 mod send;
 mod serve;
 mod sources;
