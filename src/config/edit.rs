@@ -5,14 +5,23 @@
 //! old value's decor (spacing, trailing comment) over to its replacement, then re-validates
 //! the whole result with the same loader `send` uses before anything is written. The write
 //! is atomic and keeps the previous file as `<name>.bak`.
+//!
+//! A subscriber edit parses only the tables it touches: a `toml_edit` tree is about fifty
+//! times the size of its text, too much for a file of a hundred thousand subscribers. The
+//! file is read through the same split as loading ([`super::split`]); the edited part goes
+//! back between the untouched bytes, which gives the bytes an edit of the whole document
+//! would. Where the split gives up (an odd header, an inline `subscribers = [...]`, a syntax
+//! error), in a CRLF file, and for topic edits, the whole document is edited as before.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use lettre::Address;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
-use super::{Config, ConfigError, Problem};
+use super::{Config, ConfigError, Problem, split};
 use crate::lines::Lines;
 use crate::topic::Keyword;
 
@@ -96,7 +105,11 @@ pub struct TopicChanges {
 pub struct ConfigEdit {
     path: PathBuf,
     original: String,
+    /// The bytes of `original` that `doc` was read from; the rest is written back as it was.
+    window: Range<usize>,
     doc: DocumentMut,
+    /// What the file holds outside `doc`, while it is edited a part at a time.
+    parts: Option<Parts>,
     /// Held from reading to writing, so two edits at once (`serve` answering a reader while
     /// `subscriber add` runs) take turns instead of one undoing the other.
     _lock: std::fs::File,
@@ -122,18 +135,80 @@ impl ConfigEdit {
             .map_err(|source| EditError::Write { path: lock_path, source })?;
         let original = std::fs::read_to_string(path)
             .map_err(|err| config_error(None, format!("cannot read the config: {err}")))?;
-        let doc = DocumentMut::from_str(&original).map_err(|err| {
-            let lines = Lines::new(original.as_bytes());
-            let line = err.span().map(|span| lines.line(span.start));
-            config_error(line, err.message().to_owned())
-        })?;
-        Ok(ConfigEdit { path: path.to_owned(), original, doc, _lock: lock })
+        let mut edit = ConfigEdit {
+            path: path.to_owned(),
+            window: 0..0,
+            doc: DocumentMut::new(),
+            parts: Parts::read(&original),
+            original,
+            _lock: lock,
+        };
+        if edit.parts.is_none() {
+            edit.doc = parse_document(&edit.original, path)?;
+            edit.window = 0..edit.original.len();
+        }
+        Ok(edit)
+    }
+
+    /// Opens the whole document, as every edit did before the split: what the edits a part
+    /// at a time are compared with.
+    #[cfg(test)]
+    fn open_whole(path: &Path) -> Result<ConfigEdit, EditError> {
+        let mut edit = ConfigEdit::open(path)?;
+        edit.whole()?;
+        Ok(edit)
+    }
+
+    /// Makes `range` of the file (whole tables) the document that is edited. A second part
+    /// asked for after a first was edited turns the edit into one of the whole document.
+    fn focus(&mut self, range: Range<usize>) -> Result<(), EditError> {
+        let Some(parts) = &mut self.parts else { return Ok(()) };
+        if parts.focused {
+            return if self.window == range { Ok(()) } else { self.whole() };
+        }
+        match DocumentMut::from_str(&self.original[range.clone()]) {
+            Ok(doc) => {
+                parts.focused = true;
+                self.doc = doc;
+                self.window = range;
+                Ok(())
+            }
+            Err(_) => self.whole(),
+        }
+    }
+
+    /// Edits the whole document from here on, with any edit made so far.
+    fn whole(&mut self) -> Result<(), EditError> {
+        if self.parts.take().is_some() {
+            let text = self.text();
+            self.doc = parse_document(&text, &self.path)?;
+            self.window = 0..self.original.len();
+        }
+        Ok(())
+    }
+
+    /// The file as edited so far.
+    fn text(&self) -> String {
+        if self.parts.as_ref().is_some_and(|parts| !parts.focused) {
+            return self.original.clone();
+        }
+        let (before, after) =
+            (&self.original[..self.window.start], &self.original[self.window.end..]);
+        let edited = self.doc.to_string();
+        let mut text = String::with_capacity(self.original.len() + edited.len());
+        text.push_str(before);
+        text.push_str(&edited);
+        text.push_str(after);
+        text
     }
 
     /// The addresses of the `[[subscribers]]` tables, in file order; an error when the
     /// subscribers are written in a form paperboy does not edit (an inline array).
-    fn subscriber_emails(&self) -> Result<Vec<String>, EditError> {
-        let Some(item) = self.doc.get("subscribers") else { return Ok(Vec::new()) };
+    fn subscriber_emails(&self) -> Result<Cow<'_, [String]>, EditError> {
+        if let Some(parts) = &self.parts {
+            return Ok(Cow::Borrowed(&parts.emails));
+        }
+        let Some(item) = self.doc.get("subscribers") else { return Ok(Cow::Owned(Vec::new())) };
         let tables = item.as_array_of_tables().ok_or_else(not_tables)?;
         Ok(tables
             .iter()
@@ -142,11 +217,10 @@ impl ConfigEdit {
     }
 
     fn topic_names(&self) -> Vec<String> {
-        self.doc
-            .get("topics")
-            .and_then(Item::as_table_like)
-            .map(|topics| topics.iter().map(|(name, _)| name.to_owned()).collect())
-            .unwrap_or_default()
+        if let Some(parts) = &self.parts {
+            return parts.topics.clone();
+        }
+        topic_names(&self.doc)
     }
 
     fn subscriber_tables(&mut self) -> Result<&mut ArrayOfTables, EditError> {
@@ -155,6 +229,7 @@ impl ConfigEdit {
         item.as_array_of_tables_mut().ok_or_else(not_tables)
     }
 
+    /// The index of the subscriber with this address in the file.
     fn subscriber_index(&self, email: &str) -> Result<usize, EditError> {
         let wanted = email.trim().to_lowercase();
         self.subscriber_emails()?.iter().position(|e| e.trim().to_lowercase() == wanted).ok_or_else(
@@ -162,6 +237,87 @@ impl ConfigEdit {
         )
     }
 
+    /// Opens the part of the file that holds the file's `index`-th subscriber and the
+    /// `before` ones right above it; the index of that subscriber in the document.
+    fn focus_subscriber(&mut self, index: usize, before: usize) -> Result<usize, EditError> {
+        let Some(parts) = &self.parts else { return Ok(index) };
+        let tables = &parts.layout.subscribers;
+        let mut first = index;
+        while first > 0 && index - first < before && tables[first - 1].end == tables[first].start {
+            first -= 1;
+        }
+        let start = if first == index && before > 0 {
+            // The table's leading comments belong to it: start at the header above them.
+            let above = parts.layout.headers.partition_point(|&at| at < tables[index].start);
+            above.checked_sub(1).map_or(0, |at| parts.layout.headers[at])
+        } else {
+            tables[first].start
+        };
+        let range = start..tables[index].end;
+        self.focus(range)?;
+        Ok(if self.parts.is_some() { index - first } else { index })
+    }
+}
+
+/// What the file holds, read a batch of subscribers at a time: enough to look a subscriber
+/// up and check an edit without a document of the whole.
+struct Parts {
+    layout: split::Layout,
+    /// The address of each `[[subscribers]]` table, as `subscriber_emails` gives it.
+    emails: Vec<String>,
+    /// The topics, in file order.
+    topics: Vec<String>,
+    /// Whether `doc` holds a part of the file yet.
+    focused: bool,
+}
+
+impl Parts {
+    /// `None` when the file is better edited whole: nothing to split, or a part that does
+    /// not parse (whose error the whole document then reports as before).
+    fn read(text: &str) -> Option<Parts> {
+        #[derive(serde::Deserialize)]
+        struct Batch {
+            #[serde(default)]
+            subscribers: Vec<Subscriber>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Subscriber {
+            email: Option<toml::Value>,
+        }
+        // `toml_edit` writes every line ending of a document as `\n`: a part of a CRLF file
+        // would come back with two kinds, where the whole comes back with one.
+        if text.contains('\r') {
+            return None;
+        }
+        let layout = split::layout(text)?;
+        if layout.subscribers.is_empty() {
+            return None;
+        }
+        let batches = split::batches_of(&layout.subscribers, split::SUBSCRIBERS_PER_BATCH);
+        let mut emails = Vec::with_capacity(layout.subscribers.len());
+        let mut rest = String::new();
+        let mut done = 0;
+        for (range, count) in &batches {
+            rest.push_str(&text[done..range.start]);
+            done = range.end;
+            let batch: Batch = toml::from_str(&text[range.clone()]).ok()?;
+            if batch.subscribers.len() != *count {
+                return None;
+            }
+            emails.extend(batch.subscribers.into_iter().map(|subscriber| {
+                subscriber.email.as_ref().and_then(toml::Value::as_str).unwrap_or("").to_owned()
+            }));
+        }
+        rest.push_str(&text[done..]);
+        let rest = DocumentMut::from_str(&rest).ok()?;
+        if rest.contains_key("subscribers") {
+            return None;
+        }
+        Some(Parts { topics: topic_names(&rest), layout, emails, focused: false })
+    }
+}
+
+impl ConfigEdit {
     /// Adds a `[[subscribers]]` table after the last one.
     pub fn add_subscriber(
         &mut self,
@@ -176,8 +332,13 @@ impl ConfigEdit {
         let mut table = Table::new();
         table.decor_mut().set_prefix("\n");
         table["email"] = toml_edit::value(address.to_string());
-        self.subscriber_tables()?.push(table);
-        let index = self.subscriber_emails()?.len() - 1;
+        if let Some(last) = self.parts.as_ref().map(|parts| parts.layout.subscribers.len() - 1) {
+            // A new table lands right after the last one: that is all of the file it needs.
+            self.focus_subscriber(last, 0)?;
+        }
+        let tables = self.subscriber_tables()?;
+        tables.push(table);
+        let index = tables.len() - 1;
         self.apply(index, fields)
     }
 
@@ -188,6 +349,7 @@ impl ConfigEdit {
         fields: &SubscriberFields,
     ) -> Result<(), EditError> {
         let index = self.subscriber_index(email)?;
+        let index = self.focus_subscriber(index, 0)?;
         self.apply(index, fields)
     }
 
@@ -195,6 +357,8 @@ impl ConfigEdit {
     /// up, set off by a blank line (a section heading), stay where they were.
     pub fn remove_subscriber(&mut self, email: &str) -> Result<(), EditError> {
         let index = self.subscriber_index(email)?;
+        // Its leading comments stand after the table above, which the part must include.
+        let index = self.focus_subscriber(index, 1)?;
         let removed = self.subscriber_tables()?.remove(index);
         let prefix = removed.decor().prefix().and_then(|raw| raw.as_str()).unwrap_or("");
         self.keep_before_next_table(removed.position(), &section_comments(prefix));
@@ -299,6 +463,7 @@ impl ConfigEdit {
             Keyword::parse(keyword)
                 .map_err(|message| refused(format!("keyword `{keyword}`: {message}")))?;
         }
+        self.whole()?;
         let mut table = Table::new();
         table.decor_mut().set_prefix("\n");
         table["keywords"] = Item::Value(string_array(&fields.keywords));
@@ -327,7 +492,8 @@ impl ConfigEdit {
                 self.path.display()
             )));
         }
-        let emails = self.subscriber_emails()?;
+        self.whole()?;
+        let emails = self.subscriber_emails()?.into_owned();
         let mut followers = Vec::new();
         if let Ok(tables) = self.subscriber_tables() {
             for (index, table) in tables.iter_mut().enumerate() {
@@ -358,8 +524,8 @@ impl ConfigEdit {
     /// Changes `[topics.NAME]`: each list given replaces the topic's own, keeping its spacing
     /// and trailing comment; an empty `require` or `exclude` takes the key out.
     pub fn set_topic(&mut self, name: &str, changes: &TopicChanges) -> Result<(), EditError> {
-        let not_found =
-            || EditError::NotFound(format!("no topic `{name}` in {}", self.path.display()));
+        let shown = self.path.display().to_string();
+        let not_found = || EditError::NotFound(format!("no topic `{name}` in {shown}"));
         if !self.topic_names().iter().any(|n| n == name) {
             return Err(not_found());
         }
@@ -374,6 +540,7 @@ impl ConfigEdit {
             // The parser's message names the keyword already.
             Keyword::parse(keyword).map_err(refused)?;
         }
+        self.whole()?;
         let topic = self
             .doc
             .get_mut("topics")
@@ -415,7 +582,7 @@ impl ConfigEdit {
     ///
     /// Nothing is written when the result would not load or nothing changed.
     pub fn save(self) -> Result<Config, EditError> {
-        let text = self.doc.to_string();
+        let text = self.text();
         let config = Config::parse(&text, &self.path).map_err(EditError::WouldNotLoad)?;
         if text != self.original {
             let fail = |source| EditError::Write { path: self.path.clone(), source };
@@ -426,6 +593,24 @@ impl ConfigEdit {
         }
         Ok(config)
     }
+}
+
+/// Parses the text of the config at `path`, naming the line of a syntax error.
+fn parse_document(text: &str, path: &Path) -> Result<DocumentMut, EditError> {
+    DocumentMut::from_str(text).map_err(|err| {
+        let lines = Lines::new(text.as_bytes());
+        let line = err.span().map(|span| lines.line(span.start));
+        let problems = vec![Problem { line, key: None, message: err.message().to_owned() }];
+        EditError::Config(ConfigError { path: path.to_owned(), problems })
+    })
+}
+
+/// The names of the `[topics.NAME]` tables, in file order.
+fn topic_names(doc: &DocumentMut) -> Vec<String> {
+    doc.get("topics")
+        .and_then(Item::as_table_like)
+        .map(|topics| topics.iter().map(|(name, _)| name.to_owned()).collect())
+        .unwrap_or_default()
 }
 
 /// The lines of a table's leading comments that belong to a section rather than to the

@@ -31,37 +31,60 @@ impl Header {
     }
 }
 
+/// Where a config's tables stand.
+pub(super) struct Layout {
+    /// Where every table header starts, in file order.
+    pub(super) headers: Vec<usize>,
+    /// Each `[[subscribers]]` table with any subtables of its own, in file order.
+    pub(super) subscribers: Vec<Range<usize>>,
+}
+
+/// The tables of `text`; `None` when a header is too unusual to tell what it names (an
+/// escape), since splitting could then put tables out of order.
+pub(super) fn layout(text: &str) -> Option<Layout> {
+    let headers = headers(text);
+    if headers.iter().any(|header| header.key.is_none()) {
+        return None;
+    }
+    let mut subscribers = Vec::new();
+    let mut open: Option<usize> = None;
+    for header in &headers {
+        if header.starts_subscriber() {
+            if let Some(start) = open {
+                subscribers.push(start..header.start);
+            }
+            open = Some(header.start);
+        } else if !header.inside_subscriber()
+            && let Some(start) = open.take()
+        {
+            subscribers.push(start..header.start);
+        }
+    }
+    if let Some(start) = open {
+        subscribers.push(start..text.len());
+    }
+    Some(Layout { headers: headers.iter().map(|header| header.start).collect(), subscribers })
+}
+
 /// The byte ranges of `text` that hold runs of `[[subscribers]]` tables (with any subtables
 /// of theirs), at most `per_batch` subscribers each, in file order. Everything else, and
 /// anything too unusual to split safely, is left to the parse of the whole.
 pub(super) fn subscriber_batches(text: &str, per_batch: usize) -> Vec<Range<usize>> {
-    let headers = headers(text);
-    // A header it cannot read might name `subscribers` in a way of its own (an escape):
-    // then splitting could put those tables out of order, so nothing is split.
-    if headers.iter().any(|header| header.key.is_none()) {
-        return Vec::new();
-    }
-    let mut batches: Vec<Range<usize>> = Vec::new();
-    let mut open: Option<(usize, usize)> = None;
-    for header in headers {
-        if header.starts_subscriber() {
-            match &mut open {
-                Some((_, count)) if *count < per_batch => *count += 1,
-                _ => {
-                    if let Some((start, _)) = open {
-                        batches.push(start..header.start);
-                    }
-                    open = Some((header.start, 1));
-                }
+    let Some(layout) = layout(text) else { return Vec::new() };
+    batches_of(&layout.subscribers, per_batch).into_iter().map(|(range, _)| range).collect()
+}
+
+/// Runs of adjacent tables, at most `per_batch` each: the range and the number of tables.
+pub(super) fn batches_of(tables: &[Range<usize>], per_batch: usize) -> Vec<(Range<usize>, usize)> {
+    let mut batches: Vec<(Range<usize>, usize)> = Vec::new();
+    for table in tables {
+        match batches.last_mut() {
+            Some((batch, count)) if batch.end == table.start && *count < per_batch => {
+                batch.end = table.end;
+                *count += 1;
             }
-        } else if !header.inside_subscriber()
-            && let Some((start, _)) = open.take()
-        {
-            batches.push(start..header.start);
+            _ => batches.push((table.clone(), 1)),
         }
-    }
-    if let Some((start, _)) = open {
-        batches.push(start..text.len());
     }
     batches
 }

@@ -10,6 +10,7 @@ mod explain;
 mod highlight;
 mod index;
 mod keyword;
+mod singular;
 mod tokens;
 
 use std::cell::RefCell;

@@ -473,3 +473,89 @@ proptest::proptest! {
         proptest::prop_assert_eq!(selected, select_by_brute_force(&matcher, &interest, &sent));
     }
 }
+
+/// On a real listing: the papers whose title or abstract says `word`, and the papers whose
+/// match for `keyword` includes that word.
+fn papers_saying(
+    file: &str,
+    text: &str,
+    date: (i32, u32, u32),
+    keyword: &str,
+    word: &str,
+) -> (usize, usize) {
+    let source = crate::source::Source::file("real", file);
+    let date = NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap();
+    let papers = crate::source::parse(text, &source, date).unwrap().papers;
+    let saying = papers
+        .iter()
+        .filter(|p| {
+            let text = format!("{} {}", p.title, p.abstract_text).to_lowercase();
+            text.split(|c: char| !c.is_alphanumeric()).any(|w| w == word)
+        })
+        .count();
+    let mut setup = Setup::new();
+    let interest = setup.own(&[keyword], &[]);
+    let index = DayIndex::new(&papers);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+    let quoted = format!("\"{word}\"");
+    let matched = matcher
+        .explain(&interest, &SentPapers::new())
+        .iter()
+        .filter(|v| {
+            v.matches.iter().any(|m| m.words.iter().any(|w| w.to_lowercase().contains(&quoted)))
+        })
+        .count();
+    (saying, matched)
+}
+
+/// Issue 12: `analysis` never matched "analyses" on the real listings: one paper of the
+/// Hub sample and two of the arXiv feed say "analyses" (three times in all).
+#[test]
+fn analysis_finds_the_analyses_of_the_real_listings() {
+    let hf = include_str!("../../examples/hf-daily-papers-aug5.txt");
+    let feed = crate::source::real_sample("arxiv_rss_atom_cs.AI_2025-08-20.closed.xml");
+    let in_hf = papers_saying("hf-daily-papers-aug5.txt", hf, (2025, 8, 5), "analysis", "analyses");
+    let in_feed = papers_saying("feed.xml", &feed, (2025, 8, 20), "analysis", "analyses");
+    assert_eq!(in_hf, (1, 1));
+    assert_eq!(in_feed, (2, 2));
+}
+
+/// Issue 12: a final `e` is part of a word, and words that only look plural stay whole.
+#[test]
+fn a_keyword_does_not_match_a_longer_word_that_only_adds_an_e_or_an_s() {
+    for (keyword, text) in [
+        ("plan", "a plane flies"),
+        ("rat", "the learning rate"),
+        ("cod", "source code"),
+        ("new", "the news of the day"),
+    ] {
+        assert!(!matches(keyword, text), "`{keyword}` matched {text:?}");
+    }
+    assert!(matches("plan", "our plans"));
+    assert!(matches("plane", "two planes"));
+    assert!(matches("code", "the codes"));
+}
+
+/// Issue 12: plurals in `-ses` of words in `-s`, and irregular plurals, meet their singular
+/// both ways.
+#[test]
+fn plurals_of_words_in_s_and_irregular_plurals_match() {
+    for (singular, plural) in [
+        ("bias", "biases"),
+        ("lens", "lenses"),
+        ("matrix", "matrices"),
+        ("analysis", "analyses"),
+        ("hypothesis", "hypotheses"),
+        ("child", "children"),
+        ("cache", "caches"),
+        ("size", "sizes"),
+        ("use", "uses"),
+        ("bus", "buses"),
+    ] {
+        assert!(matches(singular, &format!("a study of {plural} here")), "{singular} / {plural}");
+        assert!(
+            matches(plural, &format!("a study of one {singular} here")),
+            "{plural} / {singular}"
+        );
+    }
+}

@@ -1,12 +1,15 @@
 //! The one tokenizer that papers and keywords share, so both sides of a match agree.
 //!
 //! Words are runs of letters and digits, folded to lowercase without accents. Each word also
-//! gets a singular form, so plurals and possessives match and derived words do not.
+//! gets a singular form (see `singular`), so plurals and possessives match and derived words
+//! do not.
 
 use std::ops::Range;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+pub(crate) use super::singular::singular;
 
 /// A word of running text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,39 +135,6 @@ fn split_words(
 
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}')
-}
-
-/// The form a word is matched by: singular, by suffix alone, and without a final `e`, so
-/// `transformers`/`transformer`, `classes`/`class`, `studies`/`study`, `caches`/`cache` and
-/// `matches`/`match` pair up while `status`, `analysis` and `class` stay whole. Derived
-/// forms (`transformation`, `transformed`) keep their suffix, so they never match the root.
-pub(crate) fn singular(word: &str) -> String {
-    let mut form = plural_stripped(word);
-    if form.len() > 3 && form.ends_with('e') {
-        form.pop();
-    }
-    form
-}
-
-fn plural_stripped(word: &str) -> String {
-    let n = word.len();
-    if n <= 3
-        || !word.ends_with('s')
-        || word.ends_with("ss")
-        || word.ends_with("us")
-        || word.ends_with("is")
-    {
-        return word.to_owned();
-    }
-    if word.ends_with("ies") && n > 4 && !word.ends_with("eies") && !word.ends_with("aies") {
-        return format!("{}y", &word[..n - 3]);
-    }
-    if let Some(stem) = word.strip_suffix("es")
-        && ["ss", "x", "z", "ch", "sh"].iter().any(|end| stem.ends_with(end))
-    {
-        return stem.to_owned();
-    }
-    word[..n - 1].to_owned()
 }
 
 #[cfg(test)]

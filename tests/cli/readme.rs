@@ -12,7 +12,6 @@ use crate::harness::{Email, Paperboy, http_agent};
 /// Commands that need a mail server or the network, which the test does not have.
 const NEEDS_A_MAIL_SERVER_OR_NETWORK: &[&str] = &["check --smtp"];
 
-
 /// What the README's step 5 adds to the unsubscribe link before `serve`.
 const SERVE_NEEDS: &str = "{token}";
 

@@ -225,3 +225,164 @@ fn edits_at_the_same_time_take_turns_and_lose_nothing() {
         );
     }
 }
+
+/// A config of subscribers written the ways people write them: `style`'s bits ask for a
+/// comment above, a section heading, a name, a one-per-line `topics`, a trailing comment, a
+/// blank line after, a subtable, and a topic table right after the subscriber.
+fn generated(styles: &[u8], crlf: bool) -> String {
+    let mut text = String::from(
+        "# a generated config\n\n[newsletter]\ntitle = \"T\"\nfrom = \"t@example.org\"\n\n\
+         [[sources]]\nname = \"s\"\npath = \"daily.txt\"\n\n[topics.distillation]\n\
+         keywords = [\"distill*\"]\n\n[topics.ssm]\nkeywords = [\"Mamba\"]  # one\n",
+    );
+    for (i, style) in styles.iter().enumerate() {
+        if style & 2 != 0 {
+            text.push_str(&format!("\n# ---- section {i} ----\n"));
+        }
+        text.push('\n');
+        if style & 1 != 0 {
+            text.push_str(&format!("# reader {i}\n# joined in May\n"));
+        }
+        text.push_str(&format!("[[subscribers]]\nemail = \"reader{i}@example.com\"\n"));
+        if style & 4 != 0 {
+            text.push_str(&format!("name = \"Reader {i}\"\n"));
+        }
+        if style & 8 != 0 {
+            text.push_str("topics = [\n  \"ssm\",\n  \"distillation\",\n]\n");
+        } else {
+            text.push_str("topics = [ \"ssm\" ]\n");
+        }
+        text.push_str(if style & 16 != 0 { "max_papers = 3   # on the train\n" } else { "" });
+        text.push_str(if style & 32 != 0 { "\n" } else { "" });
+        text.push_str(if style & 64 != 0 { "[subscribers.extra]\nnote = 1\n" } else { "" });
+        if style & 128 != 0 {
+            text.push_str(&format!("\n[topics.after{i}]\nkeywords = [\"t{i}\"]\n"));
+        }
+    }
+    text.push_str("\n# end of file\n");
+    if crlf { text.replace('\n', "\r\n") } else { text }
+}
+
+/// An edit as the commands make them, by number: add, remove, set or unfollow `target`.
+fn edit_by_number(edit: &mut ConfigEdit, op: u8, target: usize) -> Result<(), EditError> {
+    let email = format!("reader{target}@example.com");
+    match op % 4 {
+        0 => {
+            let fields = SubscriberFields {
+                name: Some("New".into()),
+                topics: Some(strings(&["ssm"])),
+                max_papers: Some(2),
+                ..SubscriberFields::default()
+            };
+            edit.add_subscriber("new@example.com", &fields)
+        }
+        1 => edit.remove_subscriber(&email),
+        2 => {
+            let fields = SubscriberFields {
+                name: Some(String::new()),
+                add_topics: strings(&["distillation"]),
+                keywords: Some(strings(&["ViT"])),
+                ..SubscriberFields::default()
+            };
+            edit.set_subscriber(&email, &fields)
+        }
+        _ => {
+            let fields = SubscriberFields {
+                remove_topics: strings(&["ssm"]),
+                ..SubscriberFields::default()
+            };
+            edit.set_subscriber(&email, &fields)
+        }
+    }
+}
+
+/// The text an edit gives on `text` a part at a time and on the whole document, with
+/// whether the part-at-a-time edit stayed so.
+fn both_ways(text: &str, op: u8, target: usize) -> ((Result<(), String>, String), bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paperboy.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut parts = ConfigEdit::open(&path).unwrap();
+    let parts_result = edit_by_number(&mut parts, op, target).map_err(|e| e.to_string());
+    let stayed = parts.parts.is_some();
+    let parts_text = parts.text();
+    drop(parts);
+    let mut whole = ConfigEdit::open_whole(&path).unwrap();
+    let whole_result = edit_by_number(&mut whole, op, target).map_err(|e| e.to_string());
+    assert_eq!(parts_result, whole_result);
+    ((whole_result, whole.text()), stayed, parts_text)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 200,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    #[test]
+    fn an_edit_of_a_part_gives_the_bytes_of_an_edit_of_the_whole(
+        styles in proptest::collection::vec(0u8..=255, 1..12),
+        crlf: bool,
+        op in 0u8..4,
+        target in 0usize..14,
+    ) {
+        let text = generated(&styles, crlf);
+        let ((result, whole), stayed, parts) = both_ways(&text, op, target);
+        proptest::prop_assert_eq!(&parts, &whole);
+        // Only a CRLF file is edited whole: toml_edit gives it back with `\n` line endings.
+        proptest::prop_assert_eq!(stayed, !crlf);
+        if result.is_ok() {
+            proptest::prop_assert_ne!(&parts, &text);
+        }
+    }
+}
+
+#[test]
+fn edits_across_batches_of_a_big_config_give_the_bytes_of_the_whole() {
+    let styles: Vec<u8> = (0..2500u32).map(|i| (i * 37 % 256) as u8 & !64).collect();
+    let text = generated(&styles, false);
+    for target in [0, 999, 1000, 2499] {
+        for op in 0..4 {
+            let ((_, whole), stayed, parts) = both_ways(&text, op, target);
+            assert!(stayed, "op {op} on {target} fell back to the whole document");
+            assert!(parts == whole, "op {op} on {target} differs from the edit of the whole");
+        }
+    }
+}
+
+#[test]
+fn an_edit_of_a_big_config_is_saved_and_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paperboy.toml");
+    let styles: Vec<u8> = (0..1500u32).map(|i| (i * 37 % 256) as u8 & !64).collect();
+    std::fs::write(&path, generated(&styles, false)).unwrap();
+    std::fs::write(dir.path().join("daily.txt"), "").unwrap();
+    let mut edit = ConfigEdit::open(&path).unwrap();
+    edit.remove_subscriber("reader1200@example.com").unwrap();
+    let config = edit.save().unwrap();
+    assert!(config.subscriber("reader1200@example.com").is_none());
+    assert!(config.subscriber("reader1201@example.com").is_some());
+    assert!(std::fs::read_to_string(&path).unwrap().contains("reader1199@example.com\"\n"));
+}
+
+#[test]
+fn an_inline_array_of_subscribers_is_edited_whole_and_refused_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paperboy.toml");
+    let text = "subscribers = [{ email = \"a@example.com\" }]\n\
+                [newsletter]\ntitle = \"T\"\nfrom = \"t@example.org\"\n";
+    std::fs::write(&path, text).unwrap();
+    let mut edit = ConfigEdit::open(&path).unwrap();
+    assert!(edit.parts.is_none());
+    let err = edit.remove_subscriber("a@example.com").unwrap_err().to_string();
+    assert!(err.contains("inline array"), "{err}");
+}
+
+#[test]
+fn an_odd_header_leaves_the_edit_to_the_whole_document() {
+    let mut text = generated(&[0, 1, 2], false);
+    text.push_str("[\"topics\".\"sub\\u0073\"]\nkeywords = [\"x\"]\n");
+    let ((_, whole), stayed, parts) = both_ways(&text, 1, 1);
+    assert!(!stayed);
+    assert_eq!(parts, whole);
+}
