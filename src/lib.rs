@@ -27,11 +27,11 @@ mod lines;
 mod messages;
 pub mod outcome;
 pub mod paper;
-mod plural;
 pub mod render;
 pub mod report;
 pub mod shard;
 pub mod source;
+mod text;
 pub mod topic;
 pub mod unsubscribe;
 

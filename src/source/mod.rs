@@ -26,9 +26,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::clock::Clock;
-use crate::error::one_line;
 use crate::lines::Lines;
 use crate::paper::{AnnounceType, Link, LinkFinder, LinkKind, Original, Paper, PaperId, push_link};
+use crate::text::one_line;
 pub use fetch::FetchSettings;
 
 /// The most bytes a listing may have, on disk or over the network. The largest real daily
