@@ -1,5 +1,4 @@
-//! Stage 4: turn a rendered digest into a message (DKIM-signed when configured) and hand it
-//! to a courier.
+//! Stage 4: hand finished messages (see [`crate::compose`]) to a courier.
 //!
 //! Two couriers: SMTP (a relay or mail server, never a server of our own; [`smtp`] is the
 //! client) and the outbox, which writes one `.eml` file per digest. [`pool`] runs several
@@ -7,24 +6,14 @@
 //! couriers get finished bytes, and errors say whether a retry may help.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use lettre::message::dkim::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
-    DkimSigningKey,
-};
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use chrono::NaiveDate;
+use lettre::Address;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{Address, Message};
 
-use crate::config::{Config, ConfigError, DkimAlgorithm, Newsletter, Problem, Smtp, TransportKind};
-use crate::digest::Digest;
-use crate::render::RenderedDigest;
-use crate::text::{file_safe, header_safe, stable_hash};
+use crate::config::{Config, ConfigError, Problem, Smtp, TransportKind};
+use crate::text::file_safe;
 
-mod encode;
 pub mod pool;
 pub mod smtp;
 
@@ -49,13 +38,8 @@ pub enum DeliveryError {
         /// Why.
         source: std::io::Error,
     },
-    /// The message could not be assembled.
-    #[error("cannot build the message: {0}")]
-    Build(#[from] lettre::error::Error),
-    /// The digest could not be rendered.
-    #[error("{0}")]
-    Render(#[from] crate::render::RenderError),
-    /// The digest could not be made into a message (rendering or building it).
+    /// The digest could not be made into a message (rendering or building it): the whole
+    /// explanation, its causes included.
     #[error("{0}")]
     Compose(String),
 }
@@ -68,10 +52,7 @@ impl DeliveryError {
     pub fn is_transient(&self) -> bool {
         match self {
             DeliveryError::Smtp { source, .. } => source.is_transient(),
-            DeliveryError::Write { .. }
-            | DeliveryError::Build(_)
-            | DeliveryError::Render(_)
-            | DeliveryError::Compose(_) => false,
+            DeliveryError::Write { .. } | DeliveryError::Compose(_) => false,
         }
     }
 
@@ -86,88 +67,6 @@ impl DeliveryError {
     pub fn suppresses_recipient(&self) -> bool {
         matches!(self, DeliveryError::Smtp { source, .. } if source.is_recipient_refusal())
     }
-}
-
-/// `List-Unsubscribe: <url>` (RFC 2369).
-#[derive(Debug, Clone)]
-struct ListUnsubscribe(String);
-
-impl Header for ListUnsubscribe {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("List-Unsubscribe")
-    }
-
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_owned()))
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), format!("<{}>", self.0))
-    }
-}
-
-/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
-#[derive(Debug, Clone)]
-struct OneClickUnsubscribe;
-
-impl Header for OneClickUnsubscribe {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(OneClickUnsubscribe)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
-    }
-}
-
-/// The same subscriber and date always give the same Message-ID, so a digest sent twice can
-/// be recognised as one by mail clients and by the journal.
-pub fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
-    let key = format!("{}|{date}", email.to_string().to_lowercase());
-    format!("<digest.{date}.{:016x}@{}>", stable_hash(key.as_bytes()), from.email.domain())
-}
-
-/// Assembles the multipart/alternative message for one digest.
-pub fn build_message(
-    newsletter: &Newsletter,
-    digest: &Digest<'_>,
-    rendered: &RenderedDigest,
-    now: DateTime<Utc>,
-) -> Result<Message, DeliveryError> {
-    let subscriber = digest.subscriber;
-    let mut builder = Message::builder()
-        .from(newsletter.from.clone())
-        .to(subscriber.mailbox())
-        .subject(header_safe(&rendered.subject))
-        .date(SystemTime::from(now))
-        .message_id(Some(message_id(&subscriber.email, digest.date, &newsletter.from)));
-    if let Some(reply_to) = &newsletter.reply_to {
-        builder = builder.reply_to(reply_to.clone());
-    }
-    if let Some(url) = rendered.unsubscribe_url.clone() {
-        // One-click (RFC 8058) is defined for HTTPS only.
-        let one_click = url.starts_with("https://");
-        builder = builder.header(ListUnsubscribe(url));
-        if one_click {
-            builder = builder.header(OneClickUnsubscribe);
-        }
-    }
-    let body = MultiPart::alternative()
-        .singlepart(
-            lettre::message::SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(encode::body(&rendered.text)),
-        )
-        .singlepart(
-            lettre::message::SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .body(encode::body(&rendered.html)),
-        );
-    Ok(builder.multipart(body)?)
 }
 
 /// One message on its way: the envelope, the bytes, and what the outbox needs to name it.
@@ -320,64 +219,6 @@ pub(crate) fn smtp_credentials(smtp: &Smtp) -> Result<Option<Credentials>, Strin
     Ok(Some(Credentials::new(username.clone(), password)))
 }
 
-/// DKIM signing with the key of `[dkim]`, read once when a run starts.
-pub struct Signer {
-    config: DkimConfig,
-}
-
-impl Signer {
-    /// `None` without `[dkim]`; a config error when the key cannot be read or used.
-    pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
-        let Some(dkim) = &config.dkim else { return Ok(None) };
-        let fail = |message: String| ConfigError {
-            path: config.path.clone(),
-            problems: vec![Problem { line: None, key: Some("dkim.key_file".into()), message }],
-        };
-        let key = std::fs::read_to_string(&dkim.key_file).map_err(|err| {
-            fail(format!("cannot read the DKIM key `{}`: {err}", dkim.key_file.display()))
-        })?;
-        let algorithm = match dkim.algorithm {
-            DkimAlgorithm::Rsa => DkimSigningAlgorithm::Rsa,
-            DkimAlgorithm::Ed25519 => DkimSigningAlgorithm::Ed25519,
-        };
-        let key = DkimSigningKey::new(key.trim(), algorithm).map_err(|err| {
-            fail(format!(
-                "`{}` is not a {} key ({err}): rsa wants PKCS#1 PEM, ed25519 the base64 secret",
-                dkim.key_file.display(),
-                algorithm
-            ))
-        })?;
-        let domain =
-            dkim.domain.clone().unwrap_or_else(|| config.newsletter.from.email.domain().to_owned());
-        // The headers a reader trusts, and the unsubscribe pair mailbox providers require
-        // to be signed for one-click unsubscribe.
-        let mut headers = vec!["From", "To", "Subject", "Date", "Message-ID"];
-        if config.newsletter.reply_to.is_some() {
-            headers.push("Reply-To");
-        }
-        if let Some(url) = &config.newsletter.unsubscribe_url {
-            headers.push("List-Unsubscribe");
-            if url.starts_with("https://") {
-                headers.push("List-Unsubscribe-Post");
-            }
-        }
-        let headers = headers.into_iter().map(HeaderName::new_from_ascii_str).collect();
-        // Relaxed canonicalization survives the re-folding relays do.
-        let canonicalization = DkimCanonicalization {
-            header: DkimCanonicalizationType::Relaxed,
-            body: DkimCanonicalizationType::Relaxed,
-        };
-        Ok(Some(Signer {
-            config: DkimConfig::new(dkim.selector.clone(), domain, key, headers, canonicalization),
-        }))
-    }
-
-    /// Adds the `DKIM-Signature` header.
-    pub fn sign(&self, message: &mut Message) {
-        message.sign(&self.config);
-    }
-}
-
 /// `check --smtp`: connects, upgrades and logs in (sending nothing) exactly as `send` would,
 /// with the same client, timeouts and trusted roots.
 pub(crate) fn check_smtp(smtp: &Smtp) -> Result<(), SmtpCheckError> {
@@ -416,69 +257,9 @@ pub fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
 
     use super::*;
     use crate::text::FILE_SAFE_MAX;
-
-    fn config(name: &str, title: &str) -> Config {
-        let text = format!(
-            "[newsletter]\ntitle = \"{title}\"\nfrom = \"Digest <d@example.org>\"\nreply_to = \"e@example.org\"\n\
-             unsubscribe_url = \"https://example.org/u?email={{email}}\"\n\
-             [[subscribers]]\nemail = \"alice@example.com\"\nname = \"{name}\"\nkeywords = [\"x\"]\n"
-        );
-        Config::parse(&text, Path::new("paperboy.toml")).unwrap()
-    }
-
-    fn formatted(config: &Config) -> String {
-        let digest = Digest {
-            subscriber: &config.subscribers[0],
-            date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
-            picks: Vec::new(),
-            config,
-        };
-        let rendered = RenderedDigest {
-            subject: crate::render::subject_line(&config.newsletter.title, &digest),
-            html: "<p>hi</p>".into(),
-            text: "hi".into(),
-            unsubscribe_url: Some("https://example.org/u?email=alice%40example.com".into()),
-        };
-        let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
-        let message = build_message(&config.newsletter, &digest, &rendered, now).unwrap();
-        String::from_utf8(message.formatted()).unwrap()
-    }
-
-    #[test]
-    fn whole_message_snapshot() {
-        insta::with_settings!({ filters => vec![(r"[A-Za-z0-9]{40}", "[boundary]")] }, {
-            insta::assert_snapshot!(formatted(&config("Alice Example", "Daily Papers Digest")));
-        });
-    }
-
-    #[test]
-    fn names_and_titles_cannot_inject_headers() {
-        let message = formatted(&config("Eve\\r\\nBcc: evil@example.com", "Digest\\nX-Evil: 1"));
-        let headers = message.split("\r\n\r\n").next().unwrap();
-        assert!(!headers.lines().any(|line| line.starts_with("Bcc:")), "{headers}");
-        assert!(!headers.lines().any(|line| line.starts_with("X-Evil:")), "{headers}");
-    }
-
-    #[test]
-    fn message_ids_are_stable_per_subscriber_and_date() {
-        let from: Mailbox = "d@example.org".parse().unwrap();
-        let alice: Address = "alice@example.com".parse().unwrap();
-        let bob: Address = "bob@example.com".parse().unwrap();
-        let day = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
-        let next = day.succ_opt().unwrap();
-        assert_eq!(message_id(&alice, day, &from), message_id(&alice, day, &from));
-        assert_eq!(
-            message_id(&alice, day, &from),
-            message_id(&"ALICE@example.com".parse().unwrap(), day, &from)
-        );
-        assert_ne!(message_id(&alice, day, &from), message_id(&bob, day, &from));
-        assert_ne!(message_id(&alice, day, &from), message_id(&alice, next, &from));
-        assert!(message_id(&alice, day, &from).ends_with("@example.org>"));
-    }
 
     #[test]
     fn a_64_character_local_part_of_escapes_still_fits_a_file_name() {

@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 
 use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
-use crate::compose::compose;
+use crate::compose::{Signer, compose};
 use crate::config::{Config, TransportKind};
-use crate::deliver::{Signer, SmtpCheckError, check_smtp};
+use crate::deliver::{SmtpCheckError, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::journal::Journal;

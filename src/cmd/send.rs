@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
-use crate::compose::{Composed, compose};
+use crate::compose::{Composed, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
 use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Recipient, Work};
-use crate::deliver::{DeliveryError, Mailer, Signer, message_id};
+use crate::deliver::{DeliveryError, Mailer};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
@@ -304,7 +304,7 @@ impl<'a> Digests<'a> {
         let newsletter = &self.config.newsletter;
         let Composed { rendered, bytes } =
             compose(self.renderer, newsletter, digest, self.clock.now(), self.signer)
-                .map_err(|err| DeliveryError::Compose(format!("{err:#}")))?;
+                .map_err(|err| DeliveryError::Compose(format!("{:#}", anyhow::Error::new(err))))?;
         Ok((rendered.subject, bytes))
     }
 
