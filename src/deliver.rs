@@ -1,7 +1,7 @@
 //! Stage 4: hand finished messages (see [`crate::compose`]) to a courier.
 //!
 //! Two couriers: SMTP (a relay or mail server, never a server of our own; [`smtp`] is the
-//! client) and the outbox, which writes one `.eml` file per digest. [`pool`] runs several
+//! client) and the outbox, which writes one `.eml` file per digest. [`dispatch`] runs several
 //! couriers at once with retries and the journal. Nothing here picks papers or renders;
 //! couriers get finished bytes, and errors say whether a retry may help.
 
@@ -14,7 +14,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use crate::config::{Config, ConfigError, Problem, Smtp, TransportKind};
 use crate::text::file_safe;
 
-pub mod pool;
+pub mod dispatch;
 pub mod smtp;
 
 pub use smtp::{Connector, SmtpError, Stage};
@@ -69,24 +69,27 @@ impl DeliveryError {
     }
 }
 
-/// One message on its way: the envelope, the bytes, and what the outbox needs to name it.
-#[derive(Debug, Clone, Copy)]
-pub struct Letter<'a> {
+/// One digest on its way: the envelope, the bytes, what the outbox needs to name it, and
+/// the papers it carries for the journal.
+#[derive(Debug, Clone)]
+pub struct Letter {
     /// `MAIL FROM`.
-    pub from: &'a Address,
+    pub from: Address,
     /// `RCPT TO`: one recipient per message.
-    pub to: &'a Address,
+    pub to: Address,
     /// The digest date (the outbox folder).
     pub date: NaiveDate,
-    /// The whole formatted message.
-    pub bytes: &'a [u8],
+    /// The whole formatted (and signed) message.
+    pub bytes: Vec<u8>,
+    /// The ids of the papers it carries.
+    pub papers: Vec<String>,
 }
 
 /// Carries letters to one destination, one at a time: an SMTP connection kept open across
 /// letters, or the outbox. Each worker of a run owns one.
 pub trait Courier {
     /// Delivers one letter; the server's reply (or the file written) on success.
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError>;
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError>;
 
     /// Ends the session politely, if there is one.
     fn finish(self: Box<Self>) {}
@@ -106,13 +109,13 @@ impl<'c> SmtpCourier<'c> {
 }
 
 impl Courier for SmtpCourier<'_> {
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError> {
         let fail = |source| DeliveryError::Smtp { server: self.connector.server(), source };
         let mut connection = match self.connection.take() {
             Some(connection) if connection.reusable() => connection,
             _ => self.connector.connect().map_err(fail)?,
         };
-        let result = connection.send(letter.from, letter.to, letter.bytes);
+        let result = connection.send(&letter.from, &letter.to, &letter.bytes);
         if let Err(err) = &result {
             connection.after_error(err);
         }
@@ -135,9 +138,9 @@ pub struct OutboxCourier<'d> {
 }
 
 impl Courier for OutboxCourier<'_> {
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
-        let path = outbox_path(self.dir, letter.date, letter.to);
-        crate::atomic::write(&path, letter.bytes)
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError> {
+        let path = outbox_path(self.dir, letter.date, &letter.to);
+        crate::atomic::write(&path, &letter.bytes)
             .map_err(|source| DeliveryError::Write { path: path.clone(), source })?;
         Ok(format!("written to {}", path.display()))
     }

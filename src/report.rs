@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::deliver::pool::{Event, Observer};
+use crate::deliver::dispatch::{Event, Observer};
 use crate::messages;
 use crate::text::plural::count_as;
 

@@ -2,7 +2,7 @@
 //!
 //! It reads the day, asks the journal which digests are still due (not sent yet for this
 //! date unless `--force`, not suppressed, in this `--shard`), and hands them to the delivery
-//! pool, which picks, renders and sends each one in a worker and records every step. Only
+//! dispatcher, which picks, renders and sends each one in a worker and records every step. Only
 //! one `send` runs on a journal at a time: a second one exits at once with status 75.
 //!
 //! One subscriber's failure never stops the others: it is reported on stderr, counted, and
@@ -15,8 +15,8 @@ use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
 use crate::compose::{Composed, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
-use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Recipient, Work};
-use crate::deliver::{DeliveryError, Mailer};
+use crate::deliver::dispatch::{self, Ledger, Outcome, Policy, Prepared, Recipient, Work};
+use crate::deliver::{DeliveryError, Letter, Mailer};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
@@ -166,7 +166,7 @@ fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
 }
 
 /// The run itself, under the run lock: records the run and its plan, delivers what is due
-/// through the pool, records how it ended.
+/// through the dispatcher, records how it ended.
 fn deliver_due(
     args: &SendArgs,
     ctx: &Ctx<'_>,
@@ -198,9 +198,8 @@ fn deliver_due(
     let ledger = Ledger::new(journal, run, date, ctx.clock);
     let report = Report::new(due.len(), ctx.verbose);
     let policy = Policy::for_config(config);
-    let sender = &config.newsletter.from.email;
     let couriers = || mailer.courier();
-    let delivered = pool::deliver(&due, digests, &couriers, sender, &ledger, &policy, &report);
+    let delivered = dispatch::deliver(&due, digests, &couriers, &ledger, &policy, &report);
     report.finish();
     let outcome = delivered?;
     tally.add(&outcome);
@@ -321,8 +320,10 @@ impl Work for Digests<'_> {
         }
         let to = digest.subscriber.email.clone();
         match self.build(&digest) {
-            Ok((_, bytes)) => Prepared::Ready(Parcel {
+            Ok((_, bytes)) => Prepared::Ready(Letter {
+                from: self.config.newsletter.from.email.clone(),
                 to,
+                date: self.date,
                 bytes,
                 papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
             }),

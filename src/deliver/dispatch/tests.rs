@@ -1,4 +1,4 @@
-//! The pool with a scripted courier and a real journal in a temporary folder: each test
+//! The dispatcher with a scripted courier and a real journal in a temporary folder: each test
 //! states what the server answers each recipient and checks what the run and the journal
 //! make of it.
 
@@ -46,8 +46,10 @@ impl Work for FakeWork {
         }
         let now = self.outstanding.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_outstanding.fetch_max(now, Ordering::SeqCst);
-        Prepared::Ready(Parcel {
+        Prepared::Ready(Letter {
+            from: "digest@example.org".parse().unwrap(),
             to: reader(job),
+            date: day(),
             bytes: format!("Subject: {job}\r\n\r\nhello\r\n").into_bytes(),
             papers: vec![format!("paper-{job}-a"), format!("paper-{job}-b")],
         })
@@ -106,7 +108,7 @@ fn refusal(stage: Stage, code: u16) -> DeliveryError {
 }
 
 impl Courier for FakeCourier<'_> {
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError> {
         self.work.outstanding.fetch_sub(1, Ordering::SeqCst);
         let busy = self.server.busy.fetch_add(1, Ordering::SeqCst) + 1;
         self.server.most_busy.fetch_max(busy, Ordering::SeqCst);
@@ -172,9 +174,8 @@ fn run(jobs: usize, work: &FakeWork, server: &Server, policy: &Policy) -> Ran {
     let ledger = Ledger::new(journal, run, day(), clock);
     let events = Events(Mutex::new(Vec::new()));
     let jobs: Vec<usize> = (0..jobs).collect();
-    let sender: Address = "digest@example.org".parse().unwrap();
     let couriers = || -> Box<dyn Courier + '_> { Box::new(FakeCourier { server, work }) };
-    let outcome = deliver(&jobs, work, &couriers, &sender, &ledger, policy, &events).unwrap();
+    let outcome = deliver(&jobs, work, &couriers, &ledger, policy, &events).unwrap();
     Ran {
         outcome,
         events: events.0.into_inner().unwrap(),
