@@ -37,7 +37,7 @@ use crate::config::{Config, TransportKind};
 #[cfg(doc)]
 use crate::deliver::Mailer;
 use crate::deliver::{Courier, DeliveryError, Letter};
-use crate::journal::{Journal, JournalError, RunId};
+use crate::journal::{Journal, JournalError, RunCounts, RunId};
 
 /// How a run delivers: how many at once, how fast, how persistently.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,17 +177,11 @@ pub trait Observer: Sync {
     fn event(&self, event: Event<'_>);
 }
 
-/// What the run did.
+/// What the run did: its counts, as the journal records them, and whether it stopped.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// Delivered.
-    pub sent: usize,
-    /// Nothing to send.
-    pub skipped: usize,
-    /// Left for the next run.
-    pub deferred: usize,
-    /// Failed for good.
-    pub failed: usize,
+pub struct Dispatched {
+    /// Sent, skipped, deferred and failed digests.
+    pub counts: RunCounts,
     /// Whether too many failures in a row stopped the run early.
     pub stopped: bool,
 }
@@ -255,7 +249,7 @@ pub fn deliver(
     ledger: &Ledger,
     policy: &Policy,
     observer: &dyn Observer,
-) -> Result<Outcome, JournalError> {
+) -> Result<Dispatched, JournalError> {
     let run = Run {
         work,
         ledger,
@@ -263,7 +257,7 @@ pub fn deliver(
         observer,
         queue: Queue::new(jobs),
         pacer: Pacer::new(policy.rate_per_second),
-        outcome: Mutex::new(Outcome::default()),
+        outcome: Mutex::new(Dispatched::default()),
         streak: Mutex::new(Streak::default()),
         jitter: Jitter,
     };
@@ -297,7 +291,7 @@ struct Run<'a> {
     observer: &'a dyn Observer,
     queue: Queue<'a>,
     pacer: Pacer,
-    outcome: Mutex<Outcome>,
+    outcome: Mutex<Dispatched>,
     streak: Mutex<Streak>,
     jitter: Jitter,
 }
@@ -310,8 +304,8 @@ struct Streak {
 }
 
 impl Run<'_> {
-    fn count(&self, change: impl FnOnce(&mut Outcome)) {
-        change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner));
+    fn count(&self, change: impl FnOnce(&mut RunCounts)) {
+        change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner).counts);
     }
 
     fn work_loop(&self, courier: &mut (dyn Courier + '_)) -> Result<(), JournalError> {
@@ -440,7 +434,7 @@ impl Run<'_> {
             streak.failures
         };
         self.queue.stop();
-        self.count(|o| o.stopped = true);
+        self.outcome.lock().unwrap_or_else(PoisonError::into_inner).stopped = true;
         self.observer.event(Event::Stopped { failures });
         true
     }
