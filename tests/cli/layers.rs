@@ -3,6 +3,7 @@
 //! rendered. The check reads the source, so a violation fails here before it becomes a
 //! circle in the import graph.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Modules every other module may build on.
@@ -315,6 +316,79 @@ fn lower_layers_never_name_higher_ones_and_deliver_knows_no_rendering() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = violations(&src);
     assert!(found.is_empty(), "layering broken:\n{}", found.join("\n"));
+}
+
+/// The top-level modules each top-level module names.
+fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in rust_files(src) {
+        let module = module_path(file.strip_prefix(src).unwrap());
+        let Some(own) = module.first() else { continue };
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (_, named) in named_modules(&module, &text) {
+            if named != *own {
+                graph.entry(own.clone()).or_default().insert(named);
+            }
+        }
+    }
+    graph
+}
+
+/// A circle in `graph`, as the modules along it, if there is one.
+fn circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn walk(
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        at: &str,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|m| m == at) {
+            let mut found = path[start..].to_vec();
+            found.push(at.to_owned());
+            return Some(found);
+        }
+        if !done.insert(at.to_owned()) {
+            return None;
+        }
+        path.push(at.to_owned());
+        for next in graph.get(at).into_iter().flatten() {
+            if let Some(found) = walk(graph, next, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph.keys().find_map(|start| walk(graph, start, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_modules_name_each_other_without_a_circle() {
+    let graph = module_graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(graph.contains_key("cmd") && graph["cmd"].contains("config"), "{graph:?}");
+    if let Some(found) = circle(&graph) {
+        panic!("the modules name each other in a circle: {}", found.join(" -> "));
+    }
+}
+
+#[test]
+fn a_circle_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, code) in [
+        ("render/mod.rs", "use crate::unsubscribe::Links;"),
+        ("unsubscribe.rs", "use crate::config::Config;"),
+        ("config/mod.rs", "fn f() { crate::render::x(); }"),
+        ("cmd/mod.rs", "use crate::config::Config;"),
+    ] {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, code).unwrap();
+    }
+    let found = circle(&module_graph(dir.path())).expect("a circle");
+    assert_eq!(found.len(), 4, "{found:?}");
+    std::fs::write(dir.path().join("config/mod.rs"), "").unwrap();
+    assert_eq!(circle(&module_graph(dir.path())), None);
 }
 
 /// A `src/` with one file, checked.
