@@ -1,31 +1,20 @@
-//! Stage 4: turn a rendered digest into a message (DKIM-signed when configured) and hand it
-//! to a courier.
+//! Stage 4: hand finished messages (see [`crate::compose`]) to a courier.
 //!
 //! Two couriers: SMTP (a relay or mail server, never a server of our own; [`smtp`] is the
-//! client) and the outbox, which writes one `.eml` file per digest. [`pool`] runs several
+//! client) and the outbox, which writes one `.eml` file per digest. [`dispatch`] runs several
 //! couriers at once with retries and the journal. Nothing here picks papers or renders;
 //! couriers get finished bytes, and errors say whether a retry may help.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use lettre::message::dkim::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
-    DkimSigningKey,
-};
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use chrono::NaiveDate;
+use lettre::Address;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{Address, Message};
 
-use crate::config::{Config, ConfigError, DkimAlgorithm, Newsletter, Problem, Smtp, TransportKind};
-use crate::digest::Digest;
-use crate::paper::stable_hash;
-use crate::render::RenderedDigest;
+use crate::config::{Config, ConfigError, Problem, Smtp, TransportKind};
+use crate::text::file_safe;
 
-mod encode;
-pub mod pool;
+pub mod dispatch;
 pub mod smtp;
 
 pub use smtp::{Connector, SmtpError, Stage};
@@ -49,13 +38,8 @@ pub enum DeliveryError {
         /// Why.
         source: std::io::Error,
     },
-    /// The message could not be assembled.
-    #[error("cannot build the message: {0}")]
-    Build(#[from] lettre::error::Error),
-    /// The digest could not be rendered.
-    #[error("{0}")]
-    Render(#[from] crate::render::RenderError),
-    /// The digest could not be made into a message (rendering or building it).
+    /// The digest could not be made into a message (rendering or building it): the whole
+    /// explanation, its causes included.
     #[error("{0}")]
     Compose(String),
 }
@@ -68,10 +52,7 @@ impl DeliveryError {
     pub fn is_transient(&self) -> bool {
         match self {
             DeliveryError::Smtp { source, .. } => source.is_transient(),
-            DeliveryError::Write { .. }
-            | DeliveryError::Build(_)
-            | DeliveryError::Render(_)
-            | DeliveryError::Compose(_) => false,
+            DeliveryError::Write { .. } | DeliveryError::Compose(_) => false,
         }
     }
 
@@ -88,113 +69,27 @@ impl DeliveryError {
     }
 }
 
-/// `List-Unsubscribe: <url>` (RFC 2369).
+/// One digest on its way: the envelope, the bytes, what the outbox needs to name it, and
+/// the papers it carries for the journal.
 #[derive(Debug, Clone)]
-struct ListUnsubscribe(String);
-
-impl Header for ListUnsubscribe {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("List-Unsubscribe")
-    }
-
-    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_owned()))
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), format!("<{}>", self.0))
-    }
-}
-
-/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
-#[derive(Debug, Clone)]
-struct OneClickUnsubscribe;
-
-impl Header for OneClickUnsubscribe {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(OneClickUnsubscribe)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
-    }
-}
-
-/// Text for a header: control characters (CR and LF above all) become spaces, so no name or
-/// title from a config or a paper can start a header of its own.
-pub(crate) fn header_safe(text: &str) -> String {
-    let spaced: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The same subscriber and date always give the same Message-ID, so a digest sent twice can
-/// be recognised as one by mail clients and by the journal.
-pub fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
-    let key = format!("{}|{date}", email.to_string().to_lowercase());
-    format!("<digest.{date}.{:016x}@{}>", stable_hash(key.as_bytes()), from.email.domain())
-}
-
-/// Assembles the multipart/alternative message for one digest.
-pub fn build_message(
-    newsletter: &Newsletter,
-    digest: &Digest<'_>,
-    rendered: &RenderedDigest,
-    now: DateTime<Utc>,
-) -> Result<Message, DeliveryError> {
-    let subscriber = digest.subscriber;
-    let mut builder = Message::builder()
-        .from(newsletter.from.clone())
-        .to(subscriber.mailbox())
-        .subject(header_safe(&rendered.subject))
-        .date(SystemTime::from(now))
-        .message_id(Some(message_id(&subscriber.email, digest.date, &newsletter.from)));
-    if let Some(reply_to) = &newsletter.reply_to {
-        builder = builder.reply_to(reply_to.clone());
-    }
-    if let Some(url) = rendered.unsubscribe_url.clone() {
-        // One-click (RFC 8058) is defined for HTTPS only.
-        let one_click = url.starts_with("https://");
-        builder = builder.header(ListUnsubscribe(url));
-        if one_click {
-            builder = builder.header(OneClickUnsubscribe);
-        }
-    }
-    let body = MultiPart::alternative()
-        .singlepart(
-            lettre::message::SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(encode::body(&rendered.text)),
-        )
-        .singlepart(
-            lettre::message::SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .body(encode::body(&rendered.html)),
-        );
-    Ok(builder.multipart(body)?)
-}
-
-/// One message on its way: the envelope, the bytes, and what the outbox needs to name it.
-#[derive(Debug, Clone, Copy)]
-pub struct Letter<'a> {
+pub struct Letter {
     /// `MAIL FROM`.
-    pub from: &'a Address,
+    pub from: Address,
     /// `RCPT TO`: one recipient per message.
-    pub to: &'a Address,
+    pub to: Address,
     /// The digest date (the outbox folder).
     pub date: NaiveDate,
-    /// The whole formatted message.
-    pub bytes: &'a [u8],
+    /// The whole formatted (and signed) message.
+    pub bytes: Vec<u8>,
+    /// The ids of the papers it carries.
+    pub papers: Vec<String>,
 }
 
 /// Carries letters to one destination, one at a time: an SMTP connection kept open across
 /// letters, or the outbox. Each worker of a run owns one.
 pub trait Courier {
     /// Delivers one letter; the server's reply (or the file written) on success.
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError>;
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError>;
 
     /// Ends the session politely, if there is one.
     fn finish(self: Box<Self>) {}
@@ -214,13 +109,13 @@ impl<'c> SmtpCourier<'c> {
 }
 
 impl Courier for SmtpCourier<'_> {
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError> {
         let fail = |source| DeliveryError::Smtp { server: self.connector.server(), source };
         let mut connection = match self.connection.take() {
             Some(connection) if connection.reusable() => connection,
             _ => self.connector.connect().map_err(fail)?,
         };
-        let result = connection.send(letter.from, letter.to, letter.bytes);
+        let result = connection.send(&letter.from, &letter.to, &letter.bytes);
         if let Err(err) = &result {
             connection.after_error(err);
         }
@@ -243,9 +138,9 @@ pub struct OutboxCourier<'d> {
 }
 
 impl Courier for OutboxCourier<'_> {
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
-        let path = outbox_path(self.dir, letter.date, letter.to);
-        crate::atomic::write(&path, letter.bytes)
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError> {
+        let path = outbox_path(self.dir, letter.date, &letter.to);
+        crate::atomic::write(&path, &letter.bytes)
             .map_err(|source| DeliveryError::Write { path: path.clone(), source })?;
         Ok(format!("written to {}", path.display()))
     }
@@ -327,64 +222,6 @@ pub(crate) fn smtp_credentials(smtp: &Smtp) -> Result<Option<Credentials>, Strin
     Ok(Some(Credentials::new(username.clone(), password)))
 }
 
-/// DKIM signing with the key of `[dkim]`, read once when a run starts.
-pub struct Signer {
-    config: DkimConfig,
-}
-
-impl Signer {
-    /// `None` without `[dkim]`; a config error when the key cannot be read or used.
-    pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
-        let Some(dkim) = &config.dkim else { return Ok(None) };
-        let fail = |message: String| ConfigError {
-            path: config.path.clone(),
-            problems: vec![Problem { line: None, key: Some("dkim.key_file".into()), message }],
-        };
-        let key = std::fs::read_to_string(&dkim.key_file).map_err(|err| {
-            fail(format!("cannot read the DKIM key `{}`: {err}", dkim.key_file.display()))
-        })?;
-        let algorithm = match dkim.algorithm {
-            DkimAlgorithm::Rsa => DkimSigningAlgorithm::Rsa,
-            DkimAlgorithm::Ed25519 => DkimSigningAlgorithm::Ed25519,
-        };
-        let key = DkimSigningKey::new(key.trim(), algorithm).map_err(|err| {
-            fail(format!(
-                "`{}` is not a {} key ({err}): rsa wants PKCS#1 PEM, ed25519 the base64 secret",
-                dkim.key_file.display(),
-                algorithm
-            ))
-        })?;
-        let domain =
-            dkim.domain.clone().unwrap_or_else(|| config.newsletter.from.email.domain().to_owned());
-        // The headers a reader trusts, and the unsubscribe pair mailbox providers require
-        // to be signed for one-click unsubscribe.
-        let mut headers = vec!["From", "To", "Subject", "Date", "Message-ID"];
-        if config.newsletter.reply_to.is_some() {
-            headers.push("Reply-To");
-        }
-        if let Some(url) = &config.newsletter.unsubscribe_url {
-            headers.push("List-Unsubscribe");
-            if url.starts_with("https://") {
-                headers.push("List-Unsubscribe-Post");
-            }
-        }
-        let headers = headers.into_iter().map(HeaderName::new_from_ascii_str).collect();
-        // Relaxed canonicalization survives the re-folding relays do.
-        let canonicalization = DkimCanonicalization {
-            header: DkimCanonicalizationType::Relaxed,
-            body: DkimCanonicalizationType::Relaxed,
-        };
-        Ok(Some(Signer {
-            config: DkimConfig::new(dkim.selector.clone(), domain, key, headers, canonicalization),
-        }))
-    }
-
-    /// Adds the `DKIM-Signature` header.
-    pub fn sign(&self, message: &mut Message) {
-        message.sign(&self.config);
-    }
-}
-
 /// `check --smtp`: connects, upgrades and logs in (sending nothing) exactly as `send` would,
 /// with the same client, timeouts and trusted roots.
 pub(crate) fn check_smtp(smtp: &Smtp) -> Result<(), SmtpCheckError> {
@@ -421,111 +258,11 @@ pub fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
     dir.join(date.to_string()).join(format!("{}.eml", file_safe(to.as_ref())))
 }
 
-/// The longest name [`file_safe`] gives. File systems take 255 bytes; this leaves room for
-/// `.html` and for the temporary name of an atomic write (`.NAME.PID.N.tmp`, 36 bytes more).
-pub(crate) const FILE_SAFE_MAX: usize = 200;
-
-/// An address as a file name: letters, digits and `@._+-` stay, every other byte becomes
-/// `%XX`, so two addresses never share a file and none can leave the folder.
-///
-/// A name longer than [`FILE_SAFE_MAX`] (a 64-byte local part of `%XX` escapes is 192 bytes
-/// alone) is cut and ends in `~` and a SHA-256 prefix of the whole text: the same text always
-/// gives the same name, and no short name can look like it, since `~` is always escaped.
-pub(crate) fn file_safe(text: &str) -> String {
-    use sha2::Digest as _;
-
-    let encoded = crate::unsubscribe::percent_encode_keeping(text, b"@._+-");
-    if encoded.len() <= FILE_SAFE_MAX {
-        return encoded;
-    }
-    let hash = sha2::Sha256::digest(text.as_bytes());
-    let suffix: String = hash[..16].iter().map(|byte| format!("{byte:02x}")).collect();
-    let mut cut = FILE_SAFE_MAX - 1 - suffix.len();
-    // Never end inside an `%XX` escape: the kept part still reads as the address it began.
-    if let Some(percent) = encoded[cut.saturating_sub(2)..cut].find('%') {
-        cut = cut - 2 + percent;
-    }
-    format!("{}~{suffix}", &encoded[..cut])
-}
-
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
 
     use super::*;
-
-    fn config(name: &str, title: &str) -> Config {
-        let text = format!(
-            "[newsletter]\ntitle = \"{title}\"\nfrom = \"Digest <d@example.org>\"\nreply_to = \"e@example.org\"\n\
-             unsubscribe_url = \"https://example.org/u?email={{email}}\"\n\
-             [[subscribers]]\nemail = \"alice@example.com\"\nname = \"{name}\"\nkeywords = [\"x\"]\n"
-        );
-        Config::parse(&text, Path::new("paperboy.toml")).unwrap()
-    }
-
-    fn formatted(config: &Config) -> String {
-        let digest = Digest {
-            subscriber: &config.subscribers[0],
-            date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
-            picks: Vec::new(),
-            config,
-        };
-        let rendered = RenderedDigest {
-            subject: crate::render::subject_line(&config.newsletter.title, &digest),
-            html: "<p>hi</p>".into(),
-            text: "hi".into(),
-            unsubscribe_url: Some("https://example.org/u?email=alice%40example.com".into()),
-        };
-        let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
-        let message = build_message(&config.newsletter, &digest, &rendered, now).unwrap();
-        String::from_utf8(message.formatted()).unwrap()
-    }
-
-    #[test]
-    fn whole_message_snapshot() {
-        insta::with_settings!({ filters => vec![(r"[A-Za-z0-9]{40}", "[boundary]")] }, {
-            insta::assert_snapshot!(formatted(&config("Alice Example", "Daily Papers Digest")));
-        });
-    }
-
-    #[test]
-    fn names_and_titles_cannot_inject_headers() {
-        let message = formatted(&config("Eve\\r\\nBcc: evil@example.com", "Digest\\nX-Evil: 1"));
-        let headers = message.split("\r\n\r\n").next().unwrap();
-        assert!(!headers.lines().any(|line| line.starts_with("Bcc:")), "{headers}");
-        assert!(!headers.lines().any(|line| line.starts_with("X-Evil:")), "{headers}");
-    }
-
-    #[test]
-    fn message_ids_are_stable_per_subscriber_and_date() {
-        let from: Mailbox = "d@example.org".parse().unwrap();
-        let alice: Address = "alice@example.com".parse().unwrap();
-        let bob: Address = "bob@example.com".parse().unwrap();
-        let day = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
-        let next = day.succ_opt().unwrap();
-        assert_eq!(message_id(&alice, day, &from), message_id(&alice, day, &from));
-        assert_eq!(
-            message_id(&alice, day, &from),
-            message_id(&"ALICE@example.com".parse().unwrap(), day, &from)
-        );
-        assert_ne!(message_id(&alice, day, &from), message_id(&bob, day, &from));
-        assert_ne!(message_id(&alice, day, &from), message_id(&alice, next, &from));
-        assert!(message_id(&alice, day, &from).ends_with("@example.org>"));
-    }
-
-    #[test]
-    fn header_text_loses_control_characters() {
-        assert_eq!(header_safe("a\r\nBcc: x\tb"), "a Bcc: x b");
-    }
-
-    #[test]
-    fn file_names_keep_addresses_readable_and_safe() {
-        assert_eq!(file_safe("a.b+c@example.com"), "a.b+c@example.com");
-        assert_eq!(file_safe("../x/y@z"), "..%2Fx%2Fy@z");
-        assert_ne!(file_safe("a/b@z"), file_safe("a_b@z"));
-        assert_ne!(file_safe("a%2Fb@z"), file_safe("a/b@z"));
-        assert_eq!(file_safe("jörg@z"), "j%C3%B6rg@z");
-    }
+    use crate::text::FILE_SAFE_MAX;
 
     #[test]
     fn a_64_character_local_part_of_escapes_still_fits_a_file_name() {
@@ -551,14 +288,5 @@ mod tests {
         let path = outbox_path(dir.path(), day, &long.parse().unwrap());
         crate::atomic::write(&path, b"x").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"x");
-    }
-
-    #[test]
-    fn short_names_are_kept_exactly_and_long_ones_differ_from_every_short_one() {
-        let at_limit = format!("{}@z", "a".repeat(FILE_SAFE_MAX - 2));
-        assert_eq!(file_safe(&at_limit), at_limit);
-        let over = format!("{}@z", "a".repeat(FILE_SAFE_MAX - 1));
-        assert!(file_safe(&over).contains('~') && file_safe(&over).len() <= FILE_SAFE_MAX);
-        assert!(!file_safe("a~b@z").contains('~'), "a short name never has a bare `~`");
     }
 }

@@ -108,15 +108,6 @@ pub struct UsageError(pub String);
 impl UsageError {
     /// A usage error whose message stays on one line, whatever values it quotes.
     pub fn new(message: impl AsRef<str>) -> UsageError {
-        UsageError(one_line(message.as_ref()))
+        UsageError(crate::text::one_line(message.as_ref()))
     }
-}
-
-/// Control characters (a line break in a quoted value above all) as escapes, so a message
-/// stays one line and cannot fake a second `error:` line.
-pub(crate) fn one_line(message: &str) -> String {
-    message
-        .chars()
-        .flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] })
-        .collect()
 }

@@ -11,7 +11,11 @@
 //!
 //! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
 //! subcommand; [`outcome`] decides how a run ends and says so; [`clock`] is the only reader
-//! of the system time.
+//! of the system time; `text` holds the helpers every layer may use.
+//!
+//! Lower layers (`paper`, `source`, `topic`, `text`) never name the higher ones, and
+//! `deliver` knows nothing of rendering: `tests/cli/layers.rs` checks both, and that the
+//! modules name each other without a circle.
 
 mod atomic;
 pub mod cli;
@@ -27,11 +31,11 @@ mod lines;
 mod messages;
 pub mod outcome;
 pub mod paper;
-mod plural;
 pub mod render;
 pub mod report;
 pub mod shard;
 pub mod source;
+mod text;
 pub mod topic;
 pub mod unsubscribe;
 

@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::text::stable_hash;
+
 /// One paper of a day's listing, as one source gave it or as several were merged into.
 ///
 /// Text fields hold the cleaned text (unwrapped, LaTeX made readable, HTML stripped); what the
@@ -225,14 +227,6 @@ pub fn arxiv_id(text: &str) -> Option<String> {
     let text = text.trim().trim_end_matches('/');
     let text = text.strip_suffix(".pdf").unwrap_or(text);
     ID.captures(text).map(|captures| captures[1].to_owned())
-}
-
-/// FNV-1a, 64 bits: fixed by its definition, so ids and Message-IDs never change between
-/// builds the way `std`'s randomly keyed hasher would.
-pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A link found in a paper's text.

@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::deliver::pool::{Event, Observer};
+use crate::deliver::dispatch::{Event, Observer};
 use crate::messages;
-use crate::plural::count_as;
+use crate::text::plural::count_as;
 
 /// Reports a run's events as they happen.
 pub struct Report {

@@ -9,15 +9,15 @@ use chrono::NaiveDate;
 
 use crate::cli::CheckArgs;
 use crate::cmd::{Ctx, renderer_for};
-use crate::compose::compose;
+use crate::compose::{Signer, compose};
 use crate::config::{Config, TransportKind};
-use crate::deliver::{Signer, SmtpCheckError, check_smtp};
+use crate::deliver::{SmtpCheckError, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::journal::Journal;
 use crate::messages;
-use crate::plural::count;
 use crate::source::{self, Reading, Source};
+use crate::text::plural::count;
 
 const SAMPLE: &str = include_str!("../../examples/hf-daily-papers-aug5.txt");
 
@@ -137,7 +137,7 @@ fn usable_journal(state: &Path) -> Result<(), String> {
             Journal::open_existing(state).map_err(|err| {
                 format!(
                     "`{shown}` cannot be opened as a journal: {}",
-                    crate::error::one_line(&err.to_string())
+                    crate::text::one_line(&err.to_string())
                 )
             })?;
             if meta.permissions().readonly() {

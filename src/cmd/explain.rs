@@ -37,7 +37,7 @@ pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         "{} on {}: {} in the listing, {picked} picked (max_papers {})",
         subscriber.email,
         day.date,
-        crate::plural::count(day.papers.len(), "paper"),
+        crate::text::plural::count(day.papers.len(), "paper"),
         subscriber.interest.max_papers
     )?;
     verdicts.sort_by_key(|v| match v.outcome {

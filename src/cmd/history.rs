@@ -8,7 +8,7 @@ use crate::cmd::output::print_json;
 use crate::config::Config;
 use crate::error::Exit;
 use crate::journal::{DigestRecord, HistoryFilter, Journal, RunRecord};
-use crate::plural::{count, count_as};
+use crate::text::plural::{count, count_as};
 
 /// Prints the runs and digests the filters select.
 pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {

@@ -36,7 +36,7 @@ impl PaperText {
     /// goes as the listing said it.
     pub(crate) fn show<'a>(self, text: &'a str) -> Cow<'a, str> {
         if self.terminal && text.chars().any(char::is_control) {
-            Cow::Owned(crate::error::one_line(text))
+            Cow::Owned(crate::text::one_line(text))
         } else {
             Cow::Borrowed(text)
         }

@@ -10,8 +10,8 @@ use crate::error::Exit;
 use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
-use crate::plural::count;
 use crate::source::{self, FetchSettings, Reading, SourceReport, SourceStatus};
+use crate::text::plural::count;
 
 /// Prints the merged records with the source(s) each came from; `--input` needs no config.
 ///

@@ -14,11 +14,11 @@ use crate::cmd::{
 };
 use crate::compose::{Composed, compose};
 use crate::config::Config;
-use crate::deliver::file_safe;
 use crate::digest::Picker;
 use crate::error::Exit;
 use crate::outcome;
-use crate::plural::count;
+use crate::text::file_safe;
+use crate::text::plural::count;
 use crate::topic::SentPapers;
 use crate::unsubscribe::percent_decode;
 

@@ -2,7 +2,7 @@
 //!
 //! It reads the day, asks the journal which digests are still due (not sent yet for this
 //! date unless `--force`, not suppressed, in this `--shard`), and hands them to the delivery
-//! pool, which picks, renders and sends each one in a worker and records every step. Only
+//! dispatcher, which picks, renders and sends each one in a worker and records every step. Only
 //! one `send` runs on a journal at a time: a second one exits at once with status 75.
 //!
 //! One subscriber's failure never stops the others: it is reported on stderr, counted, and
@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
-use crate::compose::{Composed, compose};
+use crate::compose::{Composed, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
-use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Recipient, Work};
-use crate::deliver::{DeliveryError, Mailer, Signer, message_id};
+use crate::deliver::dispatch::{self, Ledger, Policy, Prepared, Recipient, Work};
+use crate::deliver::{DeliveryError, Letter, Mailer};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
@@ -30,14 +30,10 @@ use crate::topic::SentPapers;
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Tally {
-    /// Delivered (or, in a dry run, would be).
-    pub sent: usize,
-    /// Not sent because nothing matched and `send_empty` is off.
-    pub skipped: usize,
-    /// Failed for good.
-    pub failed: usize,
-    /// Failed in a way a rerun may fix, or not tried because the run stopped early.
-    pub deferred: usize,
+    /// Delivered (or, in a dry run, would be), skipped because nothing matched and
+    /// `send_empty` is off, failed for good, and deferred (failed in a way a rerun may fix,
+    /// or not tried because the run stopped early): what the journal records of the run.
+    pub run: RunCounts,
     /// Sent by an earlier run for this date (and not `--force`d).
     pub already_sent: usize,
     /// Not sent because the address is suppressed.
@@ -46,20 +42,20 @@ pub struct Tally {
 
 impl Tally {
     fn exit(&self) -> Exit {
-        if self.failed > 0 {
+        if self.run.failed > 0 {
             Exit::Failure
-        } else if self.deferred > 0 {
+        } else if self.run.deferred > 0 {
             Exit::TempFail
         } else {
             Exit::Ok
         }
     }
 
-    fn add(&mut self, outcome: &Outcome) {
-        self.sent += outcome.sent;
-        self.skipped += outcome.skipped;
-        self.failed += outcome.failed;
-        self.deferred += outcome.deferred;
+    fn add(&mut self, counts: &RunCounts) {
+        self.run.sent += counts.sent;
+        self.run.skipped += counts.skipped;
+        self.run.failed += counts.failed;
+        self.run.deferred += counts.deferred;
     }
 
     /// `sent 2, skipped 1 with no matching papers, failed 0[, deferred N][, already sent N]
@@ -67,10 +63,10 @@ impl Tally {
     fn summary(&self, verb: &str) -> String {
         let mut line = format!(
             "{verb} {}, skipped {} with no matching papers, failed {}",
-            self.sent, self.skipped, self.failed
+            self.run.sent, self.run.skipped, self.run.failed
         );
         for (count, what) in [
-            (self.deferred, "deferred"),
+            (self.run.deferred, "deferred"),
             (self.already_sent, "already sent"),
             (self.suppressed, "suppressed"),
         ] {
@@ -148,17 +144,17 @@ fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
         let digest = digests.digest(job);
         let email = &digest.subscriber.email;
         if !digests.wanted(&digest) {
-            tally.skipped += 1;
+            tally.run.skipped += 1;
             continue;
         }
         match digests.build(&digest) {
             Ok((subject, _)) => {
                 say!("would send to {email}: {subject}")?;
-                tally.sent += 1;
+                tally.run.sent += 1;
             }
             Err(error) => {
                 messages::error(format!("{email}: {error}"));
-                tally.failed += 1;
+                tally.run.failed += 1;
             }
         }
     }
@@ -166,7 +162,7 @@ fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
 }
 
 /// The run itself, under the run lock: records the run and its plan, delivers what is due
-/// through the pool, records how it ended.
+/// through the dispatcher, records how it ended.
 fn deliver_due(
     args: &SendArgs,
     ctx: &Ctx<'_>,
@@ -198,25 +194,18 @@ fn deliver_due(
     let ledger = Ledger::new(journal, run, date, ctx.clock);
     let report = Report::new(due.len(), ctx.verbose);
     let policy = Policy::for_config(config);
-    let sender = &config.newsletter.from.email;
     let couriers = || mailer.courier();
-    let delivered = pool::deliver(&due, digests, &couriers, sender, &ledger, &policy, &report);
+    let delivered = dispatch::deliver(&due, digests, &couriers, &ledger, &policy, &report);
     report.finish();
     let outcome = delivered?;
-    tally.add(&outcome);
+    tally.add(&outcome.counts);
     let ended = match () {
         () if outcome.stopped => RunOutcome::Stopped,
-        () if tally.failed > 0 => RunOutcome::Failed,
-        () if tally.deferred > 0 => RunOutcome::Deferred,
+        () if tally.run.failed > 0 => RunOutcome::Failed,
+        () if tally.run.deferred > 0 => RunOutcome::Deferred,
         () => RunOutcome::Ok,
     };
-    let counts = RunCounts {
-        sent: tally.sent,
-        deferred: tally.deferred,
-        failed: tally.failed,
-        skipped: tally.skipped,
-    };
-    ledger.into_journal().end_run(run, ended, counts, ctx.clock.now())?;
+    ledger.into_journal().end_run(run, ended, tally.run, ctx.clock.now())?;
     Ok(tally)
 }
 
@@ -304,7 +293,7 @@ impl<'a> Digests<'a> {
         let newsletter = &self.config.newsletter;
         let Composed { rendered, bytes } =
             compose(self.renderer, newsletter, digest, self.clock.now(), self.signer)
-                .map_err(|err| DeliveryError::Compose(format!("{err:#}")))?;
+                .map_err(|err| DeliveryError::Compose(format!("{:#}", anyhow::Error::new(err))))?;
         Ok((rendered.subject, bytes))
     }
 
@@ -321,8 +310,10 @@ impl Work for Digests<'_> {
         }
         let to = digest.subscriber.email.clone();
         match self.build(&digest) {
-            Ok((_, bytes)) => Prepared::Ready(Parcel {
+            Ok((_, bytes)) => Prepared::Ready(Letter {
+                from: self.config.newsletter.from.email.clone(),
                 to,
+                date: self.date,
                 bytes,
                 papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
             }),

@@ -7,7 +7,7 @@ use crate::cmd::output::print_json;
 use crate::config::Config;
 use crate::error::{Exit, UsageError};
 use crate::journal::{Journal, address_key};
-use crate::plural::count;
+use crate::text::plural::count;
 
 /// Lists or lifts suppressions.
 pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {

@@ -1,5 +1,5 @@
 //! `[dkim]`: optional DKIM signing of every digest. Only where the key is and how to use it
-//! are checked here; the key itself is read when `send` starts (see `deliver::Signer`), so
+//! are checked here; the key itself is read when `send` starts (see `compose::Signer`), so
 //! commands that never sign do not need it.
 
 use std::path::PathBuf;

@@ -57,7 +57,7 @@ fn not_tables() -> EditError {
 }
 
 fn refused(message: impl AsRef<str>) -> EditError {
-    EditError::Refused(crate::error::one_line(message.as_ref()))
+    EditError::Refused(crate::text::one_line(message.as_ref()))
 }
 
 /// What `subscriber add` and `subscriber set` can say about a subscriber.

@@ -175,7 +175,7 @@ pub struct Subscriber {
 impl Subscriber {
     /// The `To:` mailbox.
     pub fn mailbox(&self) -> Mailbox {
-        Mailbox::new(self.name.as_deref().map(crate::deliver::header_safe), self.email.clone())
+        Mailbox::new(self.name.as_deref().map(crate::text::header_safe), self.email.clone())
     }
 }
 
@@ -209,7 +209,7 @@ impl fmt::Display for ConfigError {
             if let Some(line) = problem.line {
                 write!(f, ":{line}")?;
             }
-            let message = crate::error::one_line(&problem.message);
+            let message = crate::text::one_line(&problem.message);
             match &problem.key {
                 Some(key) => write!(f, ": `{key}`: {message}")?,
                 None => write!(f, ": {message}")?,

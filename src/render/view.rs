@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::config::Newsletter;
 use crate::digest::Digest;
 use crate::paper::{LinkKind, Paper};
+use crate::text::url_component;
 use crate::topic::{Highlight, Pick};
-use crate::unsubscribe::percent_encode;
 
 use super::Card;
 
@@ -199,7 +199,7 @@ fn full_text_url(paper: &Paper) -> String {
             || {
                 format!(
                     "https://arxiv.org/search/?searchtype=title&query={}",
-                    percent_encode(&paper.title)
+                    url_component(&paper.title)
                 )
             },
             str::to_owned,

@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate};
 use super::{MAX_LISTING_BYTES, SourceError};
 use crate::atomic::write as write_atomically;
 use crate::clock::Clock;
-use crate::deliver::file_safe;
+use crate::text::file_safe;
 
 /// What every request sends as `User-Agent`.
 pub const USER_AGENT: &str = concat!("paperboy/", env!("CARGO_PKG_VERSION"));
@@ -129,7 +129,7 @@ pub(crate) fn fetch(
         match failure {
             Failure::Final(message) => return Err(SourceError::whole(url, message)),
             Failure::Again { message, .. } if attempt == tries => {
-                let tries = crate::plural::count_as(tries as usize, "try", "tries");
+                let tries = crate::text::plural::count_as(tries as usize, "try", "tries");
                 return Err(SourceError::whole(url, format!("{message} ({tries})")));
             }
             Failure::Again { wait, .. } => {

@@ -12,9 +12,10 @@ use chrono::NaiveDate;
 
 use super::{Listing, Source, SourceWarning};
 use crate::atomic::write as write_atomically;
-use crate::deliver::file_safe;
-use crate::paper::{Paper, stable_hash};
-use crate::plural::count;
+use crate::paper::Paper;
+use crate::text::file_safe;
+use crate::text::plural::count;
+use crate::text::stable_hash;
 
 /// The recorded fingerprints of earlier runs.
 pub(crate) struct Ledger {

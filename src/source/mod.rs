@@ -26,9 +26,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::clock::Clock;
-use crate::error::one_line;
 use crate::lines::Lines;
 use crate::paper::{AnnounceType, Link, LinkFinder, LinkKind, Original, Paper, PaperId, push_link};
+use crate::text::one_line;
 pub use fetch::FetchSettings;
 
 /// The most bytes a listing may have, on disk or over the network. The largest real daily
@@ -402,7 +402,7 @@ impl Draft {
 /// What `read` got: the listing, and the raw response to keep in the cache once the caller
 /// has found the listing fresh.
 #[derive(Debug)]
-pub struct Read {
+pub struct SourceRead {
     /// The parsed listing.
     pub listing: Listing,
     /// A response fetched over the network, not yet in the cache.
@@ -411,7 +411,7 @@ pub struct Read {
 
 /// Reads and parses one source: the file, or the URL (from the cache when this date's
 /// response is there). Nothing is written to the cache here.
-pub fn read(source: &Source, reading: &Reading<'_>) -> Result<Read, SourceError> {
+pub fn read(source: &Source, reading: &Reading<'_>) -> Result<SourceRead, SourceError> {
     let origin = source.origin(reading.date);
     let (bytes, fetched) = match &source.location {
         Location::Path(path) => (read_file(path, &origin)?, None),
@@ -438,7 +438,7 @@ pub fn read(source: &Source, reading: &Reading<'_>) -> Result<Read, SourceError>
     if let Some(warning) = freshness::far_from_run(source, &listing, &origin, reading.date) {
         listing.warnings.push(warning);
     }
-    Ok(Read { listing, fetched })
+    Ok(SourceRead { listing, fetched })
 }
 
 fn read_file(path: &Path, origin: &str) -> Result<Vec<u8>, SourceError> {

@@ -107,8 +107,10 @@ impl std::fmt::Display for Outcome {
                 write!(f, "left out: score {score:.2} under min_score {min} ({by})")
             }
             Outcome::TooFewUpvotes { upvotes, min, by } => {
-                let upvotes =
-                    crate::plural::count(usize::try_from(*upvotes).unwrap_or(usize::MAX), "upvote");
+                let upvotes = crate::text::plural::count(
+                    usize::try_from(*upvotes).unwrap_or(usize::MAX),
+                    "upvote",
+                );
                 write!(f, "left out: {upvotes}, under min_upvotes {min} ({by})")
             }
             Outcome::CutByMaxPapers { rank, max } => {

@@ -17,6 +17,7 @@ mod fixture_snapshots;
 mod history;
 mod hostile_input;
 mod input_errors;
+mod layers;
 mod manage;
 mod matching;
 mod outcomes;

@@ -37,7 +37,7 @@ use crate::config::{Config, TransportKind};
 #[cfg(doc)]
 use crate::deliver::Mailer;
 use crate::deliver::{Courier, DeliveryError, Letter};
-use crate::journal::{Journal, JournalError, RunId};
+use crate::journal::{Journal, JournalError, RunCounts, RunId};
 
 /// How a run delivers: how many at once, how fast, how persistently.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,17 +80,6 @@ impl Policy {
     }
 }
 
-/// A digest ready to go.
-#[derive(Debug, Clone)]
-pub struct Parcel {
-    /// The recipient.
-    pub to: Address,
-    /// The formatted (and signed) message.
-    pub bytes: Vec<u8>,
-    /// The ids of the papers it carries, for the journal.
-    pub papers: Vec<String>,
-}
-
 /// What a worker gets when it asks for a digest.
 #[derive(Debug)]
 pub enum Prepared {
@@ -100,7 +89,7 @@ pub enum Prepared {
         to: Address,
     },
     /// A message to deliver.
-    Ready(Parcel),
+    Ready(Letter),
     /// The message could not be made; that fails for good.
     Broken {
         /// The recipient.
@@ -188,17 +177,11 @@ pub trait Observer: Sync {
     fn event(&self, event: Event<'_>);
 }
 
-/// What the run did.
+/// What the run did: its counts, as the journal records them, and whether it stopped.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// Delivered.
-    pub sent: usize,
-    /// Nothing to send.
-    pub skipped: usize,
-    /// Left for the next run.
-    pub deferred: usize,
-    /// Failed for good.
-    pub failed: usize,
+pub struct Dispatched {
+    /// Sent, skipped, deferred and failed digests.
+    pub counts: RunCounts,
     /// Whether too many failures in a row stopped the run early.
     pub stopped: bool,
 }
@@ -227,10 +210,10 @@ impl Ledger {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn sent(&self, parcel: &Parcel, reply: &str) -> Result<(), JournalError> {
-        let papers: Vec<&str> = parcel.papers.iter().map(String::as_str).collect();
+    fn sent(&self, letter: &Letter, reply: &str) -> Result<(), JournalError> {
+        let papers: Vec<&str> = letter.papers.iter().map(String::as_str).collect();
         let now = self.clock.now();
-        self.journal().mark_sent(self.run, self.date, parcel.to.as_ref(), reply, &papers, now)
+        self.journal().mark_sent(self.run, self.date, letter.to.as_ref(), reply, &papers, now)
     }
 
     fn deferred(&self, to: &Address, reply: &str) -> Result<(), JournalError> {
@@ -263,20 +246,18 @@ pub fn deliver(
     jobs: &[usize],
     work: &dyn Work,
     couriers: &Couriers<'_>,
-    sender: &Address,
     ledger: &Ledger,
     policy: &Policy,
     observer: &dyn Observer,
-) -> Result<Outcome, JournalError> {
+) -> Result<Dispatched, JournalError> {
     let run = Run {
         work,
-        sender,
         ledger,
         policy,
         observer,
         queue: Queue::new(jobs),
         pacer: Pacer::new(policy.rate_per_second),
-        outcome: Mutex::new(Outcome::default()),
+        outcome: Mutex::new(Dispatched::default()),
         streak: Mutex::new(Streak::default()),
         jitter: Jitter,
     };
@@ -305,13 +286,12 @@ pub fn deliver(
 /// Everything the workers share.
 struct Run<'a> {
     work: &'a dyn Work,
-    sender: &'a Address,
     ledger: &'a Ledger,
     policy: &'a Policy,
     observer: &'a dyn Observer,
     queue: Queue<'a>,
     pacer: Pacer,
-    outcome: Mutex<Outcome>,
+    outcome: Mutex<Dispatched>,
     streak: Mutex<Streak>,
     jitter: Jitter,
 }
@@ -324,8 +304,8 @@ struct Streak {
 }
 
 impl Run<'_> {
-    fn count(&self, change: impl FnOnce(&mut Outcome)) {
-        change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner));
+    fn count(&self, change: impl FnOnce(&mut RunCounts)) {
+        change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner).counts);
     }
 
     fn work_loop(&self, courier: &mut (dyn Courier + '_)) -> Result<(), JournalError> {
@@ -348,7 +328,7 @@ impl Run<'_> {
         task: &Task,
         courier: &mut (dyn Courier + '_),
     ) -> Result<Option<Task>, JournalError> {
-        let parcel = match self.work.prepare(task.job) {
+        let letter = match self.work.prepare(task.job) {
             Prepared::Skip { to } => {
                 self.ledger.unplan(&to)?;
                 self.count(|o| o.skipped += 1);
@@ -362,7 +342,7 @@ impl Run<'_> {
                 self.observer.event(Event::Failed { to: &to, error: &error, suppressed: false });
                 return Ok(None);
             }
-            Prepared::Ready(parcel) => parcel,
+            Prepared::Ready(letter) => letter,
         };
         self.pacer.wait();
         if self.queue.is_stopped() {
@@ -375,19 +355,13 @@ impl Run<'_> {
             return Ok(None);
         }
         let first = task.first.unwrap_or_else(Instant::now);
-        let letter = Letter {
-            from: self.sender,
-            to: &parcel.to,
-            date: self.ledger.date,
-            bytes: &parcel.bytes,
-        };
         let error = match courier.deliver(&letter) {
             Ok(reply) => {
-                self.ledger.sent(&parcel, &reply)?;
+                self.ledger.sent(&letter, &reply)?;
                 self.success();
                 self.count(|o| o.sent += 1);
                 self.observer.event(Event::Sent {
-                    to: &parcel.to,
+                    to: &letter.to,
                     reply: &reply,
                     attempt: task.attempt,
                 });
@@ -405,17 +379,17 @@ impl Run<'_> {
             );
         } else if !error.is_transient() {
             let suppress = error.suppresses_recipient();
-            self.ledger.failed(&parcel.to, &reply, suppress)?;
+            self.ledger.failed(&letter.to, &reply, suppress)?;
             self.count(|o| o.failed += 1);
             self.observer.event(Event::Failed {
-                to: &parcel.to,
+                to: &letter.to,
                 error: &error,
                 suppressed: suppress,
             });
             return Ok(None);
         }
         // Deferred at once: a run killed while this digest waits leaves it for the next run.
-        self.ledger.deferred(&parcel.to, &reply)?;
+        self.ledger.deferred(&letter.to, &reply)?;
         let wait = self.jitter.backoff(self.policy.backoff, task.attempt);
         let due = Instant::now() + wait;
         let may_retry = task.attempt < self.policy.max_attempts
@@ -423,7 +397,7 @@ impl Run<'_> {
             && !self.queue.is_stopped();
         if may_retry {
             self.observer.event(Event::Retrying {
-                to: &parcel.to,
+                to: &letter.to,
                 error: &error,
                 attempt: task.attempt,
                 wait,
@@ -437,7 +411,7 @@ impl Run<'_> {
         }
         self.count(|o| o.deferred += 1);
         self.observer.event(Event::Deferred {
-            to: &parcel.to,
+            to: &letter.to,
             error: &error,
             attempts: task.attempt,
         });
@@ -460,7 +434,7 @@ impl Run<'_> {
             streak.failures
         };
         self.queue.stop();
-        self.count(|o| o.stopped = true);
+        self.outcome.lock().unwrap_or_else(PoisonError::into_inner).stopped = true;
         self.observer.event(Event::Stopped { failures });
         true
     }

@@ -7,9 +7,15 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::Newsletter;
-use crate::deliver::{Signer, build_message};
 use crate::digest::Digest;
-use crate::render::{RenderedDigest, Renderer};
+use crate::render::{RenderError, RenderedDigest, Renderer};
+
+mod dkim;
+mod encode;
+mod message;
+
+pub use dkim::Signer;
+pub use message::{build_message, message_id};
 
 /// The largest message paperboy sends, headers and both parts included; under Gmail's
 /// 102 KB with room for the headers a relay adds.
@@ -17,6 +23,17 @@ pub const MAX_MESSAGE_BYTES: usize = 100 * 1000;
 
 /// Caps tried in turn, in bytes per abstract, when whole abstracts do not fit.
 const ABSTRACT_CAPS: [usize; 7] = [1200, 900, 700, 500, 350, 220, 120];
+
+/// Why a digest could not be made into a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// A template failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// lettre refused to assemble the message.
+    #[error("cannot build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+}
 
 /// A digest ready to deliver.
 pub struct Composed {
@@ -34,7 +51,7 @@ pub fn compose(
     digest: &Digest<'_>,
     now: DateTime<Utc>,
     signer: Option<&Signer>,
-) -> anyhow::Result<Composed> {
+) -> Result<Composed, ComposeError> {
     let mut caps = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some)).peekable();
     loop {
         let cap = caps.next().expect("the first try is always there");
@@ -85,7 +102,7 @@ mod tests {
     }
 
     fn sample() -> Vec<Paper> {
-        let text = include_str!("../examples/hf-daily-papers-aug5.txt");
+        let text = include_str!("../../examples/hf-daily-papers-aug5.txt");
         source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date()).unwrap().papers
     }
 

@@ -1,4 +1,4 @@
-//! The pool with a scripted courier and a real journal in a temporary folder: each test
+//! The dispatcher with a scripted courier and a real journal in a temporary folder: each test
 //! states what the server answers each recipient and checks what the run and the journal
 //! make of it.
 
@@ -46,8 +46,10 @@ impl Work for FakeWork {
         }
         let now = self.outstanding.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_outstanding.fetch_max(now, Ordering::SeqCst);
-        Prepared::Ready(Parcel {
+        Prepared::Ready(Letter {
+            from: "digest@example.org".parse().unwrap(),
             to: reader(job),
+            date: day(),
             bytes: format!("Subject: {job}\r\n\r\nhello\r\n").into_bytes(),
             papers: vec![format!("paper-{job}-a"), format!("paper-{job}-b")],
         })
@@ -106,7 +108,7 @@ fn refusal(stage: Stage, code: u16) -> DeliveryError {
 }
 
 impl Courier for FakeCourier<'_> {
-    fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError> {
+    fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError> {
         self.work.outstanding.fetch_sub(1, Ordering::SeqCst);
         let busy = self.server.busy.fetch_add(1, Ordering::SeqCst) + 1;
         self.server.most_busy.fetch_max(busy, Ordering::SeqCst);
@@ -153,7 +155,7 @@ fn policy() -> Policy {
 }
 
 struct Ran {
-    outcome: Outcome,
+    outcome: Dispatched,
     events: Vec<String>,
     journal: Journal,
     _dir: tempfile::TempDir,
@@ -172,9 +174,8 @@ fn run(jobs: usize, work: &FakeWork, server: &Server, policy: &Policy) -> Ran {
     let ledger = Ledger::new(journal, run, day(), clock);
     let events = Events(Mutex::new(Vec::new()));
     let jobs: Vec<usize> = (0..jobs).collect();
-    let sender: Address = "digest@example.org".parse().unwrap();
     let couriers = || -> Box<dyn Courier + '_> { Box::new(FakeCourier { server, work }) };
-    let outcome = deliver(&jobs, work, &couriers, &sender, &ledger, policy, &events).unwrap();
+    let outcome = deliver(&jobs, work, &couriers, &ledger, policy, &events).unwrap();
     Ran {
         outcome,
         events: events.0.into_inner().unwrap(),
@@ -195,7 +196,10 @@ fn every_digest_is_delivered_once_and_journaled_sent_with_its_papers() {
     let ran = run(6, &work, &server, &policy());
     assert_eq!(
         ran.outcome,
-        Outcome { sent: 5, skipped: 1, deferred: 0, failed: 0, stopped: false }
+        Dispatched {
+            counts: RunCounts { sent: 5, skipped: 1, deferred: 0, failed: 0 },
+            stopped: false
+        }
     );
     for job in [0, 1, 2, 4, 5] {
         assert_eq!(server.deliveries_to(job), 1);
@@ -216,7 +220,7 @@ fn a_temporary_failure_is_retried_after_a_backoff_and_then_delivered() {
     let server =
         Server::default().answer(1, &[Err((Stage::Rcpt, 451)), Err((Stage::Connect, 421))]);
     let ran = run(3, &work, &server, &policy());
-    assert_eq!(ran.outcome.sent, 3);
+    assert_eq!(ran.outcome.counts.sent, 3);
     assert_eq!(server.deliveries_to(1), 3);
     assert_eq!(status(&ran, 1), (Status::Sent, 3));
     let log = server.log.lock().unwrap();
@@ -235,7 +239,10 @@ fn a_digest_that_keeps_failing_temporarily_is_deferred_after_max_attempts() {
     let ran = run(2, &work, &server, &policy());
     assert_eq!(
         ran.outcome,
-        Outcome { sent: 1, skipped: 0, deferred: 1, failed: 0, stopped: false }
+        Dispatched {
+            counts: RunCounts { sent: 1, skipped: 0, deferred: 1, failed: 0 },
+            stopped: false
+        }
     );
     assert_eq!(server.deliveries_to(0), 3, "max_attempts = 3");
     assert_eq!(status(&ran, 0), (Status::Deferred, 3));
@@ -254,7 +261,7 @@ fn no_retry_starts_after_the_retry_budget() {
     };
     let ran = run(1, &work, &server, &tight);
     assert_eq!(server.deliveries_to(0), 1, "the first retry would start past the budget");
-    assert_eq!(ran.outcome.deferred, 1);
+    assert_eq!(ran.outcome.counts.deferred, 1);
 }
 
 #[test]
@@ -266,7 +273,10 @@ fn a_5xx_about_the_recipient_fails_at_once_and_suppresses_the_address() {
     let ran = run(3, &work, &server, &policy());
     assert_eq!(
         ran.outcome,
-        Outcome { sent: 1, skipped: 0, deferred: 0, failed: 2, stopped: false }
+        Dispatched {
+            counts: RunCounts { sent: 1, skipped: 0, deferred: 0, failed: 2 },
+            stopped: false
+        }
     );
     assert_eq!(server.deliveries_to(0), 1, "not retried");
     assert_eq!(status(&ran, 0), (Status::Failed, 1));
@@ -282,7 +292,7 @@ fn a_refused_login_fails_the_digest_but_suppresses_nobody() {
     let work = FakeWork::new(&[]);
     let server = Server::default().answer(0, &[Err((Stage::Auth, 535))]);
     let ran = run(2, &work, &server, &policy());
-    assert_eq!(ran.outcome.failed, 1);
+    assert_eq!(ran.outcome.counts.failed, 1);
     assert!(ran.journal.suppressed().unwrap().is_empty());
 }
 
@@ -294,8 +304,11 @@ fn many_failures_in_a_row_stop_the_run_and_leave_the_rest_deferred() {
     let ran = run(10, &work, &server, &stopper);
     assert!(ran.outcome.stopped);
     assert_eq!(server.log.lock().unwrap().len(), 4, "nothing is tried after the fourth failure");
-    assert_eq!(ran.outcome.deferred, 9, "4 tried + 5 never tried; job 7 has nothing to send");
-    assert_eq!(ran.outcome.skipped, 1);
+    assert_eq!(
+        ran.outcome.counts.deferred, 9,
+        "4 tried + 5 never tried; job 7 has nothing to send"
+    );
+    assert_eq!(ran.outcome.counts.skipped, 1);
     assert_eq!(status(&ran, 9), (Status::Deferred, 0), "recorded for the next run, untried");
     assert!(ran.events.contains(&"stopped after 4".to_owned()), "{:?}", ran.events);
 }
@@ -310,7 +323,7 @@ fn a_success_resets_the_count_of_failures_in_a_row() {
     let stopper = Policy { workers: 1, max_failures_in_a_row: 3, ..policy() };
     let ran = run(12, &work, &server, &stopper);
     assert!(!ran.outcome.stopped, "never three in a row");
-    assert_eq!((ran.outcome.failed, ran.outcome.sent), (8, 4));
+    assert_eq!((ran.outcome.counts.failed, ran.outcome.counts.sent), (8, 4));
 }
 
 #[test]
@@ -337,7 +350,7 @@ fn workers_deliver_in_parallel_up_to_the_connection_count_and_no_further() {
     let work = FakeWork::new(&[]);
     let server = Server { delay: Duration::from_millis(20), ..Server::default() };
     let ran = run(20, &work, &server, &Policy { workers: 4, ..policy() });
-    assert_eq!(ran.outcome.sent, 20);
+    assert_eq!(ran.outcome.counts.sent, 20);
     assert_eq!(server.most_busy.load(Ordering::SeqCst), 4);
 }
 
@@ -374,7 +387,7 @@ fn four_connections_to_a_relay_refusing_everything_suppress_no_more_than_max_fai
 
     assert!(ran.outcome.stopped);
     assert_eq!(ran.journal.suppressed().unwrap().len(), 10, "{:?}", ran.events);
-    assert_eq!((ran.outcome.failed, ran.outcome.deferred), (10, 30));
+    assert_eq!((ran.outcome.counts.failed, ran.outcome.counts.deferred), (10, 30));
     let tried = server.log.lock().unwrap().len();
     assert!(tried <= 10 + 3, "only what was in flight goes after the stop: {tried}");
     let late: Vec<_> = ran
@@ -402,6 +415,6 @@ fn work_taken_before_the_stop_is_handed_back_unsent() {
     };
     let ran = run(4, &work, &server, &stopper);
     assert_eq!(server.log.lock().unwrap().len(), 1, "nothing leaves after the stop");
-    assert_eq!(ran.outcome.deferred, 4);
+    assert_eq!(ran.outcome.counts.deferred, 4);
     assert_eq!(status(&ran, 1), (Status::Deferred, 0), "recorded untried");
 }

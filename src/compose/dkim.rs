@@ -1,0 +1,68 @@
+//! DKIM signing with the key of `[dkim]`.
+
+use lettre::Message;
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
+use lettre::message::header::HeaderName;
+
+use crate::config::{Config, ConfigError, DkimAlgorithm, Problem};
+
+/// DKIM signing with the key of `[dkim]`, read once when a run starts.
+pub struct Signer {
+    config: DkimConfig,
+}
+
+impl Signer {
+    /// `None` without `[dkim]`; a config error when the key cannot be read or used.
+    pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
+        let Some(dkim) = &config.dkim else { return Ok(None) };
+        let fail = |message: String| ConfigError {
+            path: config.path.clone(),
+            problems: vec![Problem { line: None, key: Some("dkim.key_file".into()), message }],
+        };
+        let key = std::fs::read_to_string(&dkim.key_file).map_err(|err| {
+            fail(format!("cannot read the DKIM key `{}`: {err}", dkim.key_file.display()))
+        })?;
+        let algorithm = match dkim.algorithm {
+            DkimAlgorithm::Rsa => DkimSigningAlgorithm::Rsa,
+            DkimAlgorithm::Ed25519 => DkimSigningAlgorithm::Ed25519,
+        };
+        let key = DkimSigningKey::new(key.trim(), algorithm).map_err(|err| {
+            fail(format!(
+                "`{}` is not a {} key ({err}): rsa wants PKCS#1 PEM, ed25519 the base64 secret",
+                dkim.key_file.display(),
+                algorithm
+            ))
+        })?;
+        let domain =
+            dkim.domain.clone().unwrap_or_else(|| config.newsletter.from.email.domain().to_owned());
+        // The headers a reader trusts, and the unsubscribe pair mailbox providers require
+        // to be signed for one-click unsubscribe.
+        let mut headers = vec!["From", "To", "Subject", "Date", "Message-ID"];
+        if config.newsletter.reply_to.is_some() {
+            headers.push("Reply-To");
+        }
+        if let Some(url) = &config.newsletter.unsubscribe_url {
+            headers.push("List-Unsubscribe");
+            if url.starts_with("https://") {
+                headers.push("List-Unsubscribe-Post");
+            }
+        }
+        let headers = headers.into_iter().map(HeaderName::new_from_ascii_str).collect();
+        // Relaxed canonicalization survives the re-folding relays do.
+        let canonicalization = DkimCanonicalization {
+            header: DkimCanonicalizationType::Relaxed,
+            body: DkimCanonicalizationType::Relaxed,
+        };
+        Ok(Some(Signer {
+            config: DkimConfig::new(dkim.selector.clone(), domain, key, headers, canonicalization),
+        }))
+    }
+
+    /// Adds the `DKIM-Signature` header.
+    pub fn sign(&self, message: &mut Message) {
+        message.sign(&self.config);
+    }
+}
