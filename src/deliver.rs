@@ -19,7 +19,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, Message};
 
-use crate::config::{Config, ConfigError, DkimAlgorithm, Newsletter, Problem, Smtp, TransportKind};
+use crate::config::{Config, ConfigError, DkimAlgorithm, Newsletter, Smtp, TransportKind};
 use crate::digest::Digest;
 use crate::paper::stable_hash;
 use crate::render::RenderedDigest;
@@ -263,12 +263,9 @@ impl Mailer {
     /// The transport the config asks for; SMTP reads its password from the environment now.
     pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
-            (TransportKind::Smtp, Some(smtp)) => {
-                smtp_connector(smtp).map(Mailer::Smtp).map_err(|(key, message)| ConfigError {
-                    path: config.path.clone(),
-                    problems: vec![Problem { line: None, key: Some(key.into()), message }],
-                })
-            }
+            (TransportKind::Smtp, Some(smtp)) => smtp_connector(smtp)
+                .map(Mailer::Smtp)
+                .map_err(|(key, message)| ConfigError::one(&config.path, None, Some(key), message)),
             _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
         }
     }
@@ -336,10 +333,8 @@ impl Signer {
     /// `None` without `[dkim]`; a config error when the key cannot be read or used.
     pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
         let Some(dkim) = &config.dkim else { return Ok(None) };
-        let fail = |message: String| ConfigError {
-            path: config.path.clone(),
-            problems: vec![Problem { line: None, key: Some("dkim.key_file".into()), message }],
-        };
+        let fail =
+            |message: String| ConfigError::one(&config.path, None, Some("dkim.key_file"), message);
         let key = std::fs::read_to_string(&dkim.key_file).map_err(|err| {
             fail(format!("cannot read the DKIM key `{}`: {err}", dkim.key_file.display()))
         })?;

@@ -7,7 +7,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::config::{Config, ConfigError, Problem};
+use crate::config::{Config, ConfigError};
 
 /// The environment variable that holds the signing secret.
 pub const SECRET_ENV: &str = "PAPERBOY_UNSUBSCRIBE_SECRET";
@@ -34,16 +34,12 @@ impl UnsubscribeLinks {
     pub fn from_config(config: &Config) -> Result<Option<UnsubscribeLinks>, ConfigError> {
         let Some(template) = &config.newsletter.unsubscribe_url else { return Ok(None) };
         let secret = if template.contains("{token}") {
-            Some(secret_from_env().ok_or_else(|| ConfigError {
-                path: config.path.clone(),
-                problems: vec![Problem {
-                    line: None,
-                    key: Some("newsletter.unsubscribe_url".into()),
-                    message: format!(
-                        "uses {{token}}, so the environment variable {SECRET_ENV} must hold the \
-                         signing secret, and it is not set"
-                    ),
-                }],
+            Some(secret_from_env().ok_or_else(|| {
+                let message = format!(
+                    "uses {{token}}, so the environment variable {SECRET_ENV} must hold the \
+                     signing secret, and it is not set"
+                );
+                ConfigError::one(&config.path, None, Some("newsletter.unsubscribe_url"), message)
             })?)
         } else {
             None

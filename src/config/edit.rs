@@ -12,7 +12,7 @@ use std::str::FromStr;
 use lettre::Address;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
-use super::{Config, ConfigError, Problem};
+use super::{Config, ConfigError};
 use crate::lines::Lines;
 use crate::topic::Keyword;
 
@@ -105,10 +105,7 @@ pub struct ConfigEdit {
 impl ConfigEdit {
     /// Reads the config as an editable document.
     pub fn open(path: &Path) -> Result<ConfigEdit, EditError> {
-        let config_error = |line, message: String| ConfigError {
-            path: path.to_owned(),
-            problems: vec![Problem { line, key: None, message }],
-        };
+        let config_error = |line, message: String| ConfigError::one(path, line, None, message);
         if let Err(err) = std::fs::metadata(path) {
             return Err(config_error(None, super::cannot_read(&err)).into());
         }
