@@ -1,4 +1,6 @@
-use chrono::TimeZone;
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, TimeZone};
 
 use super::*;
 
