@@ -15,7 +15,9 @@ use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
 use crate::compose::{Composed, compose};
 use crate::config::{Config, Subscriber};
-use crate::deliver::pool::{self, Ledger, Outcome, Parcel, Policy, Prepared, Recipient, Work};
+use crate::deliver::pool::{
+    self, JournalWriter, Outcome, Parcel, Policy, Prepared, Recipient, Work,
+};
 use crate::deliver::{DeliveryError, Mailer, Signer, message_id};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
@@ -195,7 +197,7 @@ fn deliver_due(
         .map(|&job| (digests.subscribers[job].email.to_string(), digests.message_id(job)))
         .collect();
     journal.plan(run, date, &plan, ctx.clock.now())?;
-    let ledger = Ledger::new(journal, run, date, ctx.clock);
+    let ledger = JournalWriter::new(journal, run, date, ctx.clock);
     let report = Report::new(due.len(), ctx.verbose);
     let policy = Policy::for_config(config);
     let sender = &config.newsletter.from.email;

@@ -205,17 +205,17 @@ pub struct Outcome {
 
 /// The journal as a run's workers write it, one at a time: every call is one committed
 /// transaction.
-pub struct Ledger {
+pub struct JournalWriter {
     journal: Mutex<Journal>,
     run: RunId,
     date: NaiveDate,
     clock: Clock,
 }
 
-impl Ledger {
+impl JournalWriter {
     /// Records into `journal` for run `run` of `date`.
-    pub fn new(journal: Journal, run: RunId, date: NaiveDate, clock: Clock) -> Ledger {
-        Ledger { journal: Mutex::new(journal), run, date, clock }
+    pub fn new(journal: Journal, run: RunId, date: NaiveDate, clock: Clock) -> JournalWriter {
+        JournalWriter { journal: Mutex::new(journal), run, date, clock }
     }
 
     /// The journal back, for what the run does after delivering.
@@ -264,7 +264,7 @@ pub fn deliver(
     work: &dyn Work,
     couriers: &Couriers<'_>,
     sender: &Address,
-    ledger: &Ledger,
+    ledger: &JournalWriter,
     policy: &Policy,
     observer: &dyn Observer,
 ) -> Result<Outcome, JournalError> {
@@ -306,7 +306,7 @@ pub fn deliver(
 struct Run<'a> {
     work: &'a dyn Work,
     sender: &'a Address,
-    ledger: &'a Ledger,
+    ledger: &'a JournalWriter,
     policy: &'a Policy,
     observer: &'a dyn Observer,
     queue: Queue<'a>,

@@ -66,7 +66,7 @@ pub struct Expectations {
 /// A fresh response fetched over the network is kept in the cache; papers the sources share
 /// (the same arXiv id, else the same title) become one record listing every source.
 pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations) -> Harvest {
-    let ledger = freshness::Ledger::new(&reading.fetch.cache_dir);
+    let history = freshness::ListingHistory::new(&reading.fetch.cache_dir);
     let mut harvest = Harvest::default();
     let mut lists = Vec::new();
     for source in sources {
@@ -75,7 +75,7 @@ pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations)
             Ok(read) => {
                 let mut listing = read.listing;
                 let stale = freshness::stale(
-                    &ledger,
+                    &history,
                     source,
                     &listing,
                     reading.date,
@@ -106,7 +106,7 @@ pub fn read_all(sources: &[Source], reading: &Reading<'_>, expect: Expectations)
                         }
                         if expect.record
                             && let Err(err) =
-                                ledger.record(&source.name, reading.date, &listing.papers)
+                                history.record(&source.name, reading.date, &listing.papers)
                         {
                             harvest.warnings.push(SourceWarning {
                                 origin: source.name.clone(),
