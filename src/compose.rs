@@ -13,22 +13,22 @@ use crate::render::{RenderedDigest, Renderer};
 
 /// The largest message paperboy sends, headers and both parts included; under Gmail's
 /// 102 KB with room for the headers a relay adds.
-pub const MAX_MESSAGE_BYTES: usize = 100 * 1000;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 100 * 1000;
 
 /// Caps tried in turn, in bytes per abstract, when whole abstracts do not fit.
 const ABSTRACT_CAPS: [usize; 7] = [1200, 900, 700, 500, 350, 220, 120];
 
 /// A digest ready to deliver.
-pub struct Composed {
+pub(crate) struct Composed {
     /// The rendered parts, as they are in the message.
-    pub rendered: RenderedDigest,
+    pub(crate) rendered: RenderedDigest,
     /// The whole message as it goes on the wire, signed when a signer was given.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Renders, builds, signs and formats the message, cutting abstracts as far as needed to
 /// stay under [`MAX_MESSAGE_BYTES`].
-pub fn compose(
+pub(crate) fn compose(
     renderer: &Renderer,
     newsletter: &Newsletter,
     digest: &Digest<'_>,

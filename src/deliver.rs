@@ -25,14 +25,14 @@ use crate::paper::stable_hash;
 use crate::render::RenderedDigest;
 
 mod encode;
-pub mod pool;
-pub mod smtp;
+pub(crate) mod pool;
+pub(crate) mod smtp;
 
-pub use smtp::{Connector, SmtpError, Stage};
+pub(crate) use smtp::{Connector, SmtpError};
 
 /// A digest that did not leave.
 #[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
+pub(crate) enum DeliveryError {
     /// The mail server refused the message, or could not be reached or understood.
     #[error("smtp {server}: {source}")]
     Smtp {
@@ -65,7 +65,7 @@ impl DeliveryError {
     /// failed, dropped or stalled. A 5xx reply, a TLS failure, or something paperboy itself
     /// refuses (no common AUTH mechanism, an address the server cannot take) needs a person,
     /// not a rerun.
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         match self {
             DeliveryError::Smtp { source, .. } => source.is_transient(),
             DeliveryError::Write { .. }
@@ -75,15 +75,10 @@ impl DeliveryError {
         }
     }
 
-    /// Whether only a person can fix it.
-    pub fn is_permanent(&self) -> bool {
-        !self.is_transient()
-    }
-
     /// A 5xx reply about the recipient (to `RCPT TO` or to the message): the address is kept
     /// from later runs until an operator lifts it. A refused login or sender is not the
     /// recipient's doing and suppresses nobody.
-    pub fn suppresses_recipient(&self) -> bool {
+    pub(crate) fn suppresses_recipient(&self) -> bool {
         matches!(self, DeliveryError::Smtp { source, .. } if source.is_recipient_refusal())
     }
 }
@@ -133,13 +128,13 @@ pub(crate) fn header_safe(text: &str) -> String {
 
 /// The same subscriber and date always give the same Message-ID, so a digest sent twice can
 /// be recognised as one by mail clients and by the journal.
-pub fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
+pub(crate) fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
     let key = format!("{}|{date}", email.to_string().to_lowercase());
     format!("<digest.{date}.{:016x}@{}>", stable_hash(key.as_bytes()), from.email.domain())
 }
 
 /// Assembles the multipart/alternative message for one digest.
-pub fn build_message(
+pub(crate) fn build_message(
     newsletter: &Newsletter,
     digest: &Digest<'_>,
     rendered: &RenderedDigest,
@@ -179,20 +174,20 @@ pub fn build_message(
 
 /// One message on its way: the envelope, the bytes, and what the outbox needs to name it.
 #[derive(Debug, Clone, Copy)]
-pub struct Letter<'a> {
+pub(crate) struct Letter<'a> {
     /// `MAIL FROM`.
-    pub from: &'a Address,
+    pub(crate) from: &'a Address,
     /// `RCPT TO`: one recipient per message.
-    pub to: &'a Address,
+    pub(crate) to: &'a Address,
     /// The digest date (the outbox folder).
-    pub date: NaiveDate,
+    pub(crate) date: NaiveDate,
     /// The whole formatted message.
-    pub bytes: &'a [u8],
+    pub(crate) bytes: &'a [u8],
 }
 
 /// Carries letters to one destination, one at a time: an SMTP connection kept open across
 /// letters, or the outbox. Each worker of a run owns one.
-pub trait Courier {
+pub(crate) trait Courier {
     /// Delivers one letter; the server's reply (or the file written) on success.
     fn deliver(&mut self, letter: &Letter<'_>) -> Result<String, DeliveryError>;
 
@@ -201,14 +196,14 @@ pub trait Courier {
 }
 
 /// An SMTP connection, opened on first use and again after any error that broke it.
-pub struct SmtpCourier<'c> {
+pub(crate) struct SmtpCourier<'c> {
     connector: &'c Connector,
     connection: Option<smtp::Connection>,
 }
 
 impl<'c> SmtpCourier<'c> {
     /// Not connected until the first letter.
-    pub fn new(connector: &'c Connector) -> SmtpCourier<'c> {
+    pub(crate) fn new(connector: &'c Connector) -> SmtpCourier<'c> {
         SmtpCourier { connector, connection: None }
     }
 }
@@ -238,7 +233,7 @@ impl Courier for SmtpCourier<'_> {
 }
 
 /// Writes `outbox/<date>/<address>.eml`.
-pub struct OutboxCourier<'d> {
+pub(crate) struct OutboxCourier<'d> {
     dir: &'d Path,
 }
 
@@ -252,7 +247,7 @@ impl Courier for OutboxCourier<'_> {
 }
 
 /// Where a run's digests go, and how many couriers may carry them at once.
-pub enum Mailer {
+pub(crate) enum Mailer {
     /// A mail server or relay.
     Smtp(Connector),
     /// One `.eml` file per digest under this folder.
@@ -261,7 +256,7 @@ pub enum Mailer {
 
 impl Mailer {
     /// The transport the config asks for; SMTP reads its password from the environment now.
-    pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
             (TransportKind::Smtp, Some(smtp)) => smtp_connector(smtp)
                 .map(Mailer::Smtp)
@@ -271,7 +266,7 @@ impl Mailer {
     }
 
     /// A courier for one worker.
-    pub fn courier(&self) -> Box<dyn Courier + '_> {
+    pub(crate) fn courier(&self) -> Box<dyn Courier + '_> {
         match self {
             Mailer::Smtp(connector) => Box::new(SmtpCourier::new(connector)),
             Mailer::Outbox(dir) => Box::new(OutboxCourier { dir }),
@@ -283,7 +278,7 @@ impl Mailer {
     /// nothing else would ever remove. Only files of that pattern go; the caller holds the
     /// run lock, so no run on this journal is writing. Best effort: what cannot be read or
     /// removed stays for the next run. How many went.
-    pub fn remove_abandoned(&self, dates: &[NaiveDate]) -> usize {
+    pub(crate) fn remove_abandoned(&self, dates: &[NaiveDate]) -> usize {
         let Mailer::Outbox(dir) = self else { return 0 };
         let mut removed = 0;
         for date in dates {
@@ -303,7 +298,7 @@ impl Mailer {
     }
 
     /// Where digests are going, for the summary line.
-    pub fn destination(&self) -> String {
+    pub(crate) fn destination(&self) -> String {
         match self {
             Mailer::Smtp(connector) => format!("smtp://{}", connector.server()),
             Mailer::Outbox(dir) => dir.display().to_string(),
@@ -325,13 +320,13 @@ pub(crate) fn smtp_credentials(smtp: &Smtp) -> Result<Option<Credentials>, Strin
 }
 
 /// DKIM signing with the key of `[dkim]`, read once when a run starts.
-pub struct Signer {
+pub(crate) struct Signer {
     config: DkimConfig,
 }
 
 impl Signer {
     /// `None` without `[dkim]`; a config error when the key cannot be read or used.
-    pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
         let Some(dkim) = &config.dkim else { return Ok(None) };
         let fail =
             |message: String| ConfigError::one(&config.path, None, Some("dkim.key_file"), message);
@@ -375,7 +370,7 @@ impl Signer {
     }
 
     /// Adds the `DKIM-Signature` header.
-    pub fn sign(&self, message: &mut Message) {
+    pub(crate) fn sign(&self, message: &mut Message) {
         message.sign(&self.config);
     }
 }
@@ -412,7 +407,7 @@ fn smtp_connector(smtp: &Smtp) -> Result<Connector, (&'static str, String)> {
 
 /// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file
 /// rather than adding a second one.
-pub fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
+pub(crate) fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
     dir.join(date.to_string()).join(format!("{}.eml", file_safe(to.as_ref())))
 }
 

@@ -14,31 +14,48 @@
 //! of the system time.
 
 mod atomic;
-pub mod cli;
-pub mod clock;
-pub mod cmd;
-pub mod compose;
-pub mod config;
-pub mod deliver;
-pub mod digest;
-pub mod error;
-pub mod journal;
+mod cli;
+mod clock;
+mod cmd;
+mod compose;
+mod config;
+mod deliver;
+mod digest;
+mod error;
+mod journal;
 mod lines;
 mod messages;
-pub mod outcome;
-pub mod paper;
+mod outcome;
+mod paper;
 mod plural;
-pub mod render;
-pub mod report;
-pub mod shard;
-pub mod source;
-pub mod topic;
-pub mod unsubscribe;
+mod render;
+mod report;
+mod shard;
+mod source;
+mod topic;
+mod unsubscribe;
 
-use cli::{Cli, Command};
+pub use cli::Cli;
+pub use error::Exit;
+
+use cli::Command;
 use clock::Clock;
 use cmd::Ctx;
-use error::Exit;
+
+/// What the benchmarks in `examples/` drive directly; not an API.
+#[doc(hidden)]
+pub mod bench {
+    pub use crate::config::Config;
+    pub use crate::digest::Picker;
+    pub use crate::journal::Journal;
+    pub use crate::paper::{Paper, PaperId};
+    pub use crate::topic::SentPapers;
+
+    /// Reading a listing.
+    pub mod source {
+        pub use crate::source::{Source, parse};
+    }
+}
 
 /// Runs one command line to its exit status.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {

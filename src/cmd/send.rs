@@ -31,19 +31,19 @@ use crate::topic::SentPapers;
 
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Delivered (or, in a dry run, would be).
-    pub sent: usize,
+    pub(crate) sent: usize,
     /// Not sent because nothing matched and `send_empty` is off.
-    pub skipped: usize,
+    pub(crate) skipped: usize,
     /// Failed for good.
-    pub failed: usize,
+    pub(crate) failed: usize,
     /// Failed in a way a rerun may fix, or not tried because the run stopped early.
-    pub deferred: usize,
+    pub(crate) deferred: usize,
     /// Sent by an earlier run for this date (and not `--force`d).
-    pub already_sent: usize,
+    pub(crate) already_sent: usize,
     /// Not sent because the address is suppressed.
-    pub suppressed: usize,
+    pub(crate) suppressed: usize,
 }
 
 impl Tally {
@@ -85,7 +85,7 @@ impl Tally {
 }
 
 /// Reads, picks, renders and delivers; prints one summary line.
-pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let mut subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
     if let Some(shard) = args.shard {

@@ -17,7 +17,7 @@ use crate::render::escape_html;
 use crate::unsubscribe::{LinkPattern, SECRET_ENV, secret_from_env, verify};
 
 /// Serves until killed.
-pub fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let problem = |message: String| {
         ConfigError::one(&config.path, None, Some("newsletter.unsubscribe_url"), message)

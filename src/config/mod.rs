@@ -9,7 +9,7 @@
 //! renders.
 
 mod dkim;
-pub mod edit;
+pub(crate) mod edit;
 mod error;
 pub(crate) mod range;
 mod raw;
@@ -28,35 +28,35 @@ use serde::Deserialize;
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Source};
 use crate::topic::{Interest, Keyword, Lexicon, Topic};
-pub use dkim::{Dkim, DkimAlgorithm};
+pub(crate) use dkim::{Dkim, DkimAlgorithm};
 pub(crate) use error::cannot_read;
-pub use error::{ConfigError, Problem};
+pub(crate) use error::{ConfigError, Problem};
 use raw::{RawConfig, read_part};
 use validate::Validator;
 pub(crate) use validate::subscriber_address;
 
 /// The config file name looked for when neither `--config` nor `PAPERBOY_CONFIG` names one.
-pub const DEFAULT_PATH: &str = "paperboy.toml";
+pub(crate) const DEFAULT_PATH: &str = "paperboy.toml";
 
 /// A loaded and validated config.
 #[derive(Debug)]
 pub struct Config {
     /// The file it came from; relative paths inside it are resolved against its folder.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// What every digest shares.
-    pub newsletter: Newsletter,
+    pub(crate) newsletter: Newsletter,
     /// Where the day's papers come from, in order.
-    pub sources: Vec<Source>,
+    pub(crate) sources: Vec<Source>,
     /// How sources with a `url` are fetched, and where responses are cached.
-    pub fetch: FetchSettings,
+    pub(crate) fetch: FetchSettings,
     /// How digests leave.
-    pub delivery: Delivery,
+    pub(crate) delivery: Delivery,
     /// The mail server, when `delivery.transport = "smtp"`.
-    pub smtp: Option<Smtp>,
+    pub(crate) smtp: Option<Smtp>,
     /// DKIM signing, when `[dkim]` is set.
-    pub dkim: Option<Dkim>,
+    pub(crate) dkim: Option<Dkim>,
     /// Named keyword sets, in name order.
-    pub topics: Vec<Topic>,
+    pub(crate) topics: Vec<Topic>,
     /// Every distinct keyword of the topics and subscribers, numbered.
     pub lexicon: Lexicon,
     /// Everyone who gets a digest, in file order.
@@ -65,38 +65,38 @@ pub struct Config {
 
 /// `[newsletter]`: what every digest shares.
 #[derive(Debug)]
-pub struct Newsletter {
+pub(crate) struct Newsletter {
     /// Starts every subject line.
-    pub title: String,
+    pub(crate) title: String,
     /// The `From:` mailbox.
-    pub from: Mailbox,
+    pub(crate) from: Mailbox,
     /// The `Reply-To:` mailbox, if any.
-    pub reply_to: Option<Mailbox>,
+    pub(crate) reply_to: Option<Mailbox>,
     /// A URL with `{email}` where the subscriber's address goes.
-    pub unsubscribe_url: Option<String>,
+    pub(crate) unsubscribe_url: Option<String>,
     /// The cap for subscribers who set none.
-    pub max_papers: usize,
+    pub(crate) max_papers: usize,
     /// Whether subscribers with no matching paper still get a (short) digest.
-    pub send_empty: bool,
+    pub(crate) send_empty: bool,
     /// A folder whose templates override the built-in ones.
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
 }
 
 /// `[delivery]`: how digests leave.
 #[derive(Debug)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// SMTP or files.
-    pub transport: TransportKind,
+    pub(crate) transport: TransportKind,
     /// The file transport's folder.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// The run journal.
-    pub state: PathBuf,
+    pub(crate) state: PathBuf,
 }
 
 /// The two ways a digest leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TransportKind {
+pub(crate) enum TransportKind {
     /// One `.eml` file per digest: works on any machine, sends nothing.
     #[default]
     File,
@@ -106,40 +106,40 @@ pub enum TransportKind {
 
 /// `[smtp]`: the mail server or relay.
 #[derive(Debug, Clone)]
-pub struct Smtp {
+pub(crate) struct Smtp {
     /// Host name or address.
-    pub host: String,
+    pub(crate) host: String,
     /// Port; the default follows `security`.
-    pub port: u16,
+    pub(crate) port: u16,
     /// How the connection is encrypted.
-    pub security: Security,
+    pub(crate) security: Security,
     /// Log in as this user, when set.
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// The environment variable that holds the password.
-    pub password_env: String,
+    pub(crate) password_env: String,
     /// How long to wait for the server at each step.
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// Extra trusted root certificates (PEM), for a relay with a private CA.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// Parallel connections, each reused for many messages.
-    pub max_connections: usize,
+    pub(crate) max_connections: usize,
     /// At most this many messages a second, evenly spaced; no limit when unset.
-    pub rate_per_second: Option<f64>,
+    pub(crate) rate_per_second: Option<f64>,
     /// Tries per digest within one run before it is left for the next run.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// The wait before the first retry; it doubles for each further one (with jitter).
-    pub retry_backoff_ms: u64,
+    pub(crate) retry_backoff_ms: u64,
     /// How long after its first try a digest may still be retried within one run.
-    pub retry_budget_secs: u64,
+    pub(crate) retry_budget_secs: u64,
     /// This many failed deliveries in a row (the server is clearly broken) stop the run.
-    pub max_failures_in_a_row: u32,
+    pub(crate) max_failures_in_a_row: u32,
 }
 
 /// How the SMTP connection is encrypted. There is no "TLS if offered": STARTTLS is required
 /// whenever it is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Security {
+pub(crate) enum Security {
     /// Plain text: only for a relay on the same host or a test server.
     None,
     /// Upgrade with STARTTLS, and fail if the server cannot.
@@ -163,48 +163,48 @@ impl Security {
 #[derive(Debug, Clone)]
 pub struct Subscriber {
     /// Where the digest goes.
-    pub email: Address,
+    pub(crate) email: Address,
     /// Shown in `To:` and the greeting.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// This subscriber's cap, when it differs from the newsletter's.
-    pub max_papers: Option<usize>,
+    pub(crate) max_papers: Option<usize>,
     /// Its topics and own rules, compiled: `interest.own` holds its own keywords.
-    pub interest: Interest,
+    pub(crate) interest: Interest,
 }
 
 impl Subscriber {
     /// The `To:` mailbox.
-    pub fn mailbox(&self) -> Mailbox {
+    pub(crate) fn mailbox(&self) -> Mailbox {
         Mailbox::new(self.name.as_deref().map(crate::deliver::header_safe), self.email.clone())
     }
 }
 
 impl Config {
     /// Every keyword that picks papers for `subscriber`, its topics' first.
-    pub fn keywords_of(&self, subscriber: &Subscriber) -> Vec<&Keyword> {
+    pub(crate) fn keywords_of(&self, subscriber: &Subscriber) -> Vec<&Keyword> {
         let ids = subscriber.interest.keyword_ids(&self.topics);
         ids.into_iter().map(|id| self.lexicon.get(id)).collect()
     }
 
     /// The subscriber with this address, whatever its case.
-    pub fn subscriber(&self, email: &str) -> Option<&Subscriber> {
+    pub(crate) fn subscriber(&self, email: &str) -> Option<&Subscriber> {
         self.subscribers.iter().find(|s| s.email.to_string().eq_ignore_ascii_case(email.trim()))
     }
 
     /// The names of the topics a subscriber follows.
-    pub fn topic_names(&self, subscriber: &Subscriber) -> Vec<&str> {
+    pub(crate) fn topic_names(&self, subscriber: &Subscriber) -> Vec<&str> {
         subscriber.interest.topics.iter().map(|&t| self.topics[t].name.as_str()).collect()
     }
 
     /// The keywords with these ids, as written.
-    pub fn keyword_texts(&self, ids: &[crate::topic::KeywordId]) -> Vec<&str> {
+    pub(crate) fn keyword_texts(&self, ids: &[crate::topic::KeywordId]) -> Vec<&str> {
         ids.iter().map(|&id| self.lexicon.get(id).as_str()).collect()
     }
 
     /// Reads and validates the config at `path`.
     ///
     /// A missing file is the first-run case: the message says how to get one.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|err| ConfigError::one(path, None, None, cannot_read(&err)))?;
         Config::parse(&text, path)

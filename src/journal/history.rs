@@ -4,81 +4,81 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::{FAILED, Journal, JournalError, LEFT, SENT, Status, address_key};
 
 /// One digest, as `history` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DigestRecord {
+pub(crate) struct DigestRecord {
     /// The listing date.
-    pub date: String,
+    pub(crate) date: String,
     /// The subscriber's address, lowercased.
-    pub subscriber: String,
+    pub(crate) subscriber: String,
     /// Its Message-ID.
-    pub message_id: String,
+    pub(crate) message_id: String,
     /// Where it stands.
-    pub status: Status,
+    pub(crate) status: Status,
     /// Attempts over every run.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// The last reply from the server, or what went wrong.
-    pub last_reply: Option<String>,
+    pub(crate) last_reply: Option<String>,
     /// When it was last changed (RFC 3339, UTC).
-    pub updated_at: String,
+    pub(crate) updated_at: String,
     /// When the server accepted it.
-    pub sent_at: Option<String>,
+    pub(crate) sent_at: Option<String>,
     /// The ids of the papers it carried (when sent).
-    pub papers: Vec<String>,
+    pub(crate) papers: Vec<String>,
 }
 
 /// One run, as `history` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RunRecord {
+pub(crate) struct RunRecord {
     /// The run's number.
-    pub id: i64,
+    pub(crate) id: i64,
     /// The listing date.
-    pub date: String,
+    pub(crate) date: String,
     /// RFC 3339, UTC.
-    pub started_at: String,
+    pub(crate) started_at: String,
     /// RFC 3339, UTC; none while running or when the run was killed.
-    pub ended_at: Option<String>,
+    pub(crate) ended_at: Option<String>,
     /// `running`, `ok`, `deferred`, `failed`, `stopped`, or `interrupted` (killed).
-    pub outcome: String,
+    pub(crate) outcome: String,
     /// `K/N` when sharded.
-    pub shard: Option<String>,
+    pub(crate) shard: Option<String>,
     /// Whether `--force` was given.
-    pub forced: bool,
+    pub(crate) forced: bool,
     /// Digests delivered.
-    pub sent: i64,
+    pub(crate) sent: i64,
     /// Digests left for the next run.
-    pub deferred: i64,
+    pub(crate) deferred: i64,
     /// Digests refused for good.
-    pub failed: i64,
+    pub(crate) failed: i64,
     /// Subscribers with nothing to send.
-    pub skipped: i64,
+    pub(crate) skipped: i64,
 }
 
 /// An address no run sends to until an operator lifts it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Suppression {
+pub(crate) struct Suppression {
     /// The address, lowercased.
-    pub address: String,
+    pub(crate) address: String,
     /// The server's refusal.
-    pub reply: String,
+    pub(crate) reply: String,
     /// The digest date it was refused on.
-    pub date: String,
+    pub(crate) date: String,
     /// When (RFC 3339, UTC).
-    pub since: String,
+    pub(crate) since: String,
 }
 
 /// Which digests `history` shows.
 #[derive(Debug, Clone, Default)]
-pub struct HistoryFilter {
+pub(crate) struct HistoryFilter {
     /// Only this date.
-    pub date: Option<NaiveDate>,
+    pub(crate) date: Option<NaiveDate>,
     /// Only this address (any case).
-    pub subscriber: Option<String>,
+    pub(crate) subscriber: Option<String>,
 }
 
 impl Journal {
@@ -87,7 +87,7 @@ impl Journal {
     /// the same paper twice. Only today's papers are asked for and SQLite leaves out the
     /// rest, so the answer stays small however long the history (the `deliveries` view still
     /// unpacks every sent digest to find them).
-    pub fn sent_before(
+    pub(crate) fn sent_before(
         &self,
         date: NaiveDate,
         ids: &[&str],
@@ -117,9 +117,10 @@ impl Journal {
         Ok(history)
     }
 
+    #[cfg(test)]
     /// The papers ever sent to `subscriber`, with the date of the digest that carried each,
     /// oldest first: what a later stage reads to never send a paper twice.
-    pub fn papers_sent_to(
+    pub(crate) fn papers_sent_to(
         &self,
         subscriber: &str,
     ) -> Result<Vec<(String, NaiveDate)>, JournalError> {
@@ -138,7 +139,10 @@ impl Journal {
     }
 
     /// The digests `filter` selects, by date then address.
-    pub fn digests(&self, filter: &HistoryFilter) -> Result<Vec<DigestRecord>, JournalError> {
+    pub(crate) fn digests(
+        &self,
+        filter: &HistoryFilter,
+    ) -> Result<Vec<DigestRecord>, JournalError> {
         let date = filter.date.map(|d| d.to_string());
         let subscriber = filter.subscriber.as_deref().map(address_key);
         let mut statement = self
@@ -173,7 +177,7 @@ impl Journal {
     }
 
     /// The runs of `date` (or all), oldest first.
-    pub fn runs(&self, date: Option<NaiveDate>) -> Result<Vec<RunRecord>, JournalError> {
+    pub(crate) fn runs(&self, date: Option<NaiveDate>) -> Result<Vec<RunRecord>, JournalError> {
         let mut statement = self
             .conn
             .prepare(&format!(
@@ -205,7 +209,7 @@ impl Journal {
     }
 
     /// Every suppressed address, in address order.
-    pub fn suppressions(&self) -> Result<Vec<Suppression>, JournalError> {
+    pub(crate) fn suppressions(&self) -> Result<Vec<Suppression>, JournalError> {
         let mut statement = self
             .conn
             .prepare("SELECT address, reply, date, since FROM suppressions ORDER BY address")
@@ -224,7 +228,7 @@ impl Journal {
     }
 
     /// Lets `address` receive digests again; whether it was suppressed.
-    pub fn lift(&self, address: &str) -> Result<bool, JournalError> {
+    pub(crate) fn lift(&self, address: &str) -> Result<bool, JournalError> {
         let removed = self
             .conn
             .execute("DELETE FROM suppressions WHERE address = ?1", [address_key(address)])
@@ -233,16 +237,18 @@ impl Journal {
     }
 
     /// Lets every suppressed address receive digests again; how many there were.
-    pub fn lift_all(&self) -> Result<usize, JournalError> {
+    pub(crate) fn lift_all(&self) -> Result<usize, JournalError> {
         self.conn.execute("DELETE FROM suppressions", []).map_err(|e| self.err(e))
     }
 
+    #[cfg(test)]
     /// The status of one digest, if the journal has it.
-    pub fn status(
+    pub(crate) fn status(
         &self,
         date: NaiveDate,
         subscriber: &str,
     ) -> Result<Option<Status>, JournalError> {
+        use rusqlite::OptionalExtension;
         self.conn
             .query_row(
                 "SELECT status FROM digests WHERE date = ?1 AND subscriber = ?2",

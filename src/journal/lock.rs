@@ -8,7 +8,7 @@ use super::JournalError;
 /// which the OS releases when the process ends, however it ends, so a killed run never blocks
 /// the next one. (A lock of its own rather than the journal's: the journal must stay writable
 /// by the run's workers and readable by `history` meanwhile.)
-pub struct RunLock {
+pub(crate) struct RunLock {
     _holder: std::fs::File,
 }
 
@@ -21,7 +21,7 @@ impl std::fmt::Debug for RunLock {
 impl RunLock {
     /// Takes the run lock beside the journal (`paperboy.db.lock`) without waiting: a second
     /// run gets [`JournalError::Busy`] at once.
-    pub fn acquire(journal: &Path) -> Result<RunLock, JournalError> {
+    pub(crate) fn acquire(journal: &Path) -> Result<RunLock, JournalError> {
         let mut name = journal.as_os_str().to_owned();
         name.push(".lock");
         let path = PathBuf::from(name);

@@ -35,9 +35,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 
-pub use history::{DigestRecord, HistoryFilter, RunRecord, Suppression};
-pub use lock::RunLock;
-pub use schema::SCHEMA_VERSION;
+pub(crate) use history::{DigestRecord, HistoryFilter, RunRecord};
+pub(crate) use lock::RunLock;
 
 /// What can go wrong with the journal.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +86,7 @@ pub enum JournalError {
 /// Where a digest stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     /// Due in a run and not (yet) accepted by the server: waiting its turn, in flight, or
     /// cut short by a crash. The next run sends it again.
     Pending,
@@ -122,7 +121,7 @@ impl Status {
 
 /// How a run ended, as `history` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunOutcome {
+pub(crate) enum RunOutcome {
     /// Every digest was delivered (or needed no delivery).
     Ok,
     /// Some digest was deferred; nothing failed for good.
@@ -146,15 +145,15 @@ impl RunOutcome {
 
 /// What a run reports when it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RunCounts {
+pub(crate) struct RunCounts {
     /// Digests delivered.
-    pub sent: usize,
+    pub(crate) sent: usize,
     /// Digests left for the next run.
-    pub deferred: usize,
+    pub(crate) deferred: usize,
     /// Digests refused for good.
-    pub failed: usize,
+    pub(crate) failed: usize,
     /// Digests not sent because nothing matched.
-    pub skipped: usize,
+    pub(crate) skipped: usize,
 }
 
 /// A run's row id.
@@ -163,11 +162,11 @@ pub struct RunId(i64);
 
 /// What the journal knows of one digest before a run starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Known {
+pub(crate) struct Known {
     /// Its status.
-    pub status: Status,
+    pub(crate) status: Status,
     /// Attempts over every run.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 /// An open journal.
@@ -183,7 +182,7 @@ impl std::fmt::Debug for Journal {
 }
 
 /// Addresses are kept lowercased: `Alice@Example.com` and `alice@example.com` are one reader.
-pub fn address_key(address: &str) -> String {
+pub(crate) fn address_key(address: &str) -> String {
     address.trim().to_lowercase()
 }
 

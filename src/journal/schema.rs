@@ -53,7 +53,7 @@ CREATE TABLE suppressions (
 "#];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 impl Journal {
     /// Opens (creating if needed) the journal and brings its schema up to date.
@@ -70,7 +70,7 @@ impl Journal {
     }
 
     /// Opens an existing journal for reading only; `None` when there is none yet.
-    pub fn open_existing(path: &Path) -> Result<Option<Journal>, JournalError> {
+    pub(crate) fn open_existing(path: &Path) -> Result<Option<Journal>, JournalError> {
         if !path.exists() {
             return Ok(None);
         }
@@ -143,8 +143,9 @@ impl Journal {
         Ok(())
     }
 
+    #[cfg(test)]
     /// The schema version on disk.
-    pub fn schema_version(&self) -> Result<u32, JournalError> {
+    pub(crate) fn schema_version(&self) -> Result<u32, JournalError> {
         self.version()
     }
 }

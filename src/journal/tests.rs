@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use chrono::{NaiveDate, TimeZone};
 
+use super::schema::SCHEMA_VERSION;
 use super::*;
 
 fn day() -> NaiveDate {

@@ -14,7 +14,7 @@ use super::{
 impl Journal {
     /// The dates of the runs that never ended (killed), before [`Journal::begin_run`] marks
     /// them `interrupted`: where a killed run may have left half-written files.
-    pub fn unfinished_dates(&self) -> Result<Vec<NaiveDate>, JournalError> {
+    pub(crate) fn unfinished_dates(&self) -> Result<Vec<NaiveDate>, JournalError> {
         let mut statement = self
             .conn
             .prepare("SELECT DISTINCT date FROM runs WHERE outcome = 'running' ORDER BY date")
@@ -53,7 +53,7 @@ impl Journal {
     }
 
     /// Records how a run ended.
-    pub fn end_run(
+    pub(crate) fn end_run(
         &self,
         run: RunId,
         outcome: RunOutcome,
@@ -81,7 +81,10 @@ impl Journal {
     }
 
     /// Every digest of `date` the journal knows, by lowercased address.
-    pub fn digests_on(&self, date: NaiveDate) -> Result<HashMap<String, Known>, JournalError> {
+    pub(crate) fn digests_on(
+        &self,
+        date: NaiveDate,
+    ) -> Result<HashMap<String, Known>, JournalError> {
         let mut statement = self
             .conn
             .prepare("SELECT subscriber, status, attempts FROM digests WHERE date = ?1")
@@ -101,7 +104,7 @@ impl Journal {
     }
 
     /// The suppressed addresses, lowercased.
-    pub fn suppressed(&self) -> Result<HashSet<String>, JournalError> {
+    pub(crate) fn suppressed(&self) -> Result<HashSet<String>, JournalError> {
         let mut statement =
             self.conn.prepare("SELECT address FROM suppressions").map_err(|e| self.err(e))?;
         let rows = statement.query_map([], |row| row.get(0)).map_err(|e| self.err(e))?;
@@ -150,7 +153,7 @@ impl Journal {
 
     /// A planned digest had nothing to send after all (no paper matched): its fresh
     /// `pending` row goes again. A row with a history (an earlier try) is left as it is.
-    pub fn unplan(&self, date: NaiveDate, subscriber: &str) -> Result<(), JournalError> {
+    pub(crate) fn unplan(&self, date: NaiveDate, subscriber: &str) -> Result<(), JournalError> {
         self.conn
             .prepare_cached(
                 "DELETE FROM digests WHERE date = ?1 AND subscriber = ?2 AND status = 'pending' \
@@ -199,7 +202,7 @@ impl Journal {
     /// Temporary trouble in run `run`: `deferred` with what went wrong and one more attempt
     /// counted; the next run (or a retry in this one) sends it again. A digest a server
     /// accepted before (a `--force` run) keeps `sent`: see [`Journal::mark_failed`].
-    pub fn mark_deferred(
+    pub(crate) fn mark_deferred(
         &self,
         run: RunId,
         date: NaiveDate,
@@ -211,7 +214,7 @@ impl Journal {
     }
 
     /// Records a digest that a stopped run never tried: `deferred`, no attempt counted.
-    pub fn mark_untried(
+    pub(crate) fn mark_untried(
         &self,
         run: RunId,
         date: NaiveDate,
@@ -248,7 +251,7 @@ impl Journal {
     /// A digest a server accepted before (a `--force` run trying it again) stays `sent`, and
     /// stays with the run that sent it: the failed try shows in its attempts and last reply
     /// only, so the next plain run does not deliver it a second time.
-    pub fn mark_failed(
+    pub(crate) fn mark_failed(
         &self,
         run: RunId,
         date: NaiveDate,

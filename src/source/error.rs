@@ -10,7 +10,7 @@ use crate::lines::Lines;
 
 /// Where in a listing a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Position {
+pub(crate) enum Position {
     /// 1-based line, and column when known.
     Line {
         /// 1-based.
@@ -27,11 +27,11 @@ pub enum Position {
 #[error("{}: {}", location(origin, position.as_ref()), one_line(message))]
 pub struct SourceError {
     /// The file or URL that failed.
-    pub origin: String,
+    pub(crate) origin: String,
     /// Where in it, when the problem has a place.
-    pub position: Option<Position>,
+    pub(crate) position: Option<Position>,
     /// What is wrong, lowercase, without the location.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl SourceError {
@@ -49,8 +49,9 @@ impl SourceError {
         SourceError { origin: origin.to_owned(), position: None, message: message.into() }
     }
 
+    #[cfg(test)]
     /// The 1-based line, when the problem has one.
-    pub fn line(&self) -> Option<usize> {
+    pub(crate) fn line(&self) -> Option<usize> {
         match self.position {
             Some(Position::Line { line, .. }) => Some(line),
             _ => None,
@@ -60,13 +61,13 @@ impl SourceError {
 
 /// Something a source left out, with where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceWarning {
+pub(crate) struct SourceWarning {
     /// The file or URL the warning is about.
-    pub origin: String,
+    pub(crate) origin: String,
     /// 1-based line, when there is one.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// What was left out and why.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for SourceWarning {

@@ -12,7 +12,7 @@ mod arxiv_rss;
 mod clean;
 mod draft;
 mod error;
-pub mod fetch;
+pub(crate) mod fetch;
 mod freshness;
 #[cfg(test)]
 mod fuzz;
@@ -33,17 +33,17 @@ use crate::lines::Lines;
 use crate::paper::{AnnounceType, Paper};
 pub(crate) use draft::Draft;
 pub(crate) use error::Input;
-pub use error::{Position, SourceError, SourceWarning};
-pub use fetch::FetchSettings;
-pub use harvest::{Expectations, Harvest, SourceReport, SourceStatus, read_all};
+pub(crate) use error::{Position, SourceError, SourceWarning};
+pub(crate) use fetch::FetchSettings;
+pub(crate) use harvest::{Expectations, Harvest, SourceReport, SourceStatus, read_all};
 
 /// The most bytes a listing may have, on disk or over the network. The largest real daily
 /// listing is well under a megabyte; this only keeps a runaway response from filling memory.
-pub const MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_LISTING_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How a listing is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum SourceFormat {
+pub(crate) enum SourceFormat {
     /// The Hugging Face Daily Papers page as a browser copies it to text.
     #[serde(rename = "hf-text")]
     HfText,
@@ -60,7 +60,7 @@ pub enum SourceFormat {
 
 impl SourceFormat {
     /// The name the config uses.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SourceFormat::HfText => "hf-text",
             SourceFormat::HfJson => "hf-json",
@@ -108,7 +108,7 @@ impl fmt::Display for SourceFormat {
 
 /// Where a source's listing is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     /// A file, already resolved against the config file's folder.
     Path(PathBuf),
     /// An `http(s)://` URL; `{date}` stands for the run date, `YYYY-MM-DD`.
@@ -119,13 +119,13 @@ pub enum Location {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     /// Shown in `papers`, recorded on every paper it yields, and naming its cache folder.
-    pub name: String,
+    pub(crate) name: String,
     /// The file or URL.
-    pub location: Location,
+    pub(crate) location: Location,
     /// `None` detects the format from the content.
-    pub format: Option<SourceFormat>,
+    pub(crate) format: Option<SourceFormat>,
     /// Which of arXiv's announce types an `arxiv-rss` listing contributes.
-    pub announce: Vec<AnnounceType>,
+    pub(crate) announce: Vec<AnnounceType>,
 }
 
 impl Source {
@@ -140,7 +140,7 @@ impl Source {
     }
 
     /// The URL to fetch for `date`, with `{date}` filled in; `None` for a file source.
-    pub fn url_for(&self, date: NaiveDate) -> Option<String> {
+    pub(crate) fn url_for(&self, date: NaiveDate) -> Option<String> {
         match &self.location {
             Location::Url(url) => Some(url.replace("{date}", &date.format("%Y-%m-%d").to_string())),
             Location::Path(_) => None,
@@ -157,20 +157,20 @@ impl Source {
 }
 
 /// arXiv's new submissions only: cross-lists and replacements are opt-in.
-pub fn default_announce() -> Vec<AnnounceType> {
+pub(crate) fn default_announce() -> Vec<AnnounceType> {
     vec![AnnounceType::New]
 }
 
 /// What reading needs besides the source.
 #[derive(Debug, Clone)]
-pub struct Reading<'a> {
+pub(crate) struct Reading<'a> {
     /// The run date: it fills `{date}`, keys the cache, and gives the year a copied page's
     /// `Aug 5` leaves out.
-    pub date: NaiveDate,
+    pub(crate) date: NaiveDate,
     /// Timeouts, retries and the cache folder.
-    pub fetch: &'a FetchSettings,
+    pub(crate) fetch: &'a FetchSettings,
     /// For `Retry-After` dates.
-    pub clock: Clock,
+    pub(crate) clock: Clock,
 }
 
 /// The papers of one source, with what was odd but not fatal about them.
@@ -179,27 +179,27 @@ pub struct Listing {
     /// In listing order, without duplicates.
     pub papers: Vec<Paper>,
     /// Problems that left something out but did not stop the read.
-    pub warnings: Vec<SourceWarning>,
+    pub(crate) warnings: Vec<SourceWarning>,
     /// The day the listing says it is for, when it says so in full (`hf-text`'s `Aug 5`
     /// does not count: its year is guessed).
-    pub listed_on: Option<NaiveDate>,
+    pub(crate) listed_on: Option<NaiveDate>,
     /// Why an empty listing is empty, when the listing says (arXiv's `skipDays`).
-    pub empty_note: Option<String>,
+    pub(crate) empty_note: Option<String>,
 }
 
 /// What `read` got: the listing, and the raw response to keep in the cache once the caller
 /// has found the listing fresh.
 #[derive(Debug)]
-pub struct Read {
+pub(crate) struct Read {
     /// The parsed listing.
-    pub listing: Listing,
+    pub(crate) listing: Listing,
     /// A response fetched over the network, not yet in the cache.
-    pub fetched: Option<fetch::Fetched>,
+    pub(crate) fetched: Option<fetch::Fetched>,
 }
 
 /// Reads and parses one source: the file, or the URL (from the cache when this date's
 /// response is there). Nothing is written to the cache here.
-pub fn read(source: &Source, reading: &Reading<'_>) -> Result<Read, SourceError> {
+pub(crate) fn read(source: &Source, reading: &Reading<'_>) -> Result<Read, SourceError> {
     let origin = source.origin(reading.date);
     let (bytes, fetched) = match &source.location {
         Location::Path(path) => (read_file(path, &origin)?, None),
