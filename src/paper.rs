@@ -244,7 +244,6 @@ pub(crate) enum LinkKind {
     Project,
     /// The arXiv abstract page.
     Abstract,
-    /// The PDF.
     Pdf,
     /// The paper's page on Hugging Face.
     HuggingFace,

@@ -33,12 +33,7 @@ pub(crate) enum EditError {
     WouldNotLoad(ConfigError),
     /// The file could not be written.
     #[error("cannot write `{}`: {source}", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
 }
 
 fn not_tables() -> EditError {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 /// A config that cannot be used, with every problem found in it.
 #[derive(Debug, thiserror::Error)]
 pub struct ConfigError {
-    /// The config file.
     pub(crate) path: PathBuf,
     /// At least one.
     pub(crate) problems: Vec<Problem>,
@@ -19,7 +18,6 @@ pub(crate) struct Problem {
     pub(crate) line: Option<usize>,
     /// The key's dotted path, such as `subscribers[1].email`, when known.
     pub(crate) key: Option<String>,
-    /// What is wrong.
     pub(crate) message: String,
 }
 

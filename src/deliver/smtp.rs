@@ -135,28 +135,17 @@ impl fmt::Display for Reply {
 pub(crate) enum SmtpError {
     /// The server said no.
     #[error("{stage}: {reply}")]
-    Rejected {
-        /// Where.
-        stage: Stage,
-        /// What it said.
-        reply: Reply,
-    },
+    Rejected { stage: Stage, reply: Reply },
     /// The connection failed, dropped or timed out.
     #[error("{stage}: {source}")]
     Io {
-        /// Where.
         stage: Stage,
         /// What the OS said.
         source: io::Error,
     },
     /// The server sent something that is not SMTP.
     #[error("{stage}: {message}")]
-    Protocol {
-        /// Where.
-        stage: Stage,
-        /// What was wrong.
-        message: String,
-    },
+    Protocol { stage: Stage, message: String },
     /// Something no rerun fixes by itself: no STARTTLS offered, no common AUTH mechanism, an
     /// address the server cannot take.
     #[error("{0}")]

@@ -16,9 +16,7 @@ pub(crate) struct DigestRecord {
     pub(crate) date: String,
     /// The subscriber's address, lowercased.
     pub(crate) subscriber: String,
-    /// Its Message-ID.
     pub(crate) message_id: String,
-    /// Where it stands.
     pub(crate) status: Status,
     /// Attempts over every run.
     pub(crate) attempts: u32,
@@ -35,7 +33,6 @@ pub(crate) struct DigestRecord {
 /// One run, as `history` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct RunRecord {
-    /// The run's number.
     pub(crate) id: i64,
     /// The listing date.
     pub(crate) date: String,

@@ -47,38 +47,22 @@ pub enum JournalError {
          (it exits at once so that two runs never deliver the same digests)",
         path.display()
     )]
-    Busy {
-        /// The journal file.
-        path: PathBuf,
-    },
+    Busy { path: PathBuf },
     /// The journal was written by a newer paperboy.
     #[error(
         "the journal `{}` has schema version {found}, newer than this paperboy knows ({known}); \
          use a newer paperboy",
         path.display()
     )]
-    TooNew {
-        /// The journal file.
-        path: PathBuf,
-        /// Its version.
-        found: u32,
-        /// Ours.
-        known: u32,
-    },
+    TooNew { path: PathBuf, found: u32, known: u32 },
     /// SQLite failed.
     #[error("journal `{}`: {source}", path.display())]
-    Sqlite {
-        /// The journal file.
-        path: PathBuf,
-        /// Why.
-        source: rusqlite::Error,
-    },
+    Sqlite { path: PathBuf, source: rusqlite::Error },
     /// The journal's folder or lock file could not be made or opened.
     #[error("cannot open `{}`: {source}", path.display())]
     Io {
         /// The folder or file.
         path: PathBuf,
-        /// Why.
         source: std::io::Error,
     },
 }
@@ -163,7 +147,6 @@ pub struct RunId(i64);
 /// What the journal knows of one digest before a run starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Known {
-    /// Its status.
     pub(crate) status: Status,
     /// Attempts over every run.
     pub(crate) attempts: u32,

@@ -40,11 +40,8 @@ pub(crate) const TEXT_WIDTH: usize = 72;
 /// A digest ready to put in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RenderedDigest {
-    /// The subject line.
     pub(crate) subject: String,
-    /// The HTML part.
     pub(crate) html: String,
-    /// The plain-text part.
     pub(crate) text: String,
     /// This subscriber's unsubscribe link, for the `List-Unsubscribe` header.
     pub(crate) unsubscribe_url: Option<String>,
@@ -64,9 +61,7 @@ pub(crate) enum RenderError {
     /// A template failed while rendering one subscriber's digest.
     #[error("template `{template}` failed for {subscriber}: {message}")]
     Render {
-        /// The template name.
         template: &'static str,
-        /// The subscriber's address.
         subscriber: String,
         /// Tera's explanation, its causes joined.
         message: String,

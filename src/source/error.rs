@@ -100,7 +100,6 @@ pub(crate) struct Input<'a> {
     pub(crate) text: &'a str,
     /// The file or URL, as messages show it.
     pub(crate) origin: &'a str,
-    /// The configured source.
     pub(crate) source: &'a Source,
     /// The run date.
     pub(crate) date: NaiveDate,

@@ -58,7 +58,6 @@ impl Default for FetchSettings {
 /// A response fetched over the network, not yet kept.
 #[derive(Debug)]
 pub(crate) struct Fetched {
-    /// The body.
     pub(crate) bytes: Vec<u8>,
     /// The URL it came from.
     pub(crate) url: String,

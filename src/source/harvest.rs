@@ -20,7 +20,6 @@ pub(crate) struct Harvest {
 /// How one source fared in a run.
 #[derive(Debug, Clone)]
 pub(crate) struct SourceReport {
-    /// The source's name.
     pub(crate) name: String,
     /// What came of it.
     pub(crate) status: SourceStatus,

@@ -191,7 +191,6 @@ pub struct Listing {
 /// has found the listing fresh.
 #[derive(Debug)]
 pub(crate) struct Read {
-    /// The parsed listing.
     pub(crate) listing: Listing,
     /// A response fetched over the network, not yet in the cache.
     pub(crate) fetched: Option<fetch::Fetched>,

@@ -13,7 +13,6 @@ use crate::paper::Paper;
 /// One paper's fate for one subscriber.
 #[derive(Debug, Clone)]
 pub(crate) struct Verdict<'a> {
-    /// The paper.
     pub(crate) paper: &'a Paper,
     /// Its score for this subscriber, as `select` ranks by.
     pub(crate) score: f64,
@@ -26,7 +25,6 @@ pub(crate) struct Verdict<'a> {
 /// A keyword found in a paper.
 #[derive(Debug, Clone)]
 pub(crate) struct Match<'a> {
-    /// The keyword.
     pub(crate) keyword: &'a Keyword,
     /// `topic NAME` or `own keywords`.
     pub(crate) from: String,
@@ -48,43 +46,32 @@ pub(crate) enum Outcome {
     NoMatch,
     /// An exclude keyword occurs in it.
     Excluded {
-        /// The keyword.
         keyword: String,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// A required keyword does not occur in it.
     RequireMissing {
-        /// The keyword.
         keyword: String,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// Its score is under a `min_score`.
     BelowMinScore {
-        /// Its score there.
         score: f64,
-        /// The minimum.
         min: f64,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// It has fewer upvotes than a `min_upvotes`.
     TooFewUpvotes {
-        /// Its upvotes.
         upvotes: u64,
-        /// The minimum.
         min: u64,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// It matched, but `max_papers` better papers came first.
-    CutByMaxPapers {
-        /// Where it ranked.
-        rank: usize,
-        /// The cap.
-        max: usize,
-    },
+    CutByMaxPapers { rank: usize, max: usize },
     /// The subscriber got it in an earlier digest.
     AlreadySent {
         /// The date of that digest.

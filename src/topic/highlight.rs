@@ -9,9 +9,7 @@ use crate::paper::Paper;
 /// Byte ranges of matched words in a paper's title and abstract, sorted, not overlapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Highlight {
-    /// In the title.
     pub(crate) title: Vec<Range<usize>>,
-    /// In the abstract.
     pub(crate) abstract_text: Vec<Range<usize>>,
 }
 

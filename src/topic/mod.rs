@@ -82,7 +82,6 @@ pub type SentPapers = HashMap<PaperId, NaiveDate>;
 /// A paper picked for a subscriber.
 #[derive(Debug, Clone)]
 pub struct Pick<'a> {
-    /// The paper.
     pub(crate) paper: &'a Paper,
     /// Its score: each followed topic's BM25F score for it, plus the subscriber's own
     /// keywords'. Picking orders by it; only the tests read it back.
