@@ -2,15 +2,15 @@
 //!
 //! The pipeline, one module per stage, each handing plain data to the next:
 //!
-//! 1. [`source`] reads the day's listing into [`paper::Paper`] records.
-//! 2. [`topic`] picks and orders each subscriber's papers into a [`digest::Digest`].
-//! 3. [`render`] turns a digest into a subject, HTML and plain text with tera templates.
-//! 4. [`compose`] fits a rendered digest into one message; [`deliver`] hands it to SMTP or
-//!    writes it to the outbox, several at once, retrying temporary trouble; [`journal`]
+//! 1. `source` reads the day's listing into `paper::Paper` records.
+//! 2. `topic` picks and orders each subscriber's papers into a `digest::Digest`.
+//! 3. `render` turns a digest into a subject, HTML and plain text with tera templates.
+//! 4. `compose` fits a rendered digest into one message; `deliver` hands it to SMTP or
+//!    writes it to the outbox, several at once, retrying temporary trouble; `journal`
 //!    records every step, so a rerun sends only what is missing.
 //!
-//! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
-//! subcommand; [`outcome`] decides how a run ends and says so; [`clock`] is the only reader
+//! `config` loads and checks the TOML that drives all of it; `cmd` holds one module per
+//! subcommand; `outcome` decides how a run ends and says so; `clock` is the only reader
 //! of the system time.
 
 mod atomic;
