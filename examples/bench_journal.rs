@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use paperboy::journal::Journal;
+use paperboy::bench::Journal;
 
 const DIGESTS: u32 = 10_000;
 

@@ -10,11 +10,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use paperboy::config::Config;
-use paperboy::digest::Picker;
-use paperboy::paper::{Paper, PaperId};
-use paperboy::source::{self, Source};
-use paperboy::topic::SentPapers;
+use paperboy::bench::source::{self, Source};
+use paperboy::bench::{Config, Paper, PaperId, Picker, SentPapers};
 
 const PAPERS: usize = 2_000;
 const SUBSCRIBERS: usize = 100_000;

@@ -13,24 +13,24 @@ use crate::error::Exit;
 pub struct Cli {
     /// The config file.
     #[arg(long, global = true, env = "PAPERBOY_CONFIG", default_value = crate::config::DEFAULT_PATH)]
-    pub config: PathBuf,
+    pub(crate) config: PathBuf,
 
     /// No status output (summary lines, warnings); errors and asked-for data still print.
     #[arg(long, short, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Say more: `send` logs every delivery, retry and failure (and draws no progress bar).
     #[arg(long, short, global = true)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 
     /// Colour `error:` and `warning:`: on a terminal only (auto, unless NO_COLOR is set),
     /// always or never.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 impl Cli {
@@ -94,7 +94,7 @@ const DAY_EXITS: [Exit; 7] = [
 
 /// The subcommands, in the order a new user meets them.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write a commented starter config.
     #[command(after_help = exit_help(&["paperboy init && paperboy check"], &[Exit::Ok, Exit::Failure, Exit::Usage]))]
     Init(InitArgs),
@@ -175,28 +175,28 @@ pub enum Command {
 
 /// `paperboy completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// `paperboy history`.
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// Only this listing date.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub date: Option<NaiveDate>,
+    pub(crate) date: Option<NaiveDate>,
     /// Only this subscriber.
     #[arg(long, value_name = "EMAIL")]
-    pub subscriber: Option<String>,
+    pub(crate) subscriber: Option<String>,
     /// How to print it.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// How a command prints its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned lines for a person (`table`, the old name for lists, still works).
     #[value(alias = "table")]
     Text,
@@ -206,7 +206,7 @@ pub enum Format {
 
 /// `paperboy suppress ...`.
 #[derive(Debug, Subcommand)]
-pub enum SuppressCommand {
+pub(crate) enum SuppressCommand {
     /// The suppressed addresses, with the reply that suppressed each.
     List {
         /// How to print them.
@@ -226,30 +226,30 @@ pub enum SuppressCommand {
 
 /// `paperboy explain`.
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// The subscriber whose digest to explain.
     #[arg(long, value_name = "EMAIL")]
-    pub subscriber: String,
+    pub(crate) subscriber: String,
 
     /// Only this paper (its id, as `paperboy papers` prints it).
     #[arg(long, value_name = "ID")]
-    pub paper: Option<String>,
+    pub(crate) paper: Option<String>,
 
     /// The day to work on.
     #[command(flatten)]
-    pub day: DayArgs,
+    pub(crate) day: DayArgs,
 }
 
 /// `paperboy init`.
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Where to write it [default: the --config path].
-    pub path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
 }
 
 /// `paperboy subscriber ...`.
 #[derive(Debug, Subcommand)]
-pub enum SubscriberCommand {
+pub(crate) enum SubscriberCommand {
     /// Add a subscriber.
     Add {
         /// The address.
@@ -295,22 +295,22 @@ pub enum SubscriberCommand {
 
 /// What `subscriber add` and `set` can give.
 #[derive(Debug, Args)]
-pub struct SubscriberFieldArgs {
+pub(crate) struct SubscriberFieldArgs {
     /// The name shown in To:.
     #[arg(long)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// A topic to follow (repeatable; with `set`, replaces the list).
     #[arg(long = "topic", value_name = "TOPIC")]
-    pub topics: Vec<String>,
+    pub(crate) topics: Vec<String>,
     /// An own keyword (repeatable; with `set`, replaces the list).
     #[arg(long = "keyword", value_name = "KEYWORD")]
-    pub keywords: Vec<String>,
+    pub(crate) keywords: Vec<String>,
     /// An own exclude keyword (repeatable; with `set`, replaces the list).
     #[arg(long = "exclude", value_name = "KEYWORD")]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// The most papers per digest, from 1 to 1000.
     #[arg(long, value_name = "N", value_parser = whole(crate::config::range::MAX_PAPERS))]
-    pub max_papers: Option<usize>,
+    pub(crate) max_papers: Option<usize>,
 }
 
 /// A whole-number option in the range its config key has, so the two cannot disagree.
@@ -320,7 +320,7 @@ fn whole(limit: crate::config::range::Limit) -> clap::builder::RangedI64ValuePar
 
 /// `paperboy topic ...`.
 #[derive(Debug, Subcommand)]
-pub enum TopicCommand {
+pub(crate) enum TopicCommand {
     /// Add a topic.
     Add {
         /// The topic's name: letters, digits, `-`, `_`.
@@ -381,107 +381,107 @@ pub enum TopicCommand {
 
 /// `paperboy unsubscribe`.
 #[derive(Debug, Args)]
-pub struct UnsubscribeArgs {
+pub(crate) struct UnsubscribeArgs {
     /// The address to remove.
-    pub email: String,
+    pub(crate) email: String,
 }
 
 /// `paperboy check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Also connect and log in to the SMTP server (sends nothing).
     #[arg(long)]
-    pub smtp: bool,
+    pub(crate) smtp: bool,
 }
 
 /// `paperboy serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// The address to listen on; loopback unless you say otherwise.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
+    pub(crate) listen: std::net::SocketAddr,
 }
 
 /// Where the day's papers come from, and for which date.
 #[derive(Debug, Args)]
-pub struct DayArgs {
+pub(crate) struct DayArgs {
     /// The run date, YYYY-MM-DD [default: today, UTC]. Without it, digests are for the
     /// date the listing itself gives.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub date: Option<NaiveDate>,
+    pub(crate) date: Option<NaiveDate>,
 
     /// Read this file instead of the configured sources.
     #[arg(long, value_name = "PATH")]
-    pub input: Option<PathBuf>,
+    pub(crate) input: Option<PathBuf>,
 }
 
 /// `paperboy papers`.
 #[derive(Debug, Args)]
-pub struct PapersArgs {
+pub(crate) struct PapersArgs {
     /// Read this file alone instead of the configured sources (no config needed).
     #[arg(long, value_name = "PATH")]
-    pub input: Option<PathBuf>,
+    pub(crate) input: Option<PathBuf>,
 
     /// The listing date that completes a listing's "Aug 5", YYYY-MM-DD [default: today].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
-    pub date: Option<NaiveDate>,
+    pub(crate) date: Option<NaiveDate>,
 
     /// How to print the records.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// `paperboy preview`.
 #[derive(Debug, Args)]
-pub struct PreviewArgs {
+pub(crate) struct PreviewArgs {
     /// Only this subscriber's digest.
     #[arg(long, value_name = "EMAIL")]
-    pub subscriber: Option<String>,
+    pub(crate) subscriber: Option<String>,
 
     /// The folder to write into.
     #[arg(long, value_name = "DIR", default_value = "preview", conflicts_with = "serve")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 
     /// Serve the previews over HTTP instead, rendered afresh on every request.
     #[arg(long)]
-    pub serve: bool,
+    pub(crate) serve: bool,
 
     /// Where `--serve` listens; loopback unless you say otherwise.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8025", requires = "serve")]
-    pub listen: std::net::SocketAddr,
+    pub(crate) listen: std::net::SocketAddr,
 
     /// The day to work on.
     #[command(flatten)]
-    pub day: DayArgs,
+    pub(crate) day: DayArgs,
 }
 
 /// `paperboy send`.
 #[derive(Debug, Args)]
-pub struct SendArgs {
+pub(crate) struct SendArgs {
     /// Only this subscriber.
     #[arg(long, value_name = "EMAIL")]
-    pub subscriber: Option<String>,
+    pub(crate) subscriber: Option<String>,
 
     /// Do everything but deliver: print what would be sent.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Send again the digests the journal says were already sent for this date.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Ignore which papers each subscriber already got on earlier days, for this run.
     #[arg(long)]
-    pub resend: bool,
+    pub(crate) resend: bool,
 
     /// Only the subscribers of shard K of N (by a stable hash of the address), so N hosts
     /// can share one list, each with its own journal.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub(crate) shard: Option<crate::shard::Shard>,
 
     /// The day to work on.
     #[command(flatten)]
-    pub day: DayArgs,
+    pub(crate) day: DayArgs,
 }
 
 /// A date as `YYYY-MM-DD` and nothing else: chrono alone takes `-0001-01-01` and

@@ -5,9 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 /// Where the current time comes from.
 #[derive(Debug, Clone, Copy)]
-pub enum Clock {
+pub(crate) enum Clock {
     /// The machine's clock.
     System,
+    #[cfg(test)]
     /// A fixed instant, for reproducible output.
     Fixed(DateTime<Utc>),
 }
@@ -15,15 +16,16 @@ pub enum Clock {
 impl Clock {
     /// The current instant.
     #[allow(clippy::disallowed_methods, reason = "this is the one place allowed to read it")]
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         match self {
             Clock::System => Utc::now(),
+            #[cfg(test)]
             Clock::Fixed(instant) => *instant,
         }
     }
 
     /// Today's date in UTC: listings are published on a UTC schedule.
-    pub fn today(&self) -> NaiveDate {
+    pub(crate) fn today(&self) -> NaiveDate {
         self.now().date_naive()
     }
 }

@@ -13,19 +13,19 @@ use crate::topic::{DayIndex, Keyword, Matcher, Pick, SentPapers};
 #[derive(Debug, Clone)]
 pub struct Digest<'a> {
     /// Who it is for.
-    pub subscriber: &'a Subscriber,
+    pub(crate) subscriber: &'a Subscriber,
     /// The listing date it covers.
-    pub date: NaiveDate,
+    pub(crate) date: NaiveDate,
     /// The picked papers, in the order they are shown.
     pub picks: Vec<Pick<'a>>,
     /// The config the subscriber and its keywords belong to.
-    pub config: &'a Config,
+    pub(crate) config: &'a Config,
 }
 
 impl<'a> Digest<'a> {
     /// Picks the day's papers for every subscriber, in config order, with no history of
     /// papers sent before.
-    pub fn for_each_subscriber(
+    pub(crate) fn for_each_subscriber(
         config: &'a Config,
         subscribers: impl IntoIterator<Item = &'a Subscriber>,
         papers: &'a [Paper],
@@ -37,12 +37,12 @@ impl<'a> Digest<'a> {
     }
 
     /// Every keyword the subscriber follows, its topics' first.
-    pub fn keywords(&self) -> Vec<&'a Keyword> {
+    pub(crate) fn keywords(&self) -> Vec<&'a Keyword> {
         self.config.keywords_of(self.subscriber)
     }
 
     /// Whether no paper matched.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.picks.is_empty()
     }
 }
@@ -72,7 +72,7 @@ impl<'a> Picker<'a> {
     }
 
     /// The evaluated day, for explanations.
-    pub fn matcher(&self) -> &Matcher<'a> {
+    pub(crate) fn matcher(&self) -> &Matcher<'a> {
         &self.matcher
     }
 }

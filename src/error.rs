@@ -35,7 +35,7 @@ pub enum Exit {
 
 impl Exit {
     /// Every status, in numeric order: `--help` and the README list exactly these.
-    pub const ALL: [Exit; 8] = [
+    pub(crate) const ALL: [Exit; 8] = [
         Exit::Ok,
         Exit::Failure,
         Exit::Usage,
@@ -47,13 +47,13 @@ impl Exit {
     ];
 
     /// The number the process exits with.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 
     /// What the status tells a person reading `--help`: one line, short enough that clap
     /// does not wrap it.
-    pub fn meaning(self) -> &'static str {
+    pub(crate) fn meaning(self) -> &'static str {
         match self {
             Exit::Ok => "ok: everything asked for was done",
             Exit::Failure => "a run-time failure, e.g. a digest refused for good (a 5xx)",
@@ -67,7 +67,7 @@ impl Exit {
     }
 
     /// The status for a failed run: the first cause in the chain that has one of its own.
-    pub fn for_error(err: &anyhow::Error) -> Exit {
+    pub(crate) fn for_error(err: &anyhow::Error) -> Exit {
         for cause in err.chain() {
             if let Some(edit) = cause.downcast_ref::<EditError>() {
                 return match edit {
@@ -103,11 +103,11 @@ impl From<Exit> for ExitCode {
 /// `--subscriber`: the same status as clap's own usage errors.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub(crate) String);
 
 impl UsageError {
     /// A usage error whose message stays on one line, whatever values it quotes.
-    pub fn new(message: impl AsRef<str>) -> UsageError {
+    pub(crate) fn new(message: impl AsRef<str>) -> UsageError {
         UsageError(crate::text::one_line(message.as_ref()))
     }
 }

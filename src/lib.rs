@@ -2,15 +2,15 @@
 //!
 //! The pipeline, one module per stage, each handing plain data to the next:
 //!
-//! 1. [`source`] reads the day's listing into [`paper::Paper`] records.
-//! 2. [`topic`] picks and orders each subscriber's papers into a [`digest::Digest`].
-//! 3. [`render`] turns a digest into a subject, HTML and plain text with tera templates.
-//! 4. [`compose`] fits a rendered digest into one message; [`deliver`] hands it to SMTP or
-//!    writes it to the outbox, several at once, retrying temporary trouble; [`journal`]
+//! 1. `source` reads the day's listing into `paper::Paper` records.
+//! 2. `topic` picks and orders each subscriber's papers into a `digest::Digest`.
+//! 3. `render` turns a digest into a subject, HTML and plain text with tera templates.
+//! 4. `compose` fits a rendered digest into one message; `deliver` hands it to SMTP or
+//!    writes it to the outbox, several at once, retrying temporary trouble; `journal`
 //!    records every step, so a rerun sends only what is missing.
 //!
-//! [`config`] loads and checks the TOML that drives all of it; [`cmd`] holds one module per
-//! subcommand; [`outcome`] decides how a run ends and says so; [`clock`] is the only reader
+//! `config` loads and checks the TOML that drives all of it; `cmd` holds one module per
+//! subcommand; `outcome` decides how a run ends and says so; `clock` is the only reader
 //! of the system time; `text` holds the helpers every layer may use.
 //!
 //! Lower layers (`paper`, `source`, `topic`, `text`) never name the higher ones, and
@@ -18,31 +18,48 @@
 //! modules name each other without a circle.
 
 mod atomic;
-pub mod cli;
-pub mod clock;
-pub mod cmd;
-pub mod compose;
-pub mod config;
-pub mod deliver;
-pub mod digest;
-pub mod error;
-pub mod journal;
+mod cli;
+mod clock;
+mod cmd;
+mod compose;
+mod config;
+mod deliver;
+mod digest;
+mod error;
+mod journal;
 mod lines;
 mod messages;
-pub mod outcome;
-pub mod paper;
-pub mod render;
-pub mod report;
-pub mod shard;
-pub mod source;
+mod outcome;
+mod paper;
+mod render;
+mod report;
+mod shard;
+mod source;
 mod text;
-pub mod topic;
-pub mod unsubscribe;
+mod topic;
+mod unsubscribe;
 
-use cli::{Cli, Command};
+pub use cli::Cli;
+pub use error::Exit;
+
+use cli::Command;
 use clock::Clock;
 use cmd::Ctx;
-use error::Exit;
+
+/// What the benchmarks in `examples/` drive directly; not an API.
+#[doc(hidden)]
+pub mod bench {
+    pub use crate::config::Config;
+    pub use crate::digest::Picker;
+    pub use crate::journal::Journal;
+    pub use crate::paper::{Paper, PaperId};
+    pub use crate::topic::SentPapers;
+
+    /// Reading a listing.
+    pub mod source {
+        pub use crate::source::{Source, parse};
+    }
+}
 
 /// Runs one command line to its exit status.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use paperboy::cli::Cli;
+use paperboy::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::from_env();

@@ -18,13 +18,13 @@ const PRECEDENCE: [Exit; 6] =
     [Exit::Failure, Exit::TempFail, Exit::DataError, Exit::Stale, Exit::NoPapers, Exit::Ok];
 
 /// The more urgent of two statuses.
-pub fn combine(a: Exit, b: Exit) -> Exit {
+pub(crate) fn combine(a: Exit, b: Exit) -> Exit {
     let rank = |exit: Exit| PRECEDENCE.iter().position(|e| *e == exit).unwrap_or(0);
     if rank(a) <= rank(b) { a } else { b }
 }
 
 /// The status the sources alone give a run that has `papers` papers to work with.
-pub fn sources_exit(reports: &[SourceReport], papers: usize) -> Exit {
+pub(crate) fn sources_exit(reports: &[SourceReport], papers: usize) -> Exit {
     let any = |test: fn(&SourceStatus) -> bool| reports.iter().any(|r| test(&r.status));
     if any(|s| matches!(s, SourceStatus::Failed(_))) {
         Exit::DataError
@@ -38,7 +38,7 @@ pub fn sources_exit(reports: &[SourceReport], papers: usize) -> Exit {
 }
 
 /// A line for each source that failed or is stale, for stderr as `error: ...`.
-pub fn source_problems(reports: &[SourceReport]) -> Vec<String> {
+pub(crate) fn source_problems(reports: &[SourceReport]) -> Vec<String> {
     reports
         .iter()
         .filter_map(|report| match &report.status {
@@ -53,7 +53,7 @@ pub fn source_problems(reports: &[SourceReport]) -> Vec<String> {
 }
 
 /// When there is nothing to send: the one summary line and the status.
-pub fn nothing_to_send(
+pub(crate) fn nothing_to_send(
     reports: &[SourceReport],
     papers: usize,
     date: NaiveDate,
@@ -87,7 +87,7 @@ pub fn nothing_to_send(
 }
 
 /// After a run that went on without some sources: which, for the summary.
-pub fn sources_line(reports: &[SourceReport]) -> Option<String> {
+pub(crate) fn sources_line(reports: &[SourceReport]) -> Option<String> {
     let left_out = left_out(reports);
     (!left_out.is_empty())
         .then(|| format!("left out: {left_out}; the digests carry the other sources' papers"))

@@ -20,7 +20,7 @@ use crate::text::stable_hash;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Paper {
     /// Stable across runs: the journal and dedupe key on it.
-    pub id: PaperId,
+    pub(crate) id: PaperId,
     /// The title as one line of text.
     pub title: String,
     /// The abstract as one paragraph.
@@ -28,57 +28,57 @@ pub struct Paper {
     pub abstract_text: String,
     /// Code repositories and project pages first, then the arXiv, PDF, Hugging Face and DOI
     /// pages, each at most once.
-    pub links: Vec<Link>,
+    pub(crate) links: Vec<Link>,
     /// The `name` of the first configured source that listed the paper.
-    pub source: String,
+    pub(crate) source: String,
     /// Every source that listed the paper, in config order, when there is more than one.
     #[serde(skip_serializing_if = "is_single")]
-    pub sources: Vec<String>,
+    pub(crate) sources: Vec<String>,
     /// The day the paper was listed (featured or announced), not the day it was submitted.
-    pub date: NaiveDate,
+    pub(crate) date: NaiveDate,
     /// Author names, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub authors: Vec<String>,
+    pub(crate) authors: Vec<String>,
     /// The arXiv identifier without its version, such as `2508.01234` or `cond-mat/0412498`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub arxiv_id: Option<String>,
+    pub(crate) arxiv_id: Option<String>,
     /// arXiv categories, the primary one first when the source says which it is.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub categories: Vec<String>,
+    pub(crate) categories: Vec<String>,
     /// The day the paper was first submitted to arXiv.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub published: Option<NaiveDate>,
+    pub(crate) published: Option<NaiveDate>,
     /// Upvotes on the Hugging Face page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upvotes: Option<u64>,
     /// Keywords the source attaches (the Hub's `ai_keywords`); matched as part of the abstract.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub keywords: Vec<String>,
+    pub(crate) keywords: Vec<String>,
     /// Comments on the Hugging Face page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment_count: Option<u64>,
+    pub(crate) comment_count: Option<u64>,
     /// The authors' arXiv comment, such as `12 pages, accepted at ICML`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub arxiv_comment: Option<String>,
+    pub(crate) arxiv_comment: Option<String>,
     /// The journal reference, when the paper is published.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub journal_ref: Option<String>,
+    pub(crate) journal_ref: Option<String>,
     /// How arXiv's daily listing announced it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub announce_type: Option<AnnounceType>,
+    pub(crate) announce_type: Option<AnnounceType>,
     /// The title and abstract as the source gave them, when cleaning changed either.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub original: Option<Original>,
+    pub(crate) original: Option<Original>,
 }
 
 /// A paper's title and abstract before cleaning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Original {
+pub(crate) struct Original {
     /// The title as the source gave it.
-    pub title: String,
+    pub(crate) title: String,
     /// The abstract as the source gave it.
     #[serde(rename = "abstract")]
-    pub abstract_text: String,
+    pub(crate) abstract_text: String,
 }
 
 fn is_single(sources: &[String]) -> bool {
@@ -124,7 +124,7 @@ impl Paper {
     }
 
     /// The first link of a kind.
-    pub fn link(&self, kind: LinkKind) -> Option<&str> {
+    pub(crate) fn link(&self, kind: LinkKind) -> Option<&str> {
         self.links.iter().find(|link| link.kind == kind).map(|link| link.url.as_str())
     }
 }
@@ -132,7 +132,7 @@ impl Paper {
 /// How arXiv's daily listing announced a paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum AnnounceType {
+pub(crate) enum AnnounceType {
     /// First appearance, in its primary category.
     New,
     /// Cross-listed from another category.
@@ -145,23 +145,13 @@ pub enum AnnounceType {
 
 impl AnnounceType {
     /// The type as arXiv's `arxiv:announce_type` writes it.
-    pub fn parse(text: &str) -> Option<AnnounceType> {
+    pub(crate) fn parse(text: &str) -> Option<AnnounceType> {
         match text.trim().to_ascii_lowercase().as_str() {
             "new" => Some(AnnounceType::New),
             "cross" => Some(AnnounceType::Cross),
             "replace" => Some(AnnounceType::Replace),
             "replace-cross" => Some(AnnounceType::ReplaceCross),
             _ => None,
-        }
-    }
-
-    /// The name arXiv and the config use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AnnounceType::New => "new",
-            AnnounceType::Cross => "cross",
-            AnnounceType::Replace => "replace",
-            AnnounceType::ReplaceCross => "replace-cross",
         }
     }
 }
@@ -182,17 +172,17 @@ impl PaperId {
 
     /// The id of a paper on arXiv: `arxiv:` and the identifier without its version, so every
     /// source that knows the identifier gives the same id.
-    pub fn from_arxiv(arxiv_id: &str) -> PaperId {
+    pub(crate) fn from_arxiv(arxiv_id: &str) -> PaperId {
         PaperId(format!("arxiv:{arxiv_id}"))
     }
 
     /// An id as `as_str` wrote it, read back (from the journal).
-    pub fn parse(text: &str) -> PaperId {
+    pub(crate) fn parse(text: &str) -> PaperId {
         PaperId(text.to_owned())
     }
 
     /// The id as text.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -205,7 +195,7 @@ impl fmt::Display for PaperId {
 
 /// Lowercase alphanumeric words joined by single spaces: two copies of a title that differ
 /// only in case, punctuation or spacing normalise alike.
-pub fn normalise_title(title: &str) -> String {
+pub(crate) fn normalise_title(title: &str) -> String {
     title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -217,7 +207,7 @@ pub fn normalise_title(title: &str) -> String {
 /// The arXiv identifier, without its version, that ends `text`: a bare `2508.13167`, an
 /// `arXiv:2508.13167v1`, an `oai:arXiv.org:2508.13167v1`, or an abstract URL such as
 /// `http://arxiv.org/abs/cond-mat/0412498v1` (the old scheme, with its archive).
-pub fn arxiv_id(text: &str) -> Option<String> {
+pub(crate) fn arxiv_id(text: &str) -> Option<String> {
     static ID: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?i)(?:^|[^0-9a-z.\-])(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$",
@@ -231,24 +221,23 @@ pub fn arxiv_id(text: &str) -> Option<String> {
 
 /// A link found in a paper's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Link {
+pub(crate) struct Link {
     /// What the link points at.
-    pub kind: LinkKind,
+    pub(crate) kind: LinkKind,
     /// An absolute `https://` or `http://` URL.
-    pub url: String,
+    pub(crate) url: String,
 }
 
 /// What a link points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LinkKind {
+pub(crate) enum LinkKind {
     /// A source repository (GitHub, GitLab, Bitbucket, Codeberg).
     Code,
     /// A project page or anything else.
     Project,
     /// The arXiv abstract page.
     Abstract,
-    /// The PDF.
     Pdf,
     /// The paper's page on Hugging Face.
     HuggingFace,
@@ -258,7 +247,7 @@ pub enum LinkKind {
 
 impl LinkKind {
     /// How a reader sees the link named.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             LinkKind::Code => "Code",
             LinkKind::Project => "Project page",
@@ -278,12 +267,13 @@ impl LinkKind {
 
 impl Link {
     /// A link of a known kind.
-    pub fn new(kind: LinkKind, url: impl Into<String>) -> Link {
+    pub(crate) fn new(kind: LinkKind, url: impl Into<String>) -> Link {
         Link { kind, url: url.into() }
     }
 
+    #[cfg(test)]
     /// A code or project link, by its host.
-    pub fn found(url: impl Into<String>) -> Link {
+    pub(crate) fn found(url: impl Into<String>) -> Link {
         let url = url.into();
         Link { kind: link_kind(&url), url }
     }

@@ -18,14 +18,14 @@ use crate::messages;
 use crate::text::plural::count_as;
 
 /// Reports a run's events as they happen.
-pub struct Report {
+pub(crate) struct Report {
     bar: ProgressBar,
 }
 
 impl Report {
     /// A report for `total` digests; `verbose` logs every event with `tracing` instead of
     /// drawing a bar, and `--quiet` draws none.
-    pub fn new(total: usize, verbose: bool) -> Report {
+    pub(crate) fn new(total: usize, verbose: bool) -> Report {
         let target = if verbose || messages::is_quiet() {
             ProgressDrawTarget::hidden()
         } else {
@@ -42,7 +42,7 @@ impl Report {
     }
 
     /// Removes the bar, leaving the terminal as it was for the summary line.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 
@@ -52,7 +52,7 @@ impl Report {
 }
 
 /// Starts `--verbose` logging to stderr: one line per event, at INFO and above.
-pub fn init_verbose_logging() {
+pub(crate) fn init_verbose_logging() {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)

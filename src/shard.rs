@@ -12,25 +12,25 @@ use crate::text::stable_hash;
 
 /// Shard `index` of `count`, counted from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
+pub(crate) struct Shard {
     index: u32,
     count: u32,
 }
 
 impl Shard {
     /// Shard `index` (1-based) of `count`; `None` unless `1 <= index <= count`.
-    pub fn new(index: u32, count: u32) -> Option<Shard> {
+    pub(crate) fn new(index: u32, count: u32) -> Option<Shard> {
         (1..=count).contains(&index).then_some(Shard { index, count })
     }
 
     /// Whether `address` belongs to this shard.
-    pub fn contains(&self, address: &str) -> bool {
+    pub(crate) fn contains(&self, address: &str) -> bool {
         shard_of(address, self.count) == self.index
     }
 }
 
 /// The shard (1-based, of `count`) that `address` belongs to.
-pub fn shard_of(address: &str, count: u32) -> u32 {
+pub(crate) fn shard_of(address: &str, count: u32) -> u32 {
     let hash = mix(stable_hash(address.trim().to_lowercase().as_bytes()));
     (hash % u64::from(count.max(1))) as u32 + 1
 }

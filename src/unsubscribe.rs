@@ -7,17 +7,17 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::config::{Config, ConfigError, Problem};
+use crate::config::{Config, ConfigError};
 
 /// The environment variable that holds the signing secret.
-pub const SECRET_ENV: &str = "PAPERBOY_UNSUBSCRIBE_SECRET";
+pub(crate) const SECRET_ENV: &str = "PAPERBOY_UNSUBSCRIBE_SECRET";
 
 /// Tokens are the first 16 bytes of the MAC, in hex: 128 bits cannot be guessed.
 const TOKEN_BYTES: usize = 16;
 
 /// Makes each subscriber's unsubscribe URL.
 #[derive(Clone)]
-pub struct UnsubscribeLinks {
+pub(crate) struct UnsubscribeLinks {
     template: String,
     secret: Option<Vec<u8>>,
 }
@@ -31,19 +31,15 @@ impl std::fmt::Debug for UnsubscribeLinks {
 
 impl UnsubscribeLinks {
     /// The links the config asks for, reading the secret when the URL has `{token}`.
-    pub fn from_config(config: &Config) -> Result<Option<UnsubscribeLinks>, ConfigError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Option<UnsubscribeLinks>, ConfigError> {
         let Some(template) = &config.newsletter.unsubscribe_url else { return Ok(None) };
         let secret = if template.contains("{token}") {
-            Some(secret_from_env().ok_or_else(|| ConfigError {
-                path: config.path.clone(),
-                problems: vec![Problem {
-                    line: None,
-                    key: Some("newsletter.unsubscribe_url".into()),
-                    message: format!(
-                        "uses {{token}}, so the environment variable {SECRET_ENV} must hold the \
-                         signing secret, and it is not set"
-                    ),
-                }],
+            Some(secret_from_env().ok_or_else(|| {
+                let message = format!(
+                    "uses {{token}}, so the environment variable {SECRET_ENV} must hold the \
+                     signing secret, and it is not set"
+                );
+                ConfigError::one(&config.path, None, Some("newsletter.unsubscribe_url"), message)
             })?)
         } else {
             None
@@ -51,13 +47,14 @@ impl UnsubscribeLinks {
         Ok(Some(UnsubscribeLinks { template: template.clone(), secret }))
     }
 
+    #[cfg(test)]
     /// Links for a template and secret given directly.
-    pub fn new(template: &str, secret: Option<&[u8]>) -> UnsubscribeLinks {
+    pub(crate) fn new(template: &str, secret: Option<&[u8]>) -> UnsubscribeLinks {
         UnsubscribeLinks { template: template.to_owned(), secret: secret.map(<[u8]>::to_vec) }
     }
 
     /// The URL for one address: `{email}` percent-encoded, `{token}` its signature.
-    pub fn for_address(&self, email: &str) -> String {
+    pub(crate) fn for_address(&self, email: &str) -> String {
         let url = self.template.replace("{email}", &percent_encode(email));
         match &self.secret {
             Some(secret) => url.replace("{token}", &token(secret, email)),
@@ -67,7 +64,7 @@ impl UnsubscribeLinks {
 }
 
 /// The secret, when the variable is set and not empty.
-pub fn secret_from_env() -> Option<Vec<u8>> {
+pub(crate) fn secret_from_env() -> Option<Vec<u8>> {
     std::env::var(SECRET_ENV).ok().filter(|s| !s.is_empty()).map(String::into_bytes)
 }
 
@@ -78,13 +75,13 @@ fn mac(secret: &[u8], email: &str) -> Hmac<Sha256> {
 }
 
 /// The token for an address.
-pub fn token(secret: &[u8], email: &str) -> String {
+pub(crate) fn token(secret: &[u8], email: &str) -> String {
     let tag = mac(secret, email).finalize().into_bytes();
     tag[..TOKEN_BYTES].iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Whether `token` was made for `email` with `secret`, compared in constant time.
-pub fn verify(secret: &[u8], email: &str, token: &str) -> bool {
+pub(crate) fn verify(secret: &[u8], email: &str, token: &str) -> bool {
     let Some(bytes) = hex_decode(token) else { return false };
     bytes.len() == TOKEN_BYTES && mac(secret, email).verify_truncated_left(&bytes).is_ok()
 }
@@ -101,7 +98,7 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 
 /// Encodes everything but RFC 3986's unreserved characters, so an address with `+` or `&`
 /// stays one query value.
-pub fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     percent_encode_keeping(text, b"-._~")
 }
 
@@ -120,7 +117,7 @@ pub(crate) fn percent_encode_keeping(text: &str, keep: &[u8]) -> String {
 
 /// Decodes `%XX` escapes (and `+` as a space, as forms send it); `None` for bad escapes or
 /// bytes that are not UTF-8.
-pub fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
@@ -147,22 +144,22 @@ pub fn percent_decode(text: &str) -> Option<String> {
 /// Recognises requests for the unsubscribe URL: the template's path and query with
 /// `{email}` and `{token}` as holes.
 #[derive(Debug)]
-pub struct LinkPattern {
+pub(crate) struct LinkPattern {
     pattern: regex::Regex,
 }
 
 /// What an unsubscribe request carried.
 #[derive(Debug, PartialEq, Eq)]
-pub struct LinkParts {
+pub(crate) struct LinkParts {
     /// The decoded address.
-    pub email: String,
+    pub(crate) email: String,
     /// The token, if the template has one.
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
 }
 
 impl LinkPattern {
     /// The pattern for a template such as `https://x.org/u?email={email}&token={token}`.
-    pub fn new(template: &str) -> Result<LinkPattern, String> {
+    pub(crate) fn new(template: &str) -> Result<LinkPattern, String> {
         let after_scheme = template.split_once("://").map_or(template, |(_, rest)| rest);
         let target = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
         if !target.contains("{email}") {
@@ -194,7 +191,7 @@ impl LinkPattern {
 
     /// The address and token in a request target (path and query), if it is an
     /// unsubscribe link.
-    pub fn parse(&self, target: &str) -> Option<LinkParts> {
+    pub(crate) fn parse(&self, target: &str) -> Option<LinkParts> {
         let captures = self.pattern.captures(target)?;
         Some(LinkParts {
             email: percent_decode(captures.name("email")?.as_str())?,

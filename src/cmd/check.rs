@@ -22,7 +22,7 @@ use crate::text::plural::count;
 const SAMPLE: &str = include_str!("../../examples/hf-daily-papers-aug5.txt");
 
 /// Checks config, templates, sources and, when asked, the SMTP server; prints every problem.
-pub fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     // A config that does not load stops here, with all its problems listed.
     let config = Config::load(ctx.config_path)?;
     let mut problems: Vec<(Exit, String)> = Vec::new();

@@ -12,7 +12,7 @@ use crate::error::{Exit, UsageError};
 use crate::topic::{Outcome, SentPapers, Verdict};
 
 /// Prints the picked papers by rank, then every other paper in listing order.
-pub fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscriber = chosen_subscribers(&config, Some(&args.subscriber))?[0];
     let day = read_day(&config, &args.day, ctx.clock, false)?;

@@ -7,7 +7,7 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::error::Exit;
 
 /// Prints the completion script for one shell.
-pub fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
+pub(crate) fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
     let mut command = Cli::command();
     // Into a buffer first: clap_complete panics on a failed write, a closed pipe included.
     let mut script = Vec::new();
@@ -17,7 +17,7 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
 }
 
 /// Prints the man page, `paperboy(1)`, as roff.
-pub fn man() -> anyhow::Result<Exit> {
+pub(crate) fn man() -> anyhow::Result<Exit> {
     let mut out = std::io::stdout().lock();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     Ok(Exit::Ok)

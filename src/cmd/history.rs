@@ -11,7 +11,7 @@ use crate::journal::{DigestRecord, HistoryFilter, Journal, RunRecord};
 use crate::text::plural::{count, count_as};
 
 /// Prints the runs and digests the filters select.
-pub fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let (runs, digests) = match Journal::open_existing(&config.delivery.state)? {
         Some(journal) => {

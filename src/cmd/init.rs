@@ -9,10 +9,10 @@ use crate::cmd::Ctx;
 use crate::error::{Exit, UsageError};
 
 /// The starter config; a unit test keeps it loadable.
-pub const STARTER: &str = include_str!("../config/starter.toml");
+pub(crate) const STARTER: &str = include_str!("../config/starter.toml");
 
 /// Writes the starter config, refusing to replace any file.
-pub fn run(args: &InitArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &InitArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let path = args.path.as_deref().unwrap_or(ctx.config_path);
     // `create_new` refuses atomically, even if another process creates the file meanwhile.
     let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {

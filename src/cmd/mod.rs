@@ -16,20 +16,20 @@ macro_rules! status {
     }};
 }
 
-pub mod check;
-pub mod explain;
-pub mod help;
-pub mod history;
-pub mod init;
+pub(crate) mod check;
+pub(crate) mod explain;
+pub(crate) mod help;
+pub(crate) mod history;
+pub(crate) mod init;
 pub(crate) mod output;
-pub mod papers;
-pub mod preview;
-pub mod send;
-pub mod serve;
-pub mod subscriber;
-pub mod suppress;
-pub mod topic;
-pub mod unsubscribe;
+pub(crate) mod papers;
+pub(crate) mod preview;
+pub(crate) mod send;
+pub(crate) mod serve;
+pub(crate) mod subscriber;
+pub(crate) mod suppress;
+pub(crate) mod topic;
+pub(crate) mod unsubscribe;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -51,13 +51,13 @@ use crate::unsubscribe::UnsubscribeLinks;
 use std::collections::HashMap;
 
 /// What every subcommand gets besides its own arguments.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     /// The `--config` path.
-    pub config_path: &'a Path,
+    pub(crate) config_path: &'a Path,
     /// The only source of "now".
-    pub clock: Clock,
+    pub(crate) clock: Clock,
     /// `--verbose`: say more where a command has more to say.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// A day's papers, the date the digests are for, and how each source fared.

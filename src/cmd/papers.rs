@@ -16,7 +16,7 @@ use crate::text::plural::count;
 /// Prints the merged records with the source(s) each came from; `--input` needs no config.
 ///
 /// The status is the sources' outcome: 0, 3 (no papers), 4 (stale), 65 (a source failed).
-pub fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &PapersArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let day = match &args.input {
         Some(path) => {
             // No config: a file needs no fetch settings, and nothing is cached.

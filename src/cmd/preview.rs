@@ -69,7 +69,7 @@ struct IndexEntry {
 }
 
 /// Writes the preview files, or serves them with `--serve`.
-pub fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if args.serve {
         return serve(args, ctx);
     }

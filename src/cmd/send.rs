@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
 use crate::compose::{Composed, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
-use crate::deliver::dispatch::{self, Ledger, Policy, Prepared, Recipient, Work};
+use crate::deliver::dispatch::{self, JournalWriter, Policy, Prepared, Recipient, Work};
 use crate::deliver::{DeliveryError, Letter, Mailer};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
@@ -29,15 +29,15 @@ use crate::topic::SentPapers;
 
 /// What became of each digest of a run.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Delivered (or, in a dry run, would be), skipped because nothing matched and
     /// `send_empty` is off, failed for good, and deferred (failed in a way a rerun may fix,
     /// or not tried because the run stopped early): what the journal records of the run.
-    pub run: RunCounts,
+    pub(crate) run: RunCounts,
     /// Sent by an earlier run for this date (and not `--force`d).
-    pub already_sent: usize,
+    pub(crate) already_sent: usize,
     /// Not sent because the address is suppressed.
-    pub suppressed: usize,
+    pub(crate) suppressed: usize,
 }
 
 impl Tally {
@@ -79,7 +79,7 @@ impl Tally {
 }
 
 /// Reads, picks, renders and delivers; prints one summary line.
-pub fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let mut subscribers = chosen_subscribers(&config, args.subscriber.as_deref())?;
     if let Some(shard) = args.shard {
@@ -191,7 +191,7 @@ fn deliver_due(
         .map(|&job| (digests.subscribers[job].email.to_string(), digests.message_id(job)))
         .collect();
     journal.plan(run, date, &plan, ctx.clock.now())?;
-    let ledger = Ledger::new(journal, run, date, ctx.clock);
+    let ledger = JournalWriter::new(journal, run, date, ctx.clock);
     let report = Report::new(due.len(), ctx.verbose);
     let policy = Policy::for_config(config);
     let couriers = || mailer.courier();

@@ -11,21 +11,16 @@ use tiny_http::{Header, Method, Request, Response};
 use crate::cli::ServeArgs;
 use crate::cmd::{Ctx, listen};
 use crate::config::edit::{ConfigEdit, EditError};
-use crate::config::{Config, ConfigError, Problem};
+use crate::config::{Config, ConfigError};
 use crate::error::Exit;
 use crate::render::escape_html;
 use crate::unsubscribe::{LinkPattern, SECRET_ENV, secret_from_env, verify};
 
 /// Serves until killed.
-pub fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
-    let problem = |message: String| ConfigError {
-        path: config.path.clone(),
-        problems: vec![Problem {
-            line: None,
-            key: Some("newsletter.unsubscribe_url".into()),
-            message,
-        }],
+    let problem = |message: String| {
+        ConfigError::one(&config.path, None, Some("newsletter.unsubscribe_url"), message)
     };
     let template = config
         .newsletter

@@ -12,7 +12,7 @@ use crate::config::{Config, Subscriber};
 use crate::error::Exit;
 
 /// Runs one `subscriber` subcommand.
-pub fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     match command {
         SubscriberCommand::Add { email, fields } => {
             let mut edit = ConfigEdit::open(ctx.config_path)?;

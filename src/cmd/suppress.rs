@@ -10,7 +10,7 @@ use crate::journal::{Journal, address_key};
 use crate::text::plural::count;
 
 /// Lists or lifts suppressions.
-pub fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(command: &SuppressCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     match command {
         SuppressCommand::List { format } => {

@@ -10,7 +10,7 @@ use crate::config::edit::{ConfigEdit, TopicChanges, TopicFields};
 use crate::error::{Exit, UsageError};
 
 /// Runs one `topic` subcommand.
-pub fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(command: &TopicCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     match command {
         TopicCommand::Add { name, keywords, require, exclude } => {
             let mut edit = ConfigEdit::open(ctx.config_path)?;

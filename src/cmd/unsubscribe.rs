@@ -6,7 +6,7 @@ use crate::config::edit::ConfigEdit;
 use crate::error::Exit;
 
 /// Removes the subscriber; the journal keeps what was sent to them.
-pub fn run(args: &UnsubscribeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &UnsubscribeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let mut edit = ConfigEdit::open(ctx.config_path)?;
     edit.remove_subscriber(&args.email)?;
     edit.save()?;

@@ -7,21 +7,19 @@ use lettre::message::dkim::{
 };
 use lettre::message::header::HeaderName;
 
-use crate::config::{Config, ConfigError, DkimAlgorithm, Problem};
+use crate::config::{Config, ConfigError, DkimAlgorithm};
 
 /// DKIM signing with the key of `[dkim]`, read once when a run starts.
-pub struct Signer {
+pub(crate) struct Signer {
     config: DkimConfig,
 }
 
 impl Signer {
     /// `None` without `[dkim]`; a config error when the key cannot be read or used.
-    pub fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Option<Signer>, ConfigError> {
         let Some(dkim) = &config.dkim else { return Ok(None) };
-        let fail = |message: String| ConfigError {
-            path: config.path.clone(),
-            problems: vec![Problem { line: None, key: Some("dkim.key_file".into()), message }],
-        };
+        let fail =
+            |message: String| ConfigError::one(&config.path, None, Some("dkim.key_file"), message);
         let key = std::fs::read_to_string(&dkim.key_file).map_err(|err| {
             fail(format!("cannot read the DKIM key `{}`: {err}", dkim.key_file.display()))
         })?;
@@ -62,7 +60,7 @@ impl Signer {
     }
 
     /// Adds the `DKIM-Signature` header.
-    pub fn sign(&self, message: &mut Message) {
+    pub(crate) fn sign(&self, message: &mut Message) {
         message.sign(&self.config);
     }
 }

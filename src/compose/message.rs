@@ -52,13 +52,13 @@ impl Header for OneClickUnsubscribe {
 
 /// The same subscriber and date always give the same Message-ID, so a digest sent twice can
 /// be recognised as one by mail clients and by the journal.
-pub fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
+pub(crate) fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
     let key = format!("{}|{date}", email.to_string().to_lowercase());
     format!("<digest.{date}.{:016x}@{}>", stable_hash(key.as_bytes()), from.email.domain())
 }
 
 /// Assembles the multipart/alternative message for one digest.
-pub fn build_message(
+pub(crate) fn build_message(
     newsletter: &Newsletter,
     digest: &Digest<'_>,
     rendered: &RenderedDigest,

@@ -14,19 +14,19 @@ mod dkim;
 mod encode;
 mod message;
 
-pub use dkim::Signer;
-pub use message::{build_message, message_id};
+pub(crate) use dkim::Signer;
+pub(crate) use message::{build_message, message_id};
 
 /// The largest message paperboy sends, headers and both parts included; under Gmail's
 /// 102 KB with room for the headers a relay adds.
-pub const MAX_MESSAGE_BYTES: usize = 100 * 1000;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 100 * 1000;
 
 /// Caps tried in turn, in bytes per abstract, when whole abstracts do not fit.
 const ABSTRACT_CAPS: [usize; 7] = [1200, 900, 700, 500, 350, 220, 120];
 
 /// Why a digest could not be made into a message.
 #[derive(Debug, thiserror::Error)]
-pub enum ComposeError {
+pub(crate) enum ComposeError {
     /// A template failed.
     #[error(transparent)]
     Render(#[from] RenderError),
@@ -36,16 +36,16 @@ pub enum ComposeError {
 }
 
 /// A digest ready to deliver.
-pub struct Composed {
+pub(crate) struct Composed {
     /// The rendered parts, as they are in the message.
-    pub rendered: RenderedDigest,
+    pub(crate) rendered: RenderedDigest,
     /// The whole message as it goes on the wire, signed when a signer was given.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Renders, builds, signs and formats the message, cutting abstracts as far as needed to
 /// stay under [`MAX_MESSAGE_BYTES`].
-pub fn compose(
+pub(crate) fn compose(
     renderer: &Renderer,
     newsletter: &Newsletter,
     digest: &Digest<'_>,

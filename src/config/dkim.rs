@@ -11,21 +11,21 @@ use super::Validator;
 
 /// `[dkim]`: sign each message with this key, as `selector._domainkey.domain` publishes it.
 #[derive(Debug, Clone)]
-pub struct Dkim {
+pub(crate) struct Dkim {
     /// The selector of the DNS record.
-    pub selector: String,
+    pub(crate) selector: String,
     /// The signing domain (`d=`); `newsletter.from`'s domain when unset.
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// The private key file.
-    pub key_file: PathBuf,
+    pub(crate) key_file: PathBuf,
     /// What kind of key it is.
-    pub algorithm: DkimAlgorithm,
+    pub(crate) algorithm: DkimAlgorithm,
 }
 
 /// The key kinds lettre signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DkimAlgorithm {
+pub(crate) enum DkimAlgorithm {
     /// RSA-SHA256; the key file is PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`).
     #[default]
     Rsa,

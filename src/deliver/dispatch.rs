@@ -41,24 +41,24 @@ use crate::journal::{Journal, JournalError, RunCounts, RunId};
 
 /// How a run delivers: how many at once, how fast, how persistently.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// Workers, each with its own connection.
-    pub workers: usize,
+    pub(crate) workers: usize,
     /// At most this many message starts a second, evenly spaced.
-    pub rate_per_second: Option<f64>,
+    pub(crate) rate_per_second: Option<f64>,
     /// Tries per digest in this run.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// The wait before the first retry; doubled for each further one.
-    pub backoff: Duration,
+    pub(crate) backoff: Duration,
     /// No retry starts later than this after the digest's first try.
-    pub retry_budget: Duration,
+    pub(crate) retry_budget: Duration,
     /// This many failures in a row stop the run.
-    pub max_failures_in_a_row: u32,
+    pub(crate) max_failures_in_a_row: u32,
 }
 
 impl Policy {
     /// `[smtp]`'s settings; for the outbox, one try each and a worker per core.
-    pub fn for_config(config: &Config) -> Policy {
+    pub(crate) fn for_config(config: &Config) -> Policy {
         match (&config.smtp, config.delivery.transport) {
             (Some(smtp), TransportKind::Smtp) => Policy {
                 workers: smtp.max_connections.max(1),
@@ -82,7 +82,7 @@ impl Policy {
 
 /// What a worker gets when it asks for a digest.
 #[derive(Debug)]
-pub enum Prepared {
+pub(crate) enum Prepared {
     /// Nothing to send: no paper matched and `send_empty` is off.
     Skip {
         /// The subscriber, whose planned digest is taken back.
@@ -101,18 +101,18 @@ pub enum Prepared {
 
 /// Who a job is for.
 #[derive(Debug, Clone)]
-pub struct Recipient {
+pub(crate) struct Recipient {
     /// The address.
-    pub to: Address,
+    pub(crate) to: Address,
     /// The digest's Message-ID.
-    pub message_id: String,
+    pub(crate) message_id: String,
     /// Whether there is a digest to send (some paper matched, or `send_empty`).
-    pub wanted: bool,
+    pub(crate) wanted: bool,
 }
 
 /// Turns a job number into a message. Implemented by `send`, which knows the day, the
 /// subscribers and the templates.
-pub trait Work: Sync {
+pub(crate) trait Work: Sync {
     /// Picks, renders and builds job `job`'s digest.
     fn prepare(&self, job: usize) -> Prepared;
 
@@ -123,7 +123,7 @@ pub trait Work: Sync {
 
 /// Something that happened to a digest, for the operator's view.
 #[derive(Debug)]
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     /// Delivered; the server's reply.
     Sent {
         /// The recipient.
@@ -172,37 +172,42 @@ pub enum Event<'a> {
 }
 
 /// Receives every [`Event`], from any worker.
-pub trait Observer: Sync {
+pub(crate) trait Observer: Sync {
     /// Called once per event, as it happens.
     fn event(&self, event: Event<'_>);
 }
 
 /// What the run did: its counts, as the journal records them, and whether it stopped.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Dispatched {
+pub(crate) struct Dispatched {
     /// Sent, skipped, deferred and failed digests.
-    pub counts: RunCounts,
+    pub(crate) counts: RunCounts,
     /// Whether too many failures in a row stopped the run early.
-    pub stopped: bool,
+    pub(crate) stopped: bool,
 }
 
 /// The journal as a run's workers write it, one at a time: every call is one committed
 /// transaction.
-pub struct Ledger {
+pub(crate) struct JournalWriter {
     journal: Mutex<Journal>,
     run: RunId,
     date: NaiveDate,
     clock: Clock,
 }
 
-impl Ledger {
+impl JournalWriter {
     /// Records into `journal` for run `run` of `date`.
-    pub fn new(journal: Journal, run: RunId, date: NaiveDate, clock: Clock) -> Ledger {
-        Ledger { journal: Mutex::new(journal), run, date, clock }
+    pub(crate) fn new(
+        journal: Journal,
+        run: RunId,
+        date: NaiveDate,
+        clock: Clock,
+    ) -> JournalWriter {
+        JournalWriter { journal: Mutex::new(journal), run, date, clock }
     }
 
     /// The journal back, for what the run does after delivering.
-    pub fn into_journal(self) -> Journal {
+    pub(crate) fn into_journal(self) -> Journal {
         self.journal.into_inner().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -236,17 +241,17 @@ impl Ledger {
 }
 
 /// Makes one courier per worker (see [`Mailer::courier`]).
-pub type Couriers<'m> = dyn Fn() -> Box<dyn Courier + 'm> + Sync + 'm;
+pub(crate) type Couriers<'m> = dyn Fn() -> Box<dyn Courier + 'm> + Sync + 'm;
 
 /// Delivers `jobs` (numbers [`Work::prepare`] understands), in order, with `policy.workers`
 /// couriers from `couriers` (e.g. `&|| mailer.courier()`). Returns when every job is sent,
 /// skipped, failed or deferred, or the run was stopped; a journal that cannot be written
 /// stops the run with its error.
-pub fn deliver(
+pub(crate) fn deliver(
     jobs: &[usize],
     work: &dyn Work,
     couriers: &Couriers<'_>,
-    ledger: &Ledger,
+    ledger: &JournalWriter,
     policy: &Policy,
     observer: &dyn Observer,
 ) -> Result<Dispatched, JournalError> {
@@ -286,7 +291,7 @@ pub fn deliver(
 /// Everything the workers share.
 struct Run<'a> {
     work: &'a dyn Work,
-    ledger: &'a Ledger,
+    ledger: &'a JournalWriter,
     policy: &'a Policy,
     observer: &'a dyn Observer,
     queue: Queue<'a>,

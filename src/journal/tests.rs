@@ -1,5 +1,8 @@
-use chrono::TimeZone;
+use std::collections::HashSet;
 
+use chrono::{NaiveDate, TimeZone};
+
+use super::schema::SCHEMA_VERSION;
 use super::*;
 
 fn day() -> NaiveDate {

@@ -35,24 +35,21 @@ const BUILTIN: [(&str, &str); 6] = [
 const CARD_CACHE_BYTES: usize = 16 << 20;
 
 /// Plain text wraps here: inside every mail client's window, and under RFC 5322's 78.
-pub const TEXT_WIDTH: usize = 72;
+pub(crate) const TEXT_WIDTH: usize = 72;
 
 /// A digest ready to put in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedDigest {
-    /// The subject line.
-    pub subject: String,
-    /// The HTML part.
-    pub html: String,
-    /// The plain-text part.
-    pub text: String,
+pub(crate) struct RenderedDigest {
+    pub(crate) subject: String,
+    pub(crate) html: String,
+    pub(crate) text: String,
     /// This subscriber's unsubscribe link, for the `List-Unsubscribe` header.
-    pub unsubscribe_url: Option<String>,
+    pub(crate) unsubscribe_url: Option<String>,
 }
 
 /// A template that could not be loaded or rendered.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// A template file could not be read or parsed.
     #[error("template `{}`: {message}", path.display())]
     Load {
@@ -64,9 +61,7 @@ pub enum RenderError {
     /// A template failed while rendering one subscriber's digest.
     #[error("template `{template}` failed for {subscriber}: {message}")]
     Render {
-        /// The template name.
         template: &'static str,
-        /// The subscriber's address.
         subscriber: String,
         /// Tera's explanation, its causes joined.
         message: String,
@@ -74,7 +69,7 @@ pub enum RenderError {
 }
 
 /// The templates of one run, parsed once.
-pub struct Renderer {
+pub(crate) struct Renderer {
     tera: Tera,
     /// Where each keyword occurs in each paper, by paper id and keyword: the same paper and
     /// keyword come back in many digests of a run, and finding them means tokenizing.
@@ -90,7 +85,7 @@ pub struct Renderer {
 
 impl Renderer {
     /// The built-in templates, with any of the same name in `overrides` taking their place.
-    pub fn new(
+    pub(crate) fn new(
         overrides: Option<&Path>,
         unsubscribe: Option<UnsubscribeLinks>,
     ) -> Result<Renderer, RenderError> {
@@ -122,8 +117,9 @@ impl Renderer {
         })
     }
 
+    #[cfg(test)]
     /// Renders one subscriber's digest with whole abstracts.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         digest: &Digest<'_>,
         newsletter: &Newsletter,
@@ -133,7 +129,7 @@ impl Renderer {
 
     /// Renders one subscriber's digest, each abstract cut at a sentence within
     /// `abstract_chars` when given.
-    pub fn render_within(
+    pub(crate) fn render_within(
         &self,
         digest: &Digest<'_>,
         newsletter: &Newsletter,

@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::text::file_safe;
 
 /// What every request sends as `User-Agent`.
-pub const USER_AGENT: &str = concat!("paperboy/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("paperboy/", env!("CARGO_PKG_VERSION"));
 
 /// The longest `Retry-After` paperboy waits out; a server asking for more fails the source.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
@@ -30,17 +30,17 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// `[fetch]`: how sources with a `url` are fetched and cached.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchSettings {
+pub(crate) struct FetchSettings {
     /// Raw responses and the listing fingerprints of earlier runs.
-    pub cache_dir: PathBuf,
+    pub(crate) cache_dir: PathBuf,
     /// How long to wait for the connection.
-    pub connect_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     /// How long one request may take in all, body included.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Tries after the first, for failures a retry may fix.
-    pub retries: u32,
+    pub(crate) retries: u32,
     /// The pause before the first retry; it doubles for each further one.
-    pub backoff: Duration,
+    pub(crate) backoff: Duration,
 }
 
 impl Default for FetchSettings {
@@ -57,17 +57,16 @@ impl Default for FetchSettings {
 
 /// A response fetched over the network, not yet kept.
 #[derive(Debug)]
-pub struct Fetched {
-    /// The body.
-    pub bytes: Vec<u8>,
+pub(crate) struct Fetched {
+    pub(crate) bytes: Vec<u8>,
     /// The URL it came from.
-    pub url: String,
+    pub(crate) url: String,
     raw: PathBuf,
 }
 
 impl Fetched {
     /// Keeps the response in the cache, so a rerun of the date reads it from there.
-    pub fn keep(&self) -> std::io::Result<()> {
+    pub(crate) fn keep(&self) -> std::io::Result<()> {
         write_atomically(&self.raw, &self.bytes)?;
         write_atomically(&self.raw.with_extension("url"), self.url.as_bytes())
     }

@@ -18,13 +18,13 @@ use crate::text::plural::count;
 use crate::text::stable_hash;
 
 /// The recorded fingerprints of earlier runs.
-pub(crate) struct Ledger {
+pub(crate) struct ListingHistory {
     dir: PathBuf,
 }
 
-impl Ledger {
-    pub(crate) fn new(cache_dir: &Path) -> Ledger {
-        Ledger { dir: cache_dir.to_owned() }
+impl ListingHistory {
+    pub(crate) fn new(cache_dir: &Path) -> ListingHistory {
+        ListingHistory { dir: cache_dir.to_owned() }
     }
 
     fn file(&self, source: &str, date: NaiveDate) -> PathBuf {
@@ -100,7 +100,7 @@ fn fingerprint(papers: &[Paper]) -> String {
 /// `expected` is the listing date the run asks for; listings that carry no full date of
 /// their own (a copied page, an API query) are checked only against earlier runs.
 pub(crate) fn stale(
-    ledger: &Ledger,
+    history: &ListingHistory,
     source: &Source,
     listing: &Listing,
     run_date: NaiveDate,
@@ -115,7 +115,7 @@ pub(crate) fn stale(
     if !check_history || listing.papers.is_empty() {
         return None;
     }
-    let (day, previous) = ledger.previous(&source.name, run_date)?;
+    let (day, previous) = history.previous(&source.name, run_date)?;
     (previous == fingerprint(&listing.papers))
         .then(|| format!("it serves the same {} as on {day}", count(listing.papers.len(), "paper")))
 }
@@ -140,14 +140,14 @@ mod tests {
     #[test]
     fn a_listing_dated_before_the_expected_day_is_stale() {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path());
+        let history = ListingHistory::new(dir.path());
         let source = Source::file("s", "s.json");
         let old = listing(&["a"], Some(day(4)));
-        let reason = stale(&ledger, &source, &old, day(5), Some(day(5)), true).unwrap();
+        let reason = stale(&history, &source, &old, day(5), Some(day(5)), true).unwrap();
         assert_eq!(reason, "it serves the listing of 2025-08-04, not of 2025-08-05");
-        assert!(stale(&ledger, &source, &old, day(5), None, true).is_none(), "no expectation");
+        assert!(stale(&history, &source, &old, day(5), None, true).is_none(), "no expectation");
         assert!(
-            stale(&ledger, &source, &listing(&["a"], Some(day(6))), day(5), Some(day(5)), true)
+            stale(&history, &source, &listing(&["a"], Some(day(6))), day(5), Some(day(5)), true)
                 .is_none()
         );
     }
@@ -181,19 +181,19 @@ mod tests {
     #[test]
     fn the_same_listing_as_the_previous_run_of_another_date_is_stale() {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::new(dir.path());
+        let history = ListingHistory::new(dir.path());
         let source = Source::file("s", "s.txt");
         let monday = listing(&["a", "b"], None);
-        assert!(stale(&ledger, &source, &monday, day(4), None, true).is_none());
-        ledger.record("s", day(4), &monday.papers).unwrap();
+        assert!(stale(&history, &source, &monday, day(4), None, true).is_none());
+        history.record("s", day(4), &monday.papers).unwrap();
         // The same date again is a rerun, not staleness.
-        assert!(stale(&ledger, &source, &monday, day(4), None, true).is_none());
+        assert!(stale(&history, &source, &monday, day(4), None, true).is_none());
         let same_again = listing(&["b", "a"], None);
         assert_eq!(
-            stale(&ledger, &source, &same_again, day(5), None, true).as_deref(),
+            stale(&history, &source, &same_again, day(5), None, true).as_deref(),
             Some("it serves the same 2 papers as on 2025-08-04")
         );
-        assert!(stale(&ledger, &source, &same_again, day(5), None, false).is_none());
-        assert!(stale(&ledger, &source, &listing(&["c"], None), day(5), None, true).is_none());
+        assert!(stale(&history, &source, &same_again, day(5), None, false).is_none());
+        assert!(stale(&history, &source, &listing(&["c"], None), day(5), None, true).is_none());
     }
 }

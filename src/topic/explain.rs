@@ -12,33 +12,31 @@ use crate::paper::Paper;
 
 /// One paper's fate for one subscriber.
 #[derive(Debug, Clone)]
-pub struct Verdict<'a> {
-    /// The paper.
-    pub paper: &'a Paper,
+pub(crate) struct Verdict<'a> {
+    pub(crate) paper: &'a Paper,
     /// Its score for this subscriber, as `select` ranks by.
-    pub score: f64,
+    pub(crate) score: f64,
     /// Each keyword that occurs in it, and where.
-    pub matches: Vec<Match<'a>>,
+    pub(crate) matches: Vec<Match<'a>>,
     /// Picked, or why not.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
 }
 
 /// A keyword found in a paper.
 #[derive(Debug, Clone)]
-pub struct Match<'a> {
-    /// The keyword.
-    pub keyword: &'a Keyword,
+pub(crate) struct Match<'a> {
+    pub(crate) keyword: &'a Keyword,
     /// `topic NAME` or `own keywords`.
-    pub from: String,
+    pub(crate) from: String,
     /// Its BM25F score in this paper.
-    pub score: f64,
+    pub(crate) score: f64,
     /// The words it matched, as the paper writes them, by field: `title "Mamba"`.
-    pub words: Vec<String>,
+    pub(crate) words: Vec<String>,
 }
 
 /// What became of a paper.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// In the digest, at this 1-based rank.
     Picked {
         /// Its place in the digest.
@@ -48,43 +46,32 @@ pub enum Outcome {
     NoMatch,
     /// An exclude keyword occurs in it.
     Excluded {
-        /// The keyword.
         keyword: String,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// A required keyword does not occur in it.
     RequireMissing {
-        /// The keyword.
         keyword: String,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// Its score is under a `min_score`.
     BelowMinScore {
-        /// Its score there.
         score: f64,
-        /// The minimum.
         min: f64,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// It has fewer upvotes than a `min_upvotes`.
     TooFewUpvotes {
-        /// Its upvotes.
         upvotes: u64,
-        /// The minimum.
         min: u64,
         /// `topic NAME` or `subscriber`.
         by: String,
     },
     /// It matched, but `max_papers` better papers came first.
-    CutByMaxPapers {
-        /// Where it ranked.
-        rank: usize,
-        /// The cap.
-        max: usize,
-    },
+    CutByMaxPapers { rank: usize, max: usize },
     /// The subscriber got it in an earlier digest.
     AlreadySent {
         /// The date of that digest.
@@ -123,7 +110,7 @@ impl std::fmt::Display for Outcome {
 
 impl<'a> Matcher<'a> {
     /// Every paper of the day, in listing order, with the subscriber's verdict on it.
-    pub fn explain(&self, interest: &Interest, sent: &SentPapers) -> Vec<Verdict<'a>> {
+    pub(crate) fn explain(&self, interest: &Interest, sent: &SentPapers) -> Vec<Verdict<'a>> {
         // The digest is the top of the full ranking.
         let ranked = self.select(&Interest { max_papers: usize::MAX, ..interest.clone() }, sent);
         (0..self.papers.len() as u32)

@@ -8,21 +8,20 @@ use crate::paper::Paper;
 
 /// Byte ranges of matched words in a paper's title and abstract, sorted, not overlapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Highlight {
-    /// In the title.
-    pub title: Vec<Range<usize>>,
-    /// In the abstract.
-    pub abstract_text: Vec<Range<usize>>,
+pub(crate) struct Highlight {
+    pub(crate) title: Vec<Range<usize>>,
+    pub(crate) abstract_text: Vec<Range<usize>>,
 }
 
+#[cfg(test)]
 /// Where `keywords` occur in the paper's title and abstract.
-pub fn highlights(paper: &Paper, keywords: &[&Keyword]) -> Highlight {
+pub(crate) fn highlights(paper: &Paper, keywords: &[&Keyword]) -> Highlight {
     merged(keywords.iter().map(|keyword| highlight_one(paper, keyword)))
 }
 
 /// Where one keyword occurs in the paper's title and abstract: the piece a cache can keep,
 /// since many digests show the same paper for the same keyword.
-pub fn highlight_one(paper: &Paper, keyword: &Keyword) -> Highlight {
+pub(crate) fn highlight_one(paper: &Paper, keyword: &Keyword) -> Highlight {
     let in_title = matches!(keyword.scope, Scope::TitleOrAbstract | Scope::Title);
     let in_abstract = keyword.scope == Scope::TitleOrAbstract;
     Highlight {
@@ -36,7 +35,7 @@ pub fn highlight_one(paper: &Paper, keyword: &Keyword) -> Highlight {
 }
 
 /// Several keywords' highlights as one, overlapping ranges merged.
-pub fn merged(parts: impl IntoIterator<Item = Highlight>) -> Highlight {
+pub(crate) fn merged(parts: impl IntoIterator<Item = Highlight>) -> Highlight {
     let mut all = Highlight::default();
     for part in parts {
         all.title.extend(part.title);

@@ -55,7 +55,7 @@ type BySingular = FxHashMap<String, Vec<Posting>>;
 type InOrder = Vec<(String, Vec<Posting>)>;
 
 /// The day's papers as postings.
-pub struct DayIndex<'p> {
+pub(crate) struct DayIndex<'p> {
     pub(crate) papers: &'p [Paper],
     /// By singular base form, for whole-word terms.
     words: BySingular,
@@ -68,7 +68,7 @@ pub struct DayIndex<'p> {
 
 impl<'p> DayIndex<'p> {
     /// Tokenizes every paper once.
-    pub fn new(papers: &'p [Paper]) -> DayIndex<'p> {
+    pub(crate) fn new(papers: &'p [Paper]) -> DayIndex<'p> {
         let mut folded = FoldedPostings::default();
         let mut lengths = Vec::with_capacity(papers.len());
         for (number, paper) in papers.iter().enumerate() {

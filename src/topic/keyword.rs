@@ -7,7 +7,7 @@ use super::tokens::{Token, keyword_words, singular};
 
 /// Where in a paper a keyword looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// The title or the abstract (with the keywords a source attaches): no prefix.
     TitleOrAbstract,
     /// `title:` the title only.
@@ -43,7 +43,7 @@ impl Term {
 
 /// A keyword or phrase, compiled.
 #[derive(Debug, Clone)]
-pub struct Keyword {
+pub(crate) struct Keyword {
     text: String,
     pub(crate) scope: Scope,
     pub(crate) terms: Vec<Term>,
@@ -51,7 +51,7 @@ pub struct Keyword {
 
 impl Keyword {
     /// Compiles a keyword; an error says what is wrong with it, without the location.
-    pub fn parse(text: &str) -> Result<Keyword, String> {
+    pub(crate) fn parse(text: &str) -> Result<Keyword, String> {
         let trimmed = text.trim();
         let (scope, rest) = Scope::PREFIXES
             .iter()
@@ -75,12 +75,13 @@ impl Keyword {
     }
 
     /// The keyword as written.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
+    #[cfg(test)]
     /// Where it looks.
-    pub fn scope(&self) -> Scope {
+    pub(crate) fn scope(&self) -> Scope {
         self.scope
     }
 
@@ -114,7 +115,7 @@ impl PartialEq for Keyword {
 
 /// A keyword's number in the [`Lexicon`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeywordId(pub(crate) u32);
+pub(crate) struct KeywordId(pub(crate) u32);
 
 /// Every distinct keyword of a config, numbered, so each is looked up once a day however
 /// many topics and subscribers use it.
@@ -126,7 +127,7 @@ pub struct Lexicon {
 
 impl Lexicon {
     /// The id of `keyword`, adding it if it is new.
-    pub fn intern(&mut self, keyword: Keyword) -> KeywordId {
+    pub(crate) fn intern(&mut self, keyword: Keyword) -> KeywordId {
         let key = (keyword.scope, keyword.terms.clone());
         if let Some(id) = self.ids.get(&key) {
             return *id;
@@ -139,7 +140,7 @@ impl Lexicon {
     }
 
     /// The keyword with this id.
-    pub fn get(&self, id: KeywordId) -> &Keyword {
+    pub(crate) fn get(&self, id: KeywordId) -> &Keyword {
         &self.keywords[id.0 as usize]
     }
 

@@ -18,54 +18,54 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-pub use explain::{Match, Outcome, Verdict};
-pub use highlight::{Highlight, highlight_one, highlights, merged};
-pub use index::DayIndex;
+pub(crate) use explain::{Outcome, Verdict};
+pub(crate) use highlight::{Highlight, highlight_one, merged};
+pub(crate) use index::DayIndex;
 use index::KeywordHits;
-pub use keyword::{Keyword, KeywordId, Lexicon, Scope};
+pub(crate) use keyword::{Keyword, KeywordId, Lexicon};
 
 use crate::paper::{Paper, PaperId};
 
 /// Rules that pick papers: a topic's, or a subscriber's own.
 #[derive(Debug, Clone, Default)]
-pub struct Rules {
+pub(crate) struct Rules {
     /// Any of these picks a paper.
-    pub keywords: Vec<KeywordId>,
+    pub(crate) keywords: Vec<KeywordId>,
     /// All of these must occur as well.
-    pub require: Vec<KeywordId>,
+    pub(crate) require: Vec<KeywordId>,
     /// Any of these rules a paper out.
-    pub exclude: Vec<KeywordId>,
+    pub(crate) exclude: Vec<KeywordId>,
     /// Papers scoring below this are left out.
-    pub min_score: Option<f64>,
+    pub(crate) min_score: Option<f64>,
     /// Papers with fewer community upvotes are left out, where the source gives upvotes.
-    pub min_upvotes: Option<u64>,
+    pub(crate) min_upvotes: Option<u64>,
 }
 
 /// A named set of rules that subscribers share.
 #[derive(Debug, Clone)]
-pub struct Topic {
+pub(crate) struct Topic {
     /// The name subscribers refer to it by.
-    pub name: String,
+    pub(crate) name: String,
     /// What it picks. Its `require`, `min_score` and `min_upvotes` narrow only what this
     /// topic picks; its `exclude` rules a paper out for every follower.
-    pub rules: Rules,
+    pub(crate) rules: Rules,
 }
 
 /// What one subscriber wants, compiled.
 #[derive(Debug, Clone, Default)]
-pub struct Interest {
+pub(crate) struct Interest {
     /// Indexes into the config's topics.
-    pub topics: Vec<usize>,
+    pub(crate) topics: Vec<usize>,
     /// The subscriber's own rules: its keywords pick like a topic's; its `require`,
     /// `exclude`, `min_score` and `min_upvotes` apply to every paper it gets.
-    pub own: Rules,
+    pub(crate) own: Rules,
     /// The most papers per digest.
-    pub max_papers: usize,
+    pub(crate) max_papers: usize,
 }
 
 impl Interest {
     /// Every keyword that can pick a paper, its topics' first, without repeats.
-    pub fn keyword_ids(&self, topics: &[Topic]) -> Vec<KeywordId> {
+    pub(crate) fn keyword_ids(&self, topics: &[Topic]) -> Vec<KeywordId> {
         let mut ids: Vec<KeywordId> = Vec::new();
         let topic_keywords = self.topics.iter().flat_map(|&t| &topics[t].rules.keywords);
         for &id in topic_keywords.chain(&self.own.keywords) {
@@ -83,13 +83,13 @@ pub type SentPapers = HashMap<PaperId, NaiveDate>;
 /// A paper picked for a subscriber.
 #[derive(Debug, Clone)]
 pub struct Pick<'a> {
-    /// The paper.
-    pub paper: &'a Paper,
+    pub(crate) paper: &'a Paper,
     /// Its score: each followed topic's BM25F score for it, plus the subscriber's own
-    /// keywords'.
-    pub score: f64,
+    /// keywords'. Picking orders by it; only the tests read it back.
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the ranking tests only"))]
+    pub(crate) score: f64,
     /// The subscriber's keywords that occur in it, its topics' first.
-    pub matched: Vec<&'a Keyword>,
+    pub(crate) matched: Vec<&'a Keyword>,
 }
 
 /// Rows of equal width in one allocation, so reading a cell is one load.
@@ -114,7 +114,7 @@ impl<T: Copy + Default> Rows<T> {
 }
 
 /// The day's papers with every keyword and topic of the config evaluated once.
-pub struct Matcher<'a> {
+pub(crate) struct Matcher<'a> {
     papers: &'a [Paper],
     lexicon: &'a Lexicon,
     topics: &'a [Topic],
@@ -204,7 +204,11 @@ fn top_bound(block_best: &mut [f32], want: usize) -> f32 {
 
 impl<'a> Matcher<'a> {
     /// Looks up every keyword of the lexicon and evaluates every topic.
-    pub fn new(index: &DayIndex<'a>, lexicon: &'a Lexicon, topics: &'a [Topic]) -> Matcher<'a> {
+    pub(crate) fn new(
+        index: &DayIndex<'a>,
+        lexicon: &'a Lexicon,
+        topics: &'a [Topic],
+    ) -> Matcher<'a> {
         let hits: Vec<KeywordHits> =
             (0..lexicon.len()).map(|id| index.hits(lexicon.get(KeywordId(id as u32)))).collect();
         let n = index.papers.len();
@@ -294,7 +298,7 @@ impl<'a> Matcher<'a> {
     ///
     /// Topics were scored once for the day, so a subscriber costs a few vector additions
     /// over the day's papers, then a look at the few papers that can make its top.
-    pub fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
+    pub(crate) fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
         let mut kept: Vec<(u32, f32)> = Vec::with_capacity(interest.max_papers.min(64));
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();

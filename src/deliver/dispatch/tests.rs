@@ -171,7 +171,7 @@ fn run(jobs: usize, work: &FakeWork, server: &Server, policy: &Policy) -> Ran {
         .map(|recipient| (recipient.to.to_string(), recipient.message_id))
         .collect();
     journal.plan(run, day(), &plan, clock.now()).unwrap();
-    let ledger = Ledger::new(journal, run, day(), clock);
+    let ledger = JournalWriter::new(journal, run, day(), clock);
     let events = Events(Mutex::new(Vec::new()));
     let jobs: Vec<usize> = (0..jobs).collect();
     let couriers = || -> Box<dyn Courier + '_> { Box::new(FakeCourier { server, work }) };

@@ -11,17 +11,17 @@ use chrono::NaiveDate;
 use lettre::Address;
 use lettre::transport::smtp::authentication::Credentials;
 
-use crate::config::{Config, ConfigError, Problem, Smtp, TransportKind};
+use crate::config::{Config, ConfigError, Smtp, TransportKind};
 use crate::text::file_safe;
 
-pub mod dispatch;
-pub mod smtp;
+pub(crate) mod dispatch;
+pub(crate) mod smtp;
 
-pub use smtp::{Connector, SmtpError, Stage};
+pub(crate) use smtp::{Connector, SmtpError};
 
 /// A digest that did not leave.
 #[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
+pub(crate) enum DeliveryError {
     /// The mail server refused the message, or could not be reached or understood.
     #[error("smtp {server}: {source}")]
     Smtp {
@@ -49,22 +49,17 @@ impl DeliveryError {
     /// failed, dropped or stalled. A 5xx reply, a TLS failure, or something paperboy itself
     /// refuses (no common AUTH mechanism, an address the server cannot take) needs a person,
     /// not a rerun.
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         match self {
             DeliveryError::Smtp { source, .. } => source.is_transient(),
             DeliveryError::Write { .. } | DeliveryError::Compose(_) => false,
         }
     }
 
-    /// Whether only a person can fix it.
-    pub fn is_permanent(&self) -> bool {
-        !self.is_transient()
-    }
-
     /// A 5xx reply about the recipient (to `RCPT TO` or to the message): the address is kept
     /// from later runs until an operator lifts it. A refused login or sender is not the
     /// recipient's doing and suppresses nobody.
-    pub fn suppresses_recipient(&self) -> bool {
+    pub(crate) fn suppresses_recipient(&self) -> bool {
         matches!(self, DeliveryError::Smtp { source, .. } if source.is_recipient_refusal())
     }
 }
@@ -72,22 +67,22 @@ impl DeliveryError {
 /// One digest on its way: the envelope, the bytes, what the outbox needs to name it, and
 /// the papers it carries for the journal.
 #[derive(Debug, Clone)]
-pub struct Letter {
+pub(crate) struct Letter {
     /// `MAIL FROM`.
-    pub from: Address,
+    pub(crate) from: Address,
     /// `RCPT TO`: one recipient per message.
-    pub to: Address,
+    pub(crate) to: Address,
     /// The digest date (the outbox folder).
-    pub date: NaiveDate,
+    pub(crate) date: NaiveDate,
     /// The whole formatted (and signed) message.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The ids of the papers it carries.
-    pub papers: Vec<String>,
+    pub(crate) papers: Vec<String>,
 }
 
 /// Carries letters to one destination, one at a time: an SMTP connection kept open across
 /// letters, or the outbox. Each worker of a run owns one.
-pub trait Courier {
+pub(crate) trait Courier {
     /// Delivers one letter; the server's reply (or the file written) on success.
     fn deliver(&mut self, letter: &Letter) -> Result<String, DeliveryError>;
 
@@ -96,14 +91,14 @@ pub trait Courier {
 }
 
 /// An SMTP connection, opened on first use and again after any error that broke it.
-pub struct SmtpCourier<'c> {
+pub(crate) struct SmtpCourier<'c> {
     connector: &'c Connector,
     connection: Option<smtp::Connection>,
 }
 
 impl<'c> SmtpCourier<'c> {
     /// Not connected until the first letter.
-    pub fn new(connector: &'c Connector) -> SmtpCourier<'c> {
+    pub(crate) fn new(connector: &'c Connector) -> SmtpCourier<'c> {
         SmtpCourier { connector, connection: None }
     }
 }
@@ -133,7 +128,7 @@ impl Courier for SmtpCourier<'_> {
 }
 
 /// Writes `outbox/<date>/<address>.eml`.
-pub struct OutboxCourier<'d> {
+pub(crate) struct OutboxCourier<'d> {
     dir: &'d Path,
 }
 
@@ -147,7 +142,7 @@ impl Courier for OutboxCourier<'_> {
 }
 
 /// Where a run's digests go, and how many couriers may carry them at once.
-pub enum Mailer {
+pub(crate) enum Mailer {
     /// A mail server or relay.
     Smtp(Connector),
     /// One `.eml` file per digest under this folder.
@@ -156,20 +151,17 @@ pub enum Mailer {
 
 impl Mailer {
     /// The transport the config asks for; SMTP reads its password from the environment now.
-    pub fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Mailer, ConfigError> {
         match (config.delivery.transport, &config.smtp) {
-            (TransportKind::Smtp, Some(smtp)) => {
-                smtp_connector(smtp).map(Mailer::Smtp).map_err(|(key, message)| ConfigError {
-                    path: config.path.clone(),
-                    problems: vec![Problem { line: None, key: Some(key.into()), message }],
-                })
-            }
+            (TransportKind::Smtp, Some(smtp)) => smtp_connector(smtp)
+                .map(Mailer::Smtp)
+                .map_err(|(key, message)| ConfigError::one(&config.path, None, Some(key), message)),
             _ => Ok(Mailer::Outbox(config.delivery.dir.clone())),
         }
     }
 
     /// A courier for one worker.
-    pub fn courier(&self) -> Box<dyn Courier + '_> {
+    pub(crate) fn courier(&self) -> Box<dyn Courier + '_> {
         match self {
             Mailer::Smtp(connector) => Box::new(SmtpCourier::new(connector)),
             Mailer::Outbox(dir) => Box::new(OutboxCourier { dir }),
@@ -181,7 +173,7 @@ impl Mailer {
     /// nothing else would ever remove. Only files of that pattern go; the caller holds the
     /// run lock, so no run on this journal is writing. Best effort: what cannot be read or
     /// removed stays for the next run. How many went.
-    pub fn remove_abandoned(&self, dates: &[NaiveDate]) -> usize {
+    pub(crate) fn remove_abandoned(&self, dates: &[NaiveDate]) -> usize {
         let Mailer::Outbox(dir) = self else { return 0 };
         let mut removed = 0;
         for date in dates {
@@ -201,7 +193,7 @@ impl Mailer {
     }
 
     /// Where digests are going, for the summary line.
-    pub fn destination(&self) -> String {
+    pub(crate) fn destination(&self) -> String {
         match self {
             Mailer::Smtp(connector) => format!("smtp://{}", connector.server()),
             Mailer::Outbox(dir) => dir.display().to_string(),
@@ -254,7 +246,7 @@ fn smtp_connector(smtp: &Smtp) -> Result<Connector, (&'static str, String)> {
 
 /// `outbox/2025-08-05/alice@example.com.eml`: a rerun of the same day replaces the file
 /// rather than adding a second one.
-pub fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
+pub(crate) fn outbox_path(dir: &Path, date: NaiveDate, to: &Address) -> PathBuf {
     dir.join(date.to_string()).join(format!("{}.eml", file_safe(to.as_ref())))
 }
 

@@ -27,7 +27,7 @@ use crate::topic::Keyword;
 
 /// An edit that was refused; the file is left as it was.
 #[derive(Debug, thiserror::Error)]
-pub enum EditError {
+pub(crate) enum EditError {
     /// A value given for the edit is wrong (a bad address, an unknown topic, ...).
     #[error("{0}")]
     Refused(String),
@@ -42,12 +42,7 @@ pub enum EditError {
     WouldNotLoad(ConfigError),
     /// The file could not be written.
     #[error("cannot write `{}`: {source}", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
 }
 
 fn not_tables() -> EditError {
@@ -62,47 +57,47 @@ fn refused(message: impl AsRef<str>) -> EditError {
 
 /// What `subscriber add` and `subscriber set` can say about a subscriber.
 #[derive(Debug, Default, Clone)]
-pub struct SubscriberFields {
+pub(crate) struct SubscriberFields {
     /// `name`; an empty string removes it.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Replaces `topics`.
-    pub topics: Option<Vec<String>>,
+    pub(crate) topics: Option<Vec<String>>,
     /// Topics to add to `topics`.
-    pub add_topics: Vec<String>,
+    pub(crate) add_topics: Vec<String>,
     /// Topics to take out of `topics`.
-    pub remove_topics: Vec<String>,
+    pub(crate) remove_topics: Vec<String>,
     /// Replaces `keywords`.
-    pub keywords: Option<Vec<String>>,
+    pub(crate) keywords: Option<Vec<String>>,
     /// Replaces `exclude`.
-    pub exclude: Option<Vec<String>>,
+    pub(crate) exclude: Option<Vec<String>>,
     /// Replaces `max_papers`.
-    pub max_papers: Option<usize>,
+    pub(crate) max_papers: Option<usize>,
 }
 
 /// A topic for `topic add`.
 #[derive(Debug, Default, Clone)]
-pub struct TopicFields {
+pub(crate) struct TopicFields {
     /// Any of these picks a paper.
-    pub keywords: Vec<String>,
+    pub(crate) keywords: Vec<String>,
     /// All of these must occur as well.
-    pub require: Vec<String>,
+    pub(crate) require: Vec<String>,
     /// Any of these rules a paper out.
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
 }
 
 /// What `topic set` changes: each list given (`Some`) replaces the topic's.
 #[derive(Debug, Default, Clone)]
-pub struct TopicChanges {
+pub(crate) struct TopicChanges {
     /// Replaces `keywords`; never empty.
-    pub keywords: Option<Vec<String>>,
+    pub(crate) keywords: Option<Vec<String>>,
     /// Replaces `require`; empty takes it out.
-    pub require: Option<Vec<String>>,
+    pub(crate) require: Option<Vec<String>>,
     /// Replaces `exclude`; empty takes it out.
-    pub exclude: Option<Vec<String>>,
+    pub(crate) exclude: Option<Vec<String>>,
 }
 
 /// The config file, open for editing.
-pub struct ConfigEdit {
+pub(crate) struct ConfigEdit {
     path: PathBuf,
     original: String,
     /// The bytes of `original` that `doc` was read from; the rest is written back as it was.
@@ -117,11 +112,8 @@ pub struct ConfigEdit {
 
 impl ConfigEdit {
     /// Reads the config as an editable document.
-    pub fn open(path: &Path) -> Result<ConfigEdit, EditError> {
-        let config_error = |line, message: String| ConfigError {
-            path: path.to_owned(),
-            problems: vec![Problem { line, key: None, message }],
-        };
+    pub(crate) fn open(path: &Path) -> Result<ConfigEdit, EditError> {
+        let config_error = |line, message: String| ConfigError::one(path, line, None, message);
         if let Err(err) = std::fs::metadata(path) {
             return Err(config_error(None, super::cannot_read(&err)).into());
         }
@@ -319,7 +311,7 @@ impl Parts {
 
 impl ConfigEdit {
     /// Adds a `[[subscribers]]` table after the last one.
-    pub fn add_subscriber(
+    pub(crate) fn add_subscriber(
         &mut self,
         email: &str,
         fields: &SubscriberFields,
@@ -343,7 +335,7 @@ impl ConfigEdit {
     }
 
     /// Changes only the keys that `fields` names.
-    pub fn set_subscriber(
+    pub(crate) fn set_subscriber(
         &mut self,
         email: &str,
         fields: &SubscriberFields,
@@ -355,7 +347,7 @@ impl ConfigEdit {
 
     /// Removes a subscriber's table with the comment block right above it; comments further
     /// up, set off by a blank line (a section heading), stay where they were.
-    pub fn remove_subscriber(&mut self, email: &str) -> Result<(), EditError> {
+    pub(crate) fn remove_subscriber(&mut self, email: &str) -> Result<(), EditError> {
         let index = self.subscriber_index(email)?;
         // Its leading comments stand after the table above, which the part must include.
         let index = self.focus_subscriber(index, 1)?;
@@ -445,7 +437,7 @@ impl ConfigEdit {
     }
 
     /// Adds `[topics.NAME]`, placed after the other topics.
-    pub fn add_topic(&mut self, name: &str, fields: &TopicFields) -> Result<(), EditError> {
+    pub(crate) fn add_topic(&mut self, name: &str, fields: &TopicFields) -> Result<(), EditError> {
         if name.is_empty()
             || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
@@ -485,7 +477,11 @@ impl ConfigEdit {
 
     /// Removes `[topics.NAME]`. A topic still followed is refused unless `force`, which also
     /// takes it out of its followers' `topics`; their addresses are returned.
-    pub fn remove_topic(&mut self, name: &str, force: bool) -> Result<Vec<String>, EditError> {
+    pub(crate) fn remove_topic(
+        &mut self,
+        name: &str,
+        force: bool,
+    ) -> Result<Vec<String>, EditError> {
         if !self.topic_names().iter().any(|n| n == name) {
             return Err(EditError::NotFound(format!(
                 "no topic `{name}` in {}",
@@ -523,7 +519,11 @@ impl ConfigEdit {
 
     /// Changes `[topics.NAME]`: each list given replaces the topic's own, keeping its spacing
     /// and trailing comment; an empty `require` or `exclude` takes the key out.
-    pub fn set_topic(&mut self, name: &str, changes: &TopicChanges) -> Result<(), EditError> {
+    pub(crate) fn set_topic(
+        &mut self,
+        name: &str,
+        changes: &TopicChanges,
+    ) -> Result<(), EditError> {
         let shown = self.path.display().to_string();
         let not_found = || EditError::NotFound(format!("no topic `{name}` in {shown}"));
         if !self.topic_names().iter().any(|n| n == name) {
@@ -581,7 +581,7 @@ impl ConfigEdit {
     /// Validates the edited config and writes it, keeping the old file as `.bak`.
     ///
     /// Nothing is written when the result would not load or nothing changed.
-    pub fn save(self) -> Result<Config, EditError> {
+    pub(crate) fn save(self) -> Result<Config, EditError> {
         let text = self.text();
         let config = Config::parse(&text, &self.path).map_err(EditError::WouldNotLoad)?;
         if text != self.original {
@@ -644,7 +644,7 @@ fn visit_tables(table: &mut Table, visit: &mut dyn FnMut(&mut Table)) {
 }
 
 /// `paperboy.toml` → `paperboy.toml.bak`.
-pub fn backup_path(path: &Path) -> PathBuf {
+pub(crate) fn backup_path(path: &Path) -> PathBuf {
     sibling(path, ".bak")
 }
 

@@ -37,7 +37,7 @@ const MAX_REPLY_BYTES: usize = 100_000;
 
 /// The step of the conversation something happened at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+pub(crate) enum Stage {
     /// Opening the TCP connection (or the TLS handshake of SMTPS).
     Connect,
     /// The server's `220` greeting.
@@ -63,7 +63,7 @@ pub enum Stage {
 impl Stage {
     /// Whether a 5xx at this stage is about the recipient (so the address should be kept
     /// from later runs) rather than about the sender, the login or the connection.
-    pub fn is_about_recipient(self) -> bool {
+    pub(crate) fn is_about_recipient(self) -> bool {
         matches!(self, Stage::Rcpt | Stage::Body | Stage::AfterDot)
     }
 }
@@ -87,27 +87,28 @@ impl fmt::Display for Stage {
 
 /// A server reply: its code and its text, lines joined by spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub(crate) struct Reply {
     /// `250`, `451`, `550`...
-    pub code: u16,
+    pub(crate) code: u16,
     /// The text after the code.
-    pub text: String,
+    pub(crate) text: String,
     raw: String,
 }
 
 impl Reply {
+    #[cfg(test)]
     /// A reply with one line of text, as a server would send it.
-    pub fn new(code: u16, text: &str) -> Reply {
+    pub(crate) fn new(code: u16, text: &str) -> Reply {
         Reply { code, text: text.to_owned(), raw: format!("{code} {text}\r\n") }
     }
 
     /// 2xx and 3xx.
-    pub fn is_positive(&self) -> bool {
+    pub(crate) fn is_positive(&self) -> bool {
         (200..400).contains(&self.code)
     }
 
     /// 4xx: try again later.
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         (400..500).contains(&self.code)
     }
 
@@ -131,31 +132,20 @@ impl fmt::Display for Reply {
 
 /// Why a conversation failed.
 #[derive(Debug, thiserror::Error)]
-pub enum SmtpError {
+pub(crate) enum SmtpError {
     /// The server said no.
     #[error("{stage}: {reply}")]
-    Rejected {
-        /// Where.
-        stage: Stage,
-        /// What it said.
-        reply: Reply,
-    },
+    Rejected { stage: Stage, reply: Reply },
     /// The connection failed, dropped or timed out.
     #[error("{stage}: {source}")]
     Io {
-        /// Where.
         stage: Stage,
         /// What the OS said.
         source: io::Error,
     },
     /// The server sent something that is not SMTP.
     #[error("{stage}: {message}")]
-    Protocol {
-        /// Where.
-        stage: Stage,
-        /// What was wrong.
-        message: String,
-    },
+    Protocol { stage: Stage, message: String },
     /// Something no rerun fixes by itself: no STARTTLS offered, no common AUTH mechanism, an
     /// address the server cannot take.
     #[error("{0}")]
@@ -168,7 +158,7 @@ pub enum SmtpError {
 impl SmtpError {
     /// Whether a later attempt may succeed: a 4xx, or a connection that failed, dropped,
     /// stalled or said something garbled.
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         match self {
             SmtpError::Rejected { reply, .. } => reply.is_transient(),
             SmtpError::Io { .. } | SmtpError::Protocol { .. } => true,
@@ -177,7 +167,7 @@ impl SmtpError {
     }
 
     /// A 5xx about the recipient: the address should get no more mail until a person looks.
-    pub fn is_recipient_refusal(&self) -> bool {
+    pub(crate) fn is_recipient_refusal(&self) -> bool {
         matches!(self, SmtpError::Rejected { stage, reply } if reply.code >= 500 && stage.is_about_recipient())
     }
 
@@ -197,7 +187,7 @@ impl SmtpError {
 
 /// How to reach the server; shared by every connection of a run.
 #[derive(Clone)]
-pub struct Connector {
+pub(crate) struct Connector {
     host: String,
     port: u16,
     security: Security,
@@ -220,7 +210,7 @@ impl fmt::Debug for Connector {
 impl Connector {
     /// From `[smtp]`, with the password already read from the environment and the roots of
     /// `ca_file` (see [`read_roots`]) trusted besides the public ones.
-    pub fn new(
+    pub(crate) fn new(
         smtp: &Smtp,
         credentials: Option<Credentials>,
         extra_roots: Vec<CertificateDer<'static>>,
@@ -238,12 +228,12 @@ impl Connector {
     }
 
     /// `host:port`.
-    pub fn server(&self) -> String {
+    pub(crate) fn server(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
 
     /// Connects, greets, upgrades and logs in as configured.
-    pub fn connect(&self) -> Result<Connection, SmtpError> {
+    pub(crate) fn connect(&self) -> Result<Connection, SmtpError> {
         let io = |source| SmtpError::Io { stage: Stage::Connect, source };
         let mut last = None;
         let mut tcp = None;
@@ -336,7 +326,7 @@ impl Connector {
 }
 
 /// The certificates of a PEM file, to trust as roots besides the public ones.
-pub fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let fail = |err: &dyn fmt::Display| format!("cannot read `{}`: {err}", path.display());
     let roots = CertificateDer::pem_file_iter(path)
         .map_err(|err| fail(&err))?
@@ -447,7 +437,7 @@ impl Write for Stream {
 }
 
 /// An open, greeted (and, as configured, encrypted and logged-in) SMTP connection.
-pub struct Connection {
+pub(crate) struct Connection {
     reader: BufReader<Stream>,
     info: Option<ServerInfo>,
     /// Whether the server takes MAIL, RCPT and DATA in one write.
@@ -524,7 +514,7 @@ impl Connection {
     ///
     /// After an error, [`Connection::reusable`] says whether the connection may carry the
     /// next message.
-    pub fn send(
+    pub(crate) fn send(
         &mut self,
         from: &Address,
         to: &Address,
@@ -628,19 +618,19 @@ impl Connection {
     }
 
     /// Whether the connection can carry another message.
-    pub fn reusable(&self) -> bool {
+    pub(crate) fn reusable(&self) -> bool {
         self.info.is_some()
     }
 
     /// Forgets the connection after an error that leaves it unusable.
-    pub fn after_error(&mut self, err: &SmtpError) {
+    pub(crate) fn after_error(&mut self, err: &SmtpError) {
         if !err.keeps_connection() {
             self.info = None;
         }
     }
 
     /// Says goodbye politely; errors do not matter any more.
-    pub fn quit(mut self) {
+    pub(crate) fn quit(mut self) {
         self.out.clear();
         self.out.extend_from_slice(Quit.to_string().as_bytes());
         if self.flush_out(Stage::Hello, &[]).is_ok() {

@@ -1,0 +1,218 @@
+//! Text cleaning: what sources say, made readable, without losing what they said.
+//!
+//! Part of stage 1. Every parser hands its raw title, abstract and author names through here:
+//! hard-wrapped lines are unwrapped and whitespace collapsed, HTML (only where the source
+//! declares it) is stripped with its entities decoded exactly once, the LaTeX of real arXiv
+//! abstracts becomes Unicode, and UTF-8 that was once misread as Latin-1 is repaired. The
+//! caller keeps the original. Nothing here may panic or take more than linear time on any
+//! input: it sees every byte a server sends.
+
+mod html;
+mod latex;
+mod mojibake;
+
+pub(crate) use html::{decode_entities, entity, strip_tags};
+pub(crate) use latex::latex;
+pub(crate) use mojibake::repair_mojibake;
+
+/// Plain text, as arXiv and the Hub write it: LaTeX made readable, whitespace collapsed.
+pub(crate) fn plain(raw: &str) -> String {
+    let text = repair_mojibake(raw);
+    let text = collapse_whitespace(&text);
+    let text = latex(&text);
+    collapse_whitespace(&text)
+}
+
+/// HTML, as an RSS description or an Atom `type="html"` field holds it: tags stripped,
+/// entities decoded once, then cleaned as plain text.
+pub(crate) fn html(raw: &str) -> String {
+    plain(&decode_entities(&strip_tags(raw)))
+}
+
+/// Runs of whitespace, line breaks included, become one space; the ends are trimmed. This
+/// unwraps the hard-wrapped titles and abstracts of the arXiv API.
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each `(raw, readable)` pair: `plain(raw)` is `readable`.
+    #[track_caller]
+    fn assert_readable(cases: &[(&str, &str)]) {
+        for (raw, readable) in cases {
+            assert_eq!(plain(raw), *readable, "{raw}");
+        }
+    }
+
+    #[test]
+    fn hard_wrapped_text_becomes_one_line() {
+        let raw = "  As helium-4 is cooled below 2.17 K it undergoes a phase transition to a\n\
+                   fundamentally new state of matter\n";
+        let unwrapped = "As helium-4 is cooled below 2.17 K it undergoes a phase transition to a \
+                         fundamentally new state of matter";
+        assert_eq!(plain(raw), unwrapped);
+    }
+
+    #[test]
+    fn the_latex_left_on_the_daily_papers_page_reads_as_math() {
+        assert_readable(&[
+            ("the (LR^2VQ) method", "the (LR²VQ) method"),
+            ("achieving 2.8\\%/1.0\\% top-1", "achieving 2.8%/1.0% top-1"),
+            ("speedups of 43times/31times over", "speedups of 43×/31× over"),
+            ("vectors or ell_2-distance", "vectors or ℓ₂-distance"),
+            ("namely MP_{+}. Extensive", "namely MP₊. Extensive"),
+            ("cross-covariance (MHC^3) to", "cross-covariance (MHC³) to"),
+            ("in O(varepsilon^{-1})", "in O(ε⁻¹)"),
+            ("set S^p over", "set Sᵖ over"),
+            ("Omega(k^2d) samples", "Omega(k²d) samples"),
+            ("three times faster", "three times faster"),
+        ]);
+    }
+
+    #[test]
+    fn a_url_repeated_in_braces_is_kept_once() {
+        assert_eq!(
+            plain("at https://github.com/a/b/tree/master{https://github.com/a/b/tree/master}."),
+            "at https://github.com/a/b/tree/master."
+        );
+        assert_eq!(plain("see {https://x.org/a}"), "see https://x.org/a");
+    }
+
+    #[test]
+    fn urls_are_never_rewritten() {
+        let text = "https://github.com/yzd-v/cls_KD and http://host/~user/a_b^2";
+        assert_eq!(plain(text), text);
+    }
+
+    #[test]
+    fn accents_in_author_names_become_letters() {
+        assert_readable(&[
+            ("Nikola Pi\\v{z}urica", "Nikola Pižurica"),
+            ("Nikola Milovi\\'c", "Nikola Milović"),
+            ("J\\\"org Deigm\\\"oller", "Jörg Deigmöller"),
+            ("Jan Jakub\\r{u}v", "Jan Jakubův"),
+            ("Hendrik Kra{\\ss}", "Hendrik Kraß"),
+            ("Anders S{\\o}gaard", "Anders Søgaard"),
+            ("In\\`es Blin", "Inès Blin"),
+            ("Mikol\\'a\\v{s}", "Mikoláš"),
+            ("Fran\\c{c}ois and \\'{E}mile and Mart\\'{\\i}n", "François and Émile and Martín"),
+            ("Pi\\v z", "Piž"),
+        ]);
+    }
+
+    #[test]
+    fn math_mode_is_unwrapped() {
+        assert_readable(&[
+            ("achieving $1.13\\times$ faster", "achieving 1.13× faster"),
+            ("$\\mathcal{O}(n^2)$ time", "O(n²) time"),
+            ("$\\alpha$-divergence with $k=3$", "α-divergence with k=3"),
+            ("error $\\leq 10^{-3}$", "error ≤ 10⁻³"),
+            ("a $\\frac{1}{2}$ step", "a 1/2 step"),
+            ("$x_{\\text{max}}$", "xₘₐₓ"),
+            ("$O(n^{1.5})$ and $5 more", "O(n^(1.5)) and 5 more"),
+            ("costs $5 today", "costs $5 today"),
+            ("satisfies mathcal{S^p} > x", "satisfies Sᵖ > x"),
+            ("Fig.~1 and ``quoted''", "Fig. 1 and “quoted”"),
+            ("by ~30% and distillation~(KD)", "by ~30% and distillation (KD)"),
+            ("LOGO -- Long", "LOGO – Long"),
+            ("sets \\{1, 2\\}", "sets {1, 2}"),
+            ("logics $\\mathcal{E\\mkern-2mu L}$ and", "logics E L and"),
+            ("a\\hspace{1em}b \\kern 3pt c", "ab c"),
+        ]);
+    }
+
+    #[test]
+    fn text_without_latex_is_unchanged() {
+        let text = "Contrastive loss is a powerful approach (p < 0.05, a file_name, C++).";
+        assert_eq!(plain(text), text);
+    }
+
+    #[test]
+    fn mojibake_is_repaired_and_real_latin1_is_not() {
+        assert_readable(&[
+            ("Aurora RamÃ\u{AD}rez", "Aurora Ramírez"),
+            ("JosÃ© RaÃºl Romero", "José Raúl Romero"),
+            ("Ångström", "Ångström"),
+            ("MÃ¼ller and Æ", "Müller and Æ"),
+        ]);
+    }
+
+    #[test]
+    fn html_is_stripped_and_entities_decoded_once() {
+        assert_eq!(html("<p>Tom &amp;amp; Jerry</p><p>second</p>"), "Tom &amp; Jerry second");
+        assert_eq!(html("a &lt;b&gt; c"), "a <b> c");
+        assert_eq!(html("p < 0.05 and Vec<T>"), "p < 0.05 and Vec<T>");
+        assert_eq!(
+            html("<a href=\"https://x.org\">link</a>, &#233;t&#xE9; &unknown; AT&T"),
+            "link, été &unknown; AT&T"
+        );
+        assert_eq!(html("<br/>x<br />y"), "x y");
+    }
+
+    #[test]
+    fn entities_the_hand_written_table_missed_decode() {
+        // Regression (issue 13): the old table knew 60 names; `&theta;` and the rest of
+        // HTML5's 2,125 stayed as written, and `&#x+41;` was read as `A`.
+        assert_eq!(html("&theta; &kappa; &hbar; &Oslash; &rightarrow; &frac12;"), "θ κ ℏ Ø → ½");
+        assert_eq!(entity("NotEqualTilde").as_deref(), Some("≂\u{338}"));
+        assert_eq!(entity("#x+41"), None);
+        assert_eq!(entity("#27"), None, "no control characters from a number");
+        assert_eq!(entity("amp;lt"), None);
+    }
+
+    /// Every kind of cleanup in one table: `(function, raw, readable)`.
+    #[test]
+    fn cleanup_cases_table() {
+        type Clean = fn(&str) -> String;
+        let mojibake: Clean = |text| repair_mojibake(text).into_owned();
+        let cases: &[(&str, Clean, &str, &str)] = &[
+            // HTML: tags out, entities decoded once, whitespace collapsed.
+            ("html", html, "<p>Tom &amp;amp; Jerry</p><p>second</p>", "Tom &amp; Jerry second"),
+            ("html", html, "a &lt;b&gt; c", "a <b> c"),
+            ("html", html, "p < 0.05 and Vec<T>", "p < 0.05 and Vec<T>"),
+            ("html", html, "&#233;t&#xE9; &unknown; AT&T", "été &unknown; AT&T"),
+            ("html", html, "x&nbsp;&nbsp;y<br/>z", "x y z"),
+            ("html", html, "&alpha;-&beta; &le; &epsilon;", "α-β ≤ ε"),
+            ("html", html, "&Lambda;CDM &sim; &infin;", "ΛCDM ∼ ∞"),
+            ("html", html, "no semicolon &amp here", "no semicolon &amp here"),
+            ("html", html, "<b>bold</b> and <i>it</i>", "bold and it"),
+            // LaTeX, as arXiv writes it and as the Daily Papers page leaves it.
+            ("latex", plain, "$\\mathcal{O}(n^2)$ time", "O(n²) time"),
+            ("latex", plain, "achieving 2.8\\%/1.0\\% top-1", "achieving 2.8%/1.0% top-1"),
+            ("latex", plain, "speedups of 43times over", "speedups of 43× over"),
+            ("latex", plain, "Pi\\v{z}urica and Kra{\\ss}", "Pižurica and Kraß"),
+            ("latex", plain, "Fig.~1 and ``quoted''", "Fig. 1 and “quoted”"),
+            ("latex", plain, "costs $5 today", "costs $5 today"),
+            ("latex", plain, "https://x.org/~u/a_b^2", "https://x.org/~u/a_b^2"),
+            // Mojibake: UTF-8 once read as Latin-1 is repaired; real Latin-1 stays.
+            ("mojibake", mojibake, "Aurora RamÃ\u{AD}rez", "Aurora Ramírez"),
+            ("mojibake", mojibake, "JosÃ© RaÃºl", "José Raúl"),
+            ("mojibake", mojibake, "Ångström and Æ", "Ångström and Æ"),
+            ("mojibake", mojibake, "plain ASCII", "plain ASCII"),
+            // Whitespace: hard-wrapped lines become one.
+            ("plain", plain, "  one\n  two\t three \n", "one two three"),
+        ];
+        for (kind, clean, raw, readable) in cases {
+            assert_eq!(clean(raw), *readable, "{kind}: {raw:?}");
+        }
+    }
+
+    #[test]
+    fn plain_text_keeps_entity_like_text() {
+        assert_eq!(plain("AT&amp;T"), "AT&amp;T");
+    }
+
+    #[test]
+    fn broken_latex_never_panics_and_keeps_its_text() {
+        for text in [
+            "\\", "^", "_", "{", "}", "\\v", "\\'", "$", "x^{", "\\frac{a", "a_{b", "\\v{", "é^é",
+            "\\'{\\i",
+        ] {
+            let _ = plain(text);
+        }
+        assert_eq!(plain("x^{unclosed"), "x^unclosed");
+    }
+}
