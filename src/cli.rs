@@ -260,7 +260,7 @@ pub struct ServeArgs {
 }
 
 /// Where the day's papers come from, and for which date.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DayArgs {
     /// The run date, YYYY-MM-DD [default: today, UTC]. Without it, digests are for the
     /// date the listing itself gives.

@@ -22,6 +22,7 @@ pub mod config;
 pub mod deliver;
 pub mod digest;
 pub mod error;
+mod http;
 pub mod journal;
 mod lines;
 pub mod outcome;
