@@ -46,7 +46,8 @@ for round in 1 2 3; do
         ".txt $(fetch "/reader$middle@example.com.txt") s, index $(fetch /) s" \
         "($(wc -c < "$work/page") bytes)"
 done
-kill "$server_pid"
+# The server is GNU time's child: stop it, and time reports.
+kill "$(pgrep -P "$server_pid")"
 wait "$server_pid" 2>/dev/null || true
 server_pid=
 echo "preview --serve peak memory: $(( $(tail -1 "$work/serve.time") / 1024 )) MB"
