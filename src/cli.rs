@@ -403,7 +403,7 @@ pub(crate) struct ServeArgs {
 }
 
 /// Where the day's papers come from, and for which date.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct DayArgs {
     /// The run date, YYYY-MM-DD [default: today, UTC]. Without it, digests are for the
     /// date the listing itself gives.

@@ -26,6 +26,7 @@ mod config;
 mod deliver;
 mod digest;
 mod error;
+mod http;
 mod journal;
 mod lines;
 mod messages;

@@ -5,7 +5,9 @@
 //! works only for the address it was made for. Nothing here edits the config.
 
 use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::Sha256;
+use url::Url;
 
 use crate::config::{Config, ConfigError};
 
@@ -87,65 +89,75 @@ pub(crate) fn verify(secret: &[u8], email: &str, token: &str) -> bool {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+    // Digits only: `u8::from_str_radix` would also take a sign, so `+f` would pass for `0f`.
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok())
-        .collect()
+    (0..text.len()).step_by(2).map(|at| u8::from_str_radix(&text[at..at + 2], 16).ok()).collect()
 }
 
 /// Encodes everything but RFC 3986's unreserved characters, so an address with `+` or `&`
 /// stays one query value.
 pub(crate) fn percent_encode(text: &str) -> String {
-    percent_encode_keeping(text, b"-._~")
+    utf8_percent_encode(text, UNRESERVED_KEPT).to_string()
 }
 
-/// `%XX` for every byte but ASCII letters, digits and `keep`.
-pub(crate) fn percent_encode_keeping(text: &str, keep: &[u8]) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
+/// Every byte but RFC 3986's unreserved characters.
+const UNRESERVED_KEPT: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Decodes `%XX` escapes (and `+` as a space, as forms send it); `None` for bad escapes or
-/// bytes that are not UTF-8.
-pub(crate) fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'%' => {
-                let hex = text.get(at + 1..at + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                at += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                at += 1;
-            }
-            byte => {
-                out.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Recognises requests for the unsubscribe URL: the template's path and query with
-/// `{email}` and `{token}` as holes.
+/// Recognises requests for the unsubscribe URL: the template's path, with `{email}` and
+/// `{token}` standing for a path segment or a query value (or part of one). Other query
+/// parameters, such as a mail client's `utm_source`, are let through.
 #[derive(Debug)]
 pub(crate) struct LinkPattern {
-    pattern: regex::Regex,
+    base: Url,
+    segments: Vec<Piece>,
+    query: Vec<(String, Piece)>,
+}
+
+/// One path segment or query value of the template, decoded.
+#[derive(Debug)]
+enum Piece {
+    Fixed(String),
+    Hole { before: String, hole: Hole, after: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hole {
+    Email,
+    Token,
+}
+
+impl Piece {
+    fn new(text: &str) -> Piece {
+        for (name, hole) in [("{email}", Hole::Email), ("{token}", Hole::Token)] {
+            if let Some((before, after)) = text.split_once(name) {
+                return Piece::Hole { before: before.into(), hole, after: after.into() };
+            }
+        }
+        Piece::Fixed(text.to_owned())
+    }
+
+    /// Fills `parts` from `text` if it fits; false if it does not.
+    fn fill(&self, text: &str, parts: &mut [Option<String>; 2]) -> bool {
+        match self {
+            Piece::Fixed(fixed) => fixed == text,
+            Piece::Hole { before, hole, after } => {
+                let Some(value) =
+                    text.strip_prefix(before.as_str()).and_then(|t| t.strip_suffix(after.as_str()))
+                else {
+                    return false;
+                };
+                parts[*hole as usize] = Some(value.to_owned());
+                !value.is_empty()
+            }
+        }
+    }
+
+    fn holds(&self, wanted: Hole) -> bool {
+        matches!(self, Piece::Hole { hole, .. } if *hole == wanted)
+    }
 }
 
 /// What an unsubscribe request carried.
@@ -160,44 +172,58 @@ pub(crate) struct LinkParts {
 impl LinkPattern {
     /// The pattern for a template such as `https://x.org/u?email={email}&token={token}`.
     pub(crate) fn new(template: &str) -> Result<LinkPattern, String> {
-        let after_scheme = template.split_once("://").map_or(template, |(_, rest)| rest);
-        let target = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
-        if !target.contains("{email}") {
+        let base =
+            Url::parse(template).map_err(|err| format!("`{template}` is not a URL: {err}"))?;
+        let segments: Vec<Piece> = base
+            .path_segments()
+            .ok_or_else(|| format!("`{template}` has no path"))?
+            .map(|segment| Piece::new(&decode(segment)))
+            .collect();
+        let query: Vec<(String, Piece)> =
+            base.query_pairs().map(|(key, value)| (key.into_owned(), Piece::new(&value))).collect();
+        let has_email = segments
+            .iter()
+            .chain(query.iter().map(|(_, piece)| piece))
+            .any(|p| p.holds(Hole::Email));
+        if !has_email {
             return Err(format!(
                 "`{template}` has no {{email}}, so a request cannot say who leaves"
             ));
         }
-        let mut pattern = String::from("^");
-        let mut rest = target;
-        while let Some(at) = rest.find('{') {
-            pattern.push_str(&regex::escape(&rest[..at]));
-            let hole = &rest[at..];
-            if let Some(tail) = hole.strip_prefix("{email}") {
-                pattern.push_str("(?P<email>[^/?&#]+)");
-                rest = tail;
-            } else if let Some(tail) = hole.strip_prefix("{token}") {
-                pattern.push_str("(?P<token>[0-9a-fA-F]+)");
-                rest = tail;
-            } else {
-                pattern.push_str(&regex::escape("{"));
-                rest = &hole[1..];
-            }
-        }
-        pattern.push_str(&regex::escape(rest));
-        pattern.push('$');
-        let pattern = regex::Regex::new(&pattern).map_err(|err| err.to_string())?;
-        Ok(LinkPattern { pattern })
+        Ok(LinkPattern { base, segments, query })
     }
 
     /// The address and token in a request target (path and query), if it is an
     /// unsubscribe link.
     pub(crate) fn parse(&self, target: &str) -> Option<LinkParts> {
-        let captures = self.pattern.captures(target)?;
-        Some(LinkParts {
-            email: percent_decode(captures.name("email")?.as_str())?,
-            token: captures.name("token").map(|t| t.as_str().to_owned()),
-        })
+        let url = self.base.join(target).ok()?;
+        let mut parts = [None, None];
+        let segments: Vec<&str> = url.path_segments()?.collect();
+        if segments.len() != self.segments.len() {
+            return None;
+        }
+        for (piece, segment) in self.segments.iter().zip(segments) {
+            if !piece.fill(&decode(segment), &mut parts) {
+                return None;
+            }
+        }
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        for (key, piece) in &self.query {
+            let mut values = pairs.iter().filter(|(k, _)| k == key);
+            // Exactly one of each: two `email=` would leave it open which one is meant.
+            let (Some((_, value)), None) = (values.next(), values.next()) else { return None };
+            if !piece.fill(value, &mut parts) {
+                return None;
+            }
+        }
+        let [email, token] = parts;
+        Some(LinkParts { email: email?, token })
     }
+}
+
+/// A path segment, decoded; `+` stays a `+`.
+fn decode(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
@@ -251,9 +277,39 @@ mod tests {
     }
 
     #[test]
-    fn bad_escapes_are_refused() {
-        assert_eq!(percent_decode("a%4"), None);
-        assert_eq!(percent_decode("%ff"), None);
-        assert_eq!(percent_decode("a%40b"), Some("a@b".into()));
+    fn a_signed_escape_decodes_to_nothing_it_does_not_spell() {
+        // `u8::from_str_radix("+5", 16)` is 5, so `%+5` used to become the byte 0x05.
+        let pattern = LinkPattern::new("https://x.org/u/{email}/{token}").unwrap();
+        let parts = pattern.parse("/u/a%+5b.c/0a1b").unwrap();
+        assert_eq!(parts.email, "a%+5b.c");
+        let pattern = LinkPattern::new("https://x.org/u?email={email}").unwrap();
+        assert!(!pattern.parse("/u?email=a%+5b.c").unwrap().email.contains('\u{5}'));
+    }
+
+    #[test]
+    fn a_token_with_a_sign_is_not_the_token_with_a_zero() {
+        // `u8::from_str_radix("+f", 16)` is 0x0f, so `+f...` used to pass for `0f...`.
+        let (email, token) = (0..)
+            .map(|n| format!("user{n}@example.com"))
+            .map(|email| (token(b"k", &email), email))
+            .map(|(token, email)| (email, token))
+            .find(|(_, token)| token.starts_with('0'))
+            .unwrap();
+        assert!(verify(b"k", &email, &token));
+        assert!(!verify(b"k", &email, &format!("+{}", &token[1..])));
+    }
+
+    #[test]
+    fn extra_query_parameters_on_the_link_are_let_through() {
+        let pattern = LinkPattern::new("https://x.org/u?list=ml&email={email}&t={token}").unwrap();
+        let parts = pattern.parse("/u?utm_source=digest&list=ml&email=a%2Bb%40c.d&t=0a").unwrap();
+        assert_eq!(parts, LinkParts { email: "a+b@c.d".into(), token: Some("0a".into()) });
+        assert_eq!(pattern.parse("/u?list=other&email=a%40c.d&t=0a"), None);
+        assert_eq!(pattern.parse("/u?list=ml&email=a%40c.d&email=b%40c.d&t=0a"), None);
+    }
+
+    #[test]
+    fn encoding_keeps_unreserved_characters_and_escapes_the_rest_in_upper_case() {
+        assert_eq!(percent_encode("a+b c/é~_.-"), "a%2Bb%20c%2F%C3%A9~_.-");
     }
 }

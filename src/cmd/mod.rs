@@ -204,17 +204,3 @@ pub(crate) fn write_table(
     }
     Ok(())
 }
-
-/// Listens on `address` and prints the URL it serves, as the first line a wrapper (or a
-/// test) reads; a port of 0 gets a free one.
-pub(crate) fn listen(
-    address: std::net::SocketAddr,
-    what: &str,
-) -> anyhow::Result<tiny_http::Server> {
-    let server = tiny_http::Server::http(address)
-        .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
-    let bound = server.server_addr().to_ip().map_or_else(|| address.to_string(), |a| a.to_string());
-    say!("{what} on http://{bound}/")?;
-    std::io::Write::flush(&mut std::io::stdout())?;
-    Ok(server)
-}

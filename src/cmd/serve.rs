@@ -2,21 +2,34 @@
 //!
 //! GET shows a confirmation page; POST (RFC 8058 one-click, or the page's button) removes the
 //! subscriber through the same atomic edit as `paperboy unsubscribe`. A link without a valid
-//! token changes nothing. One request at a time, so edits never race each other.
+//! token changes nothing. Requests are served concurrently on the stack in [`crate::http`];
+//! the edits themselves take turns under the config's edit lock.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use tiny_http::{Header, Method, Request, Response};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::cli::ServeArgs;
-use crate::cmd::{Ctx, listen};
+use crate::cmd::Ctx;
 use crate::config::edit::{ConfigEdit, EditError};
 use crate::config::{Config, ConfigError};
 use crate::error::Exit;
+use crate::http;
 use crate::render::escape_html;
 use crate::unsubscribe::{LinkPattern, SECRET_ENV, secret_from_env, verify};
 
-/// Serves until killed.
+/// What every request needs; shared by all of them.
+struct Endpoint {
+    pattern: LinkPattern,
+    secret: Vec<u8>,
+    config_path: PathBuf,
+}
+
+/// Serves until killed; returns only on a fatal server error.
 pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let problem = |message: String| {
@@ -36,76 +49,112 @@ pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let secret = secret_from_env()
         .ok_or_else(|| problem(format!("uses {{token}}, and {SECRET_ENV} is not set")))?;
     let pattern = LinkPattern::new(&template).map_err(problem)?;
+    // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.
+    drop(config);
 
-    let server = listen(args.listen, "unsubscribe links")?;
-
-    for request in server.incoming_requests() {
-        let (status, body) = answer(&request, &pattern, &secret, ctx.config_path);
-        let content_type =
-            Header::from_bytes("Content-Type", "text/html; charset=utf-8").expect("a valid header");
-        let response =
-            Response::from_string(page(&body)).with_status_code(status).with_header(content_type);
-        if let Err(err) = request.respond(response) {
-            crate::messages::warning(format!("could not answer a request: {err}"));
-        }
-    }
+    let endpoint = Arc::new(Endpoint { pattern, secret, config_path: ctx.config_path.to_owned() });
+    let app = Router::new().fallback(answer).with_state(endpoint);
+    http::serve(args.listen, "unsubscribe links", app)?;
     Ok(Exit::Ok)
 }
 
-/// The status and the page's message for one request.
-fn answer(
-    request: &Request,
-    pattern: &LinkPattern,
-    secret: &[u8],
-    config_path: &Path,
-) -> (u16, String) {
-    let Some(parts) = pattern.parse(request.url()) else {
-        return (404, "There is no page here.".into());
+/// One request: the status and the page.
+async fn answer(State(endpoint): State<Arc<Endpoint>>, method: Method, uri: Uri) -> Response {
+    let (status, body) = respond(&endpoint, &method, &uri).await;
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page(&body)).into_response()
+}
+
+async fn respond(endpoint: &Arc<Endpoint>, method: &Method, uri: &Uri) -> (StatusCode, String) {
+    let target = uri.path_and_query().map_or("/", |target| target.as_str());
+    let Some(parts) = endpoint.pattern.parse(target) else {
+        return (StatusCode::NOT_FOUND, "There is no page here.".into());
     };
-    let valid = parts.token.as_deref().is_some_and(|token| verify(secret, &parts.email, token));
+    let valid =
+        parts.token.as_deref().is_some_and(|token| verify(&endpoint.secret, &parts.email, token));
     if !valid {
-        return (403, "This unsubscribe link is not valid. Use the link in your digest.".into());
+        return (
+            StatusCode::FORBIDDEN,
+            "This unsubscribe link is not valid. Use the link in your digest.".into(),
+        );
     }
-    let email = escape_html(&parts.email);
-    match request.method() {
-        Method::Get | Method::Head => (
-            200,
+    let shown = escape_html(&parts.email);
+    match *method {
+        Method::GET | Method::HEAD => (
+            StatusCode::OK,
             format!(
-                "Stop sending the digest to <strong>{email}</strong>?\n\
+                "Stop sending the digest to <strong>{shown}</strong>?\n\
                  <form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\
                  <button type=\"submit\">Unsubscribe</button></form>"
             ),
         ),
-        Method::Post => match unsubscribe(config_path, &parts.email) {
-            Ok(()) => {
-                eprintln!("unsubscribed {}", parts.email);
-                (200, format!("<strong>{email}</strong> will get no more digests."))
+        Method::POST => {
+            let (worker, email) = (Arc::clone(endpoint), parts.email.clone());
+            let done = http::blocking(move || unsubscribe(&worker.config_path, &email)).await;
+            match done.and_then(|result| result) {
+                Ok(Removal::Removed) => {
+                    eprintln!("unsubscribed {}", parts.email);
+                    (StatusCode::OK, format!("<strong>{shown}</strong> will get no more digests."))
+                }
+                Ok(Removal::AlreadyGone) => {
+                    (StatusCode::OK, format!("<strong>{shown}</strong> will get no more digests."))
+                }
+                Err(err) => {
+                    crate::messages::error(format!("unsubscribing {}: {err:#}", parts.email));
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong; nothing was changed. Please try again later.".into(),
+                    )
+                }
             }
-            Err(err) => {
-                crate::messages::error(format!("unsubscribing {}: {err:#}", parts.email));
-                (500, "Something went wrong; nothing was changed. Please try again later.".into())
-            }
-        },
-        _ => (405, "Use the link in your digest.".into()),
+        }
+        _ => (StatusCode::METHOD_NOT_ALLOWED, "Use the link in your digest.".into()),
     }
+}
+
+/// What a POST did.
+#[derive(Debug, PartialEq, Eq)]
+enum Removal {
+    Removed,
+    /// Nothing to do: a repeated one-click POST, or an address removed by other means.
+    AlreadyGone,
 }
 
 /// Removes the subscriber; an address already gone is not an error, so a repeated
 /// one-click POST stays harmless. Success is only claimed once the config, loaded afresh,
 /// no longer lists the address.
-fn unsubscribe(config_path: &Path, email: &str) -> anyhow::Result<()> {
-    let mut edit = ConfigEdit::open(config_path)?;
-    match edit.remove_subscriber(email) {
-        Ok(()) => {
-            edit.save()?;
-        }
-        Err(EditError::NotFound(_)) => {}
-        Err(err) => return Err(err.into()),
+fn unsubscribe(config_path: &Path, email: &str) -> anyhow::Result<Removal> {
+    if !may_list(config_path, email)? {
+        return Ok(Removal::AlreadyGone);
     }
+    let removal = {
+        let mut edit = ConfigEdit::open(config_path)?;
+        match edit.remove_subscriber(email) {
+            Ok(()) => {
+                edit.save()?;
+                Removal::Removed
+            }
+            Err(EditError::NotFound(_)) => Removal::AlreadyGone,
+            Err(err) => return Err(err.into()),
+        }
+    };
     if Config::load(config_path)?.subscriber(email).is_some() {
         anyhow::bail!("{email} is still listed after the edit");
     }
-    Ok(())
+    Ok(removal)
+}
+
+/// Whether the config file could list `email`, from its text alone: a replayed POST for an
+/// address already gone costs one read of the file instead of a whole edit. Where TOML
+/// could spell the address some other way (a `\u` escape, a non-ASCII address), it says yes.
+fn may_list(config_path: &Path, email: &str) -> anyhow::Result<bool> {
+    let text = std::fs::read_to_string(config_path)
+        .map_err(|err| anyhow::anyhow!("cannot read `{}`: {err}", config_path.display()))?;
+    let email = email.trim();
+    if !email.is_ascii() || text.contains("\\u") || text.contains("\\U") {
+        return Ok(true);
+    }
+    let wanted = email.as_bytes();
+    Ok(text.as_bytes().windows(wanted.len()).any(|window| window.eq_ignore_ascii_case(wanted)))
 }
 
 fn page(body: &str) -> String {
@@ -113,4 +162,20 @@ fn page(body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unsubscribe</title></head>\n\
          <body style=\"font-family:sans-serif; max-width:32em; margin:3em auto;\">\n<p>{body}</p>\n</body></html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_spelt_another_way_is_taken_as_maybe_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paperboy.toml");
+        std::fs::write(&path, "email = \"Alice@Example.com\"\n").unwrap();
+        assert!(may_list(&path, "alice@example.com").unwrap());
+        assert!(!may_list(&path, "bob@example.com").unwrap());
+        std::fs::write(&path, "email = \"bob\\u0040example.com\"\n").unwrap();
+        assert!(may_list(&path, "bob@example.com").unwrap());
+    }
 }

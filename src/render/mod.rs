@@ -17,7 +17,6 @@ use crate::digest::Digest;
 use crate::paper::PaperId;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
-#[cfg(test)]
 pub(crate) use view::subject as subject_line;
 use view::{DigestView, PaperView};
 

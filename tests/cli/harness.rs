@@ -217,9 +217,11 @@ impl Paperboy {
     /// Starts a long-running `paperboy ARGS` (a server) in the scratch folder and waits for
     /// the first line it prints, which names the `http://` address it listens on.
     pub(crate) fn server(&self, args: &[&str]) -> Background {
+        // Outside the scratch folder, so that listing it shows only what paperboy wrote.
+        let stderr = tempfile::NamedTempFile::new().expect("a file for the server's stderr");
         let mut child = self
             .command(args)
-            .stderr(Stdio::null())
+            .stderr(stderr.reopen().expect("the stderr file"))
             .spawn()
             .expect("cannot start the paperboy binary");
         let mut line = String::new();
@@ -235,7 +237,7 @@ impl Paperboy {
             .trim_end_matches('/')
             .to_owned();
         assert!(base.starts_with("http://127.0.0.1:"), "servers bind to loopback: {line}");
-        Background { child, base }
+        Background { child, base, stderr }
     }
 }
 
@@ -244,6 +246,19 @@ pub(crate) struct Background {
     child: std::process::Child,
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub(crate) base: String,
+    stderr: tempfile::NamedTempFile,
+}
+
+impl Background {
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What the server printed on stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        std::fs::read_to_string(self.stderr.path()).expect("the server's stderr")
+    }
 }
 
 impl Drop for Background {

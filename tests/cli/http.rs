@@ -1,9 +1,9 @@
 //! Real HTTP servers on 127.0.0.1 for the fetch tests.
 //!
-//! `HttpServer` is tiny_http, a server paperboy did not write, answering from a script and
-//! recording every request it gets. A body cut short on purpose is the one thing no server
-//! library sends, so `TruncatingServer` writes that response by hand on a plain socket.
-//! Both stop when dropped; neither reaches beyond loopback.
+//! `HttpServer` is axum on hyper, a server paperboy did not write, answering from a script
+//! and recording every request it gets. A body cut short on purpose is the one thing no
+//! server library sends, so `TruncatingServer` writes that response by hand on a plain
+//! socket. Both stop when dropped; neither reaches beyond loopback.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener};
@@ -11,6 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
 
 /// What the scripted server answers.
 pub(crate) enum Reply {
@@ -32,9 +37,11 @@ pub(crate) struct Seen {
     pub(crate) at: Instant,
 }
 
+type Script = Box<dyn Fn(&str, usize) -> Reply + Send>;
+
 /// A scripted HTTP server.
 pub(crate) struct HttpServer {
-    server: Arc<tiny_http::Server>,
+    runtime: Option<tokio::runtime::Runtime>,
     port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
@@ -43,47 +50,26 @@ impl HttpServer {
     /// Starts a server on 127.0.0.1; `script(path, n)` answers the `n`th request (from 0)
     /// for `path`.
     pub(crate) fn start(script: impl Fn(&str, usize) -> Reply + Send + 'static) -> HttpServer {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("cannot listen"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the test server");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("cannot listen");
+        listener.set_nonblocking(true).expect("a non-blocking listener");
+        let port = listener.local_addr().expect("a local address").port();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let (serving, log) = (Arc::clone(&server), Arc::clone(&seen));
-        thread::spawn(move || {
-            for request in serving.incoming_requests() {
-                let path = request.url().to_owned();
-                let user_agent = request
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("User-Agent"))
-                    .map(|h| h.value.as_str().to_owned());
-                let earlier = {
-                    let mut log = log.lock().expect("the request log");
-                    let earlier = log.iter().filter(|s| s.path == path).count();
-                    log.push(Seen { path: path.clone(), user_agent, at: Instant::now() });
-                    earlier
-                };
-                let response = match script(&path, earlier) {
-                    Reply::Body(body) => tiny_http::Response::from_data(body),
-                    Reply::Slow { delay, body } => {
-                        thread::sleep(delay);
-                        tiny_http::Response::from_data(body)
-                    }
-                    Reply::Status { code, headers, body } => {
-                        let mut response =
-                            tiny_http::Response::from_data(body).with_status_code(code);
-                        for (name, value) in headers {
-                            let header =
-                                tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-                                    .expect("a valid header");
-                            response.add_header(header);
-                        }
-                        response
-                    }
-                };
-                // The client may have given up (a timeout test); that is not the server's problem.
-                let _ = request.respond(response);
-            }
+        let script: Arc<Mutex<Script>> = Arc::new(Mutex::new(Box::new(script)));
+        let log = Arc::clone(&seen);
+        let app = axum::Router::new().fallback(move |request: Request| {
+            let (log, script) = (Arc::clone(&log), Arc::clone(&script));
+            async move { answer(request, &log, &script).await }
         });
-        HttpServer { server, port, seen }
+        runtime.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+            axum::serve(listener, app).await.expect("the test server stopped");
+        });
+        HttpServer { runtime: Some(runtime), port, seen }
     }
 
     /// `http://127.0.0.1:PORT` + `path`.
@@ -97,9 +83,44 @@ impl HttpServer {
     }
 }
 
+async fn answer(request: Request, log: &Mutex<Vec<Seen>>, script: &Mutex<Script>) -> Response {
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let user_agent = request
+        .headers()
+        .get("User-Agent")
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let earlier = {
+        let mut log = log.lock().expect("the request log");
+        let earlier = log.iter().filter(|s| s.path == path).count();
+        log.push(Seen { path: path.clone(), user_agent, at: Instant::now() });
+        earlier
+    };
+    drop(request);
+    let reply = script.lock().expect("the script")(&path, earlier);
+    let (code, headers, body) = match reply {
+        Reply::Body(body) => (200, Vec::new(), body),
+        Reply::Slow { delay, body } => {
+            tokio::time::sleep(delay).await;
+            (200, Vec::new(), body)
+        }
+        Reply::Status { code, headers, body } => (code, headers, body),
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(code).expect("a valid status");
+    for (name, value) in headers {
+        response.headers_mut().append(
+            HeaderName::from_bytes(name.as_bytes()).expect("a valid header name"),
+            HeaderValue::from_str(&value).expect("a valid header"),
+        );
+    }
+    response
+}
+
 impl Drop for HttpServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 

@@ -192,3 +192,59 @@ fn text_lines_fit_78_columns_except_lines_that_hold_one_long_url() {
     }
     assert!(checked > 1000, "Dave's digest should cover most of the sample ({checked} lines)");
 }
+
+/// Sends one GET for `path` with this `Host:` header and returns the status line.
+fn status_with_host(base: &str, path: &str, host: &str) -> String {
+    use std::io::{BufRead as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stream).read_line(&mut line).unwrap();
+    line.trim_end().to_owned()
+}
+
+#[test]
+fn the_preview_server_answers_421_to_a_host_that_is_not_this_machine() {
+    // A page in the operator's browser whose own name rebinds to 127.0.0.1 sends its own
+    // name as Host: it must not read the subscribers' addresses.
+    let setup = setup();
+    let server =
+        setup.server(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
+    for host in ["rebind.attacker.example", "rebind.attacker.example:8025", "10.1.2.3"] {
+        for path in ["/", "/alice@example.com.html"] {
+            let status = status_with_host(&server.base, path, host);
+            assert!(status.starts_with("HTTP/1.1 421"), "{host} {path}: {status}");
+        }
+    }
+    for host in ["localhost", "localhost:8025", "127.0.0.1:1", "[::1]:8025", "[::1]"] {
+        let status = status_with_host(&server.base, "/", host);
+        assert!(status.starts_with("HTTP/1.1 200"), "{host}: {status}");
+    }
+}
+
+#[test]
+fn a_plus_in_a_preview_path_is_a_plus_not_a_space() {
+    let setup = setup();
+    let server =
+        setup.server(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
+    let agent = crate::harness::http_agent();
+    let mut page =
+        agent.get(&format!("{}/bob+papers@example.com.html", server.base)).call().unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.body_mut().read_to_string().unwrap().contains("Mamba"));
+    let text = agent.get(&format!("{}/bob%2Bpapers@example.com.txt", server.base)).call().unwrap();
+    assert_eq!(text.status(), 200);
+}
+
+#[test]
+fn the_preview_index_counts_each_subscribers_papers_and_links_every_digest() {
+    let setup = setup();
+    setup.run(&preview_args("out")).success();
+    let written = setup.read("out/index.html");
+    let server =
+        setup.server(&["preview", "--serve", "--listen", "127.0.0.1:0", "--date", SAMPLE_DATE]);
+    let mut index = crate::harness::http_agent().get(&format!("{}/", server.base)).call().unwrap();
+    let served = index.body_mut().read_to_string().unwrap();
+    assert_eq!(served, written, "the served index is the one --out writes");
+}
