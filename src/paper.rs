@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;
+use url::Url;
 
 use crate::text::stable_hash;
 
@@ -308,17 +309,31 @@ pub(crate) fn push_link(links: &mut Vec<Link>, link: Link) {
 }
 
 fn is_plain_web_url(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"\\{}|^`".contains(c))
+    // `Url` would percent-encode these, or drop a line break, where the digest keeps the text.
+    !url.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"\\{}|^`".contains(c))
+        && web_url(url).is_some()
 }
 
-fn link_key(url: &str) -> String {
-    let url = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let url = url.strip_prefix("www.").unwrap_or(url);
-    let url = url.trim_end_matches('/');
-    let url = url.strip_suffix(".git").unwrap_or(url);
-    url.to_lowercase()
+/// `text` as an `http(s)` URL with a host, written out with its `//` as readers see it
+/// (`Url` would also take `https:x.org`).
+fn web_url(text: &str) -> Option<Url> {
+    let url = Url::parse(text).ok()?;
+    let written = text.get(url.scheme().len()..)?.starts_with("://");
+    (matches!(url.scheme(), "https" | "http") && written && url.host_str().is_some()).then_some(url)
+}
+
+/// What two links to the same page share: host without `www.` and any port it names,
+/// path, query and fragment, in lower case, less a trailing slash or `.git`; scheme and
+/// user name differ freely.
+fn link_key(text: &str) -> String {
+    let Some(url) = web_url(text) else { return text.to_lowercase() };
+    let host = url.host_str().unwrap_or_default();
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let port = url.port().map(|port| format!(":{port}")).unwrap_or_default();
+    let rest = &url[url::Position::BeforePath..];
+    let key = format!("{host}{port}{rest}");
+    let key = key.trim_end_matches('/');
+    key.strip_suffix(".git").unwrap_or(key).to_lowercase()
 }
 
 const CODE_HOSTS: [&str; 4] = ["github.com", "gitlab.com", "bitbucket.org", "codeberg.org"];
@@ -360,8 +375,13 @@ fn clean_url(raw: &str) -> Option<String> {
     let trimmed = trim_unbalanced(trimmed);
     let url =
         if trimmed.contains("://") { trimmed.to_owned() } else { format!("https://{trimmed}") };
-    let host = url.split("://").nth(1)?.split('/').next()?;
-    (host.contains('.') && url.len() > host.len() + 8).then_some(url)
+    let parsed = web_url(&url)?;
+    // A bare host (`https://x.org`) is taken for a name in the text, `https://x.org/` for a link.
+    let more_than_host = parsed.path() != "/"
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || url.ends_with('/');
+    (parsed.host_str()?.contains('.') && more_than_host).then_some(url)
 }
 
 /// Drops a closing bracket the URL did not open: `(see https://x.org/a)` ends before `)`.
@@ -376,9 +396,10 @@ fn trim_unbalanced(url: &str) -> &str {
 }
 
 fn link_kind(url: &str) -> LinkKind {
-    let host = url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("");
-    let host = host.trim_start_matches("www.").to_ascii_lowercase();
-    if CODE_HOSTS.contains(&host.as_str()) { LinkKind::Code } else { LinkKind::Project }
+    let url = web_url(url);
+    let host = url.as_ref().and_then(Url::host_str).unwrap_or_default();
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    if CODE_HOSTS.contains(&host) { LinkKind::Code } else { LinkKind::Project }
 }
 
 #[cfg(test)]
@@ -414,6 +435,42 @@ mod tests {
         let links = LinkFinder::new().find("https://www.github.com/a/b and https://x.me/KArAt");
         assert_eq!(links[0].kind, LinkKind::Code);
         assert_eq!(links[1].kind, LinkKind::Project);
+    }
+
+    #[test]
+    fn a_code_host_with_a_user_name_or_a_port_is_still_a_code_host() {
+        for url in ["https://user@github.com/a/b", "https://GitHub.com:443/a/b"] {
+            assert_eq!(Link::found(url).kind, LinkKind::Code, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_link_with_a_default_port_or_a_user_name_is_the_link_without() {
+        let mut links = vec![Link::found("https://github.com/a/b")];
+        push_link(&mut links, Link::found("https://github.com:443/a/b"));
+        push_link(&mut links, Link::found("https://git@github.com/a/b.git"));
+        push_link(&mut links, Link::found("https://github.com:8443/a/b"));
+        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(urls, ["https://github.com/a/b", "https://github.com:8443/a/b"]);
+    }
+
+    #[test]
+    fn a_site_root_is_a_link_after_http_as_after_https() {
+        // `http://ab.org/` was once dropped for its scheme being shorter than `https`.
+        assert_eq!(
+            urls("see http://ab.org/ and https://cd.org/"),
+            ["http://ab.org/", "https://cd.org/"]
+        );
+        assert_eq!(urls("https://x.org and http://y.org alone"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_web_url_needs_its_slashes_and_a_host() {
+        for url in ["https:x.org/a", "http://", "https://:80/a"] {
+            let mut links = Vec::new();
+            push_link(&mut links, Link::new(LinkKind::Code, url));
+            assert!(links.is_empty(), "{url}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
 
 use super::{ComposeError, encode};
-use crate::config::Newsletter;
+use crate::config::{Newsletter, Subscriber};
 use crate::digest::Digest;
 use crate::render::RenderedDigest;
 use crate::text::{header_safe, stable_hash};
@@ -57,6 +57,11 @@ pub(crate) fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> St
     format!("<digest.{date}.{:016x}@{}>", stable_hash(key.as_bytes()), from.email.domain())
 }
 
+/// The subscriber's `To:` mailbox, its name made safe for a header.
+pub(crate) fn mailbox(subscriber: &Subscriber) -> Mailbox {
+    Mailbox::new(subscriber.name.as_deref().map(header_safe), subscriber.email.clone())
+}
+
 /// Assembles the multipart/alternative message for one digest.
 pub(crate) fn build_message(
     newsletter: &Newsletter,
@@ -67,7 +72,7 @@ pub(crate) fn build_message(
     let subscriber = digest.subscriber;
     let mut builder = Message::builder()
         .from(newsletter.from.clone())
-        .to(subscriber.mailbox())
+        .to(mailbox(subscriber))
         .subject(header_safe(&rendered.subject))
         .date(SystemTime::from(now))
         .message_id(Some(message_id(&subscriber.email, digest.date, &newsletter.from)));
@@ -162,5 +167,20 @@ mod tests {
         assert_ne!(message_id(&alice, day, &from), message_id(&bob, day, &from));
         assert_ne!(message_id(&alice, day, &from), message_id(&alice, next, &from));
         assert!(message_id(&alice, day, &from).ends_with("@example.org>"));
+    }
+
+    #[test]
+    fn every_address_the_loader_takes_makes_a_message() {
+        for email in ["a@example.com", "o'neil+tag@example.com", "x_y.z@sub.example.org"] {
+            let text = format!(
+                "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\n[[subscribers]]\nemail = \"{email}\"\n"
+            );
+            let config = Config::parse(&text, Path::new("paperboy.toml")).unwrap();
+            Message::builder()
+                .from(config.newsletter.from.clone())
+                .to(mailbox(&config.subscribers[0]))
+                .body(String::new())
+                .unwrap_or_else(|err| panic!("{email}: {err}"));
+        }
     }
 }

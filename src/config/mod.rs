@@ -172,13 +172,6 @@ pub struct Subscriber {
     pub(crate) interest: Interest,
 }
 
-impl Subscriber {
-    /// The `To:` mailbox.
-    pub(crate) fn mailbox(&self) -> Mailbox {
-        Mailbox::new(self.name.as_deref().map(crate::text::header_safe), self.email.clone())
-    }
-}
-
 impl Config {
     /// Every keyword that picks papers for `subscriber`, its topics' first.
     pub(crate) fn keywords_of(&self, subscriber: &Subscriber) -> Vec<&Keyword> {

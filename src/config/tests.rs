@@ -425,15 +425,34 @@ fn a_quoted_local_part_is_refused_with_its_line() {
 }
 
 #[test]
-fn every_address_the_loader_takes_makes_a_message() {
-    for email in ["a@example.com", "o'neil+tag@example.com", "x_y.z@sub.example.org"] {
-        let text = format!("{MINIMAL}[[subscribers]]\nemail = \"{email}\"\n");
-        let config = parse(&text).unwrap();
-        let to = config.subscribers[0].mailbox();
-        lettre::Message::builder()
-            .from(config.newsletter.from.clone())
-            .to(to)
-            .body(String::new())
-            .unwrap_or_else(|err| panic!("{email}: {err}"));
+fn a_source_url_without_a_host_is_refused_with_its_line() {
+    // `https://` and `http://:80/x` once passed for starting with the scheme.
+    for url in ["https://", "http://:80/x"] {
+        let text = format!("{MINIMAL}[[sources]]\nname = \"a\"\nurl = \"{url}\"\n");
+        let lines = problems(&text);
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(lines[0].starts_with(&format!("dir/paperboy.toml:6: `sources[0].url`: `{url}`")));
     }
+}
+
+#[test]
+fn a_url_scheme_is_read_whatever_its_case_and_placeholders_stay() {
+    let text = format!(
+        "{MINIMAL}unsubscribe_url = \"https://example.org/u/{{token}}?e={{email}}\"\n\
+         [[sources]]\nname = \"a\"\nurl = \"HTTPS://x.org:8443/{{date}}.json\"\n"
+    );
+    parse(&text).unwrap();
+    let text = format!("{MINIMAL}unsubscribe_url = \"mailto:{{email}}\"\n");
+    parse(&text).unwrap();
+}
+
+#[test]
+fn a_url_without_its_slashes_is_refused() {
+    let text = format!("{MINIMAL}[[sources]]\nname = \"a\"\nurl = \"https:x.org/a\"\n");
+    assert_eq!(
+        problems(&text),
+        [
+            "dir/paperboy.toml:6: `sources[0].url`: `https:x.org/a` must start with https:// or http://"
+        ]
+    );
 }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use lettre::Address;
 use lettre::message::Mailbox;
 use toml::Spanned;
+use url::Url;
 
 use super::range::{self, Limit, Num};
 use super::raw::{
@@ -445,12 +446,13 @@ pub(crate) fn subscriber_address(text: &str) -> Result<Address, String> {
 
 /// A source URL is fetched as it stands but for `{date}`, the one placeholder.
 fn check_source_url(url: &str) -> Result<(), String> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(format!("`{url}` must start with https:// or http://"));
-    }
+    // Before parsing: `Url` drops tabs and line breaks and encodes spaces without a word.
     if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("`{url}` must not contain {bad:?}"));
     }
+    check_scheme(url, &url.replace("{date}", "2025-08-05"), &["https", "http"]).map_err(|err| {
+        err.unwrap_or_else(|| format!("`{url}` must start with https:// or http://"))
+    })?;
     let without = url.replace("{date}", "");
     if without.contains('{') || without.contains('}') {
         return Err(format!("`{url}`: `{{date}}` is the only placeholder"));
@@ -460,14 +462,34 @@ fn check_source_url(url: &str) -> Result<(), String> {
 
 /// An unsubscribe URL goes into a header between `<` and `>`, so it must be one clean token.
 fn check_unsubscribe_url(url: &str) -> Result<(), String> {
-    let scheme_ok = ["https://", "http://", "mailto:"].iter().any(|s| url.starts_with(s));
-    if !scheme_ok {
-        return Err(format!("`{url}` must start with https://, http:// or mailto:"));
-    }
+    // Sample values in the shape the links give them: `{email}` percent-encoded.
+    let sample = url.replace("{email}", "alice%40example.org").replace("{token}", "0f1e2d3c");
     if let Some(bad) =
         url.chars().find(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(*c))
     {
         return Err(format!("`{url}` must not contain {bad:?}"));
+    }
+    check_scheme(url, &sample, &["https", "http", "mailto"]).map_err(|err| {
+        err.unwrap_or_else(|| format!("`{url}` must start with https://, http:// or mailto:"))
+    })
+}
+
+/// Whether `sample` (`url` with its placeholders filled) is a URL of one of `schemes`.
+/// `Err(None)` is a wrong scheme, for the caller to name the right ones.
+fn check_scheme(url: &str, sample: &str, schemes: &[&str]) -> Result<(), Option<String>> {
+    let parsed = match Url::parse(sample) {
+        Ok(parsed) => parsed,
+        Err(url::ParseError::RelativeUrlWithoutBase) => return Err(None),
+        Err(err) => return Err(Some(format!("`{url}` is not a valid URL: {err}"))),
+    };
+    if !schemes.contains(&parsed.scheme()) {
+        return Err(None);
+    }
+    // Sent as written, so `https:x.org`, which `Url` reads as `https://x.org/`, is refused.
+    // (`Url` itself refuses an http(s) URL without a host.)
+    let web = parsed.scheme() != "mailto";
+    if web && !sample.get(parsed.scheme().len()..).is_some_and(|rest| rest.starts_with("://")) {
+        return Err(None);
     }
     Ok(())
 }
