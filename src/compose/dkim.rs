@@ -44,7 +44,7 @@ impl Signer {
         }
         if let Some(url) = &config.newsletter.unsubscribe_url {
             headers.push("List-Unsubscribe");
-            if url.starts_with("https://") {
+            if super::message::allows_one_click(url) {
                 headers.push("List-Unsubscribe-Post");
             }
         }

@@ -50,6 +50,12 @@ impl Header for OneClickUnsubscribe {
     }
 }
 
+/// One-click (RFC 8058) is defined for HTTPS only; the scheme is read as a URL reads it, so
+/// `HTTPS://` counts too.
+pub(crate) fn allows_one_click(unsubscribe_url: &str) -> bool {
+    url::Url::parse(unsubscribe_url).is_ok_and(|url| url.scheme() == "https")
+}
+
 /// The same subscriber and date always give the same Message-ID, so a digest sent twice can
 /// be recognised as one by mail clients and by the journal.
 pub(crate) fn message_id(email: &Address, date: NaiveDate, from: &Mailbox) -> String {
@@ -80,8 +86,7 @@ pub(crate) fn build_message(
         builder = builder.reply_to(reply_to.clone());
     }
     if let Some(url) = rendered.unsubscribe_url.clone() {
-        // One-click (RFC 8058) is defined for HTTPS only.
-        let one_click = url.starts_with("https://");
+        let one_click = allows_one_click(&url);
         builder = builder.header(ListUnsubscribe(url));
         if one_click {
             builder = builder.header(OneClickUnsubscribe);
@@ -150,6 +155,15 @@ mod tests {
         let headers = message.split("\r\n\r\n").next().unwrap();
         assert!(!headers.lines().any(|line| line.starts_with("Bcc:")), "{headers}");
         assert!(!headers.lines().any(|line| line.starts_with("X-Evil:")), "{headers}");
+    }
+
+    /// The config check reads an upper-case scheme as a URL does, and so must the header.
+    #[test]
+    fn one_click_is_offered_for_https_in_any_case_and_only_for_https() {
+        assert!(allows_one_click("https://x.org/u?e=a%40b.c"));
+        assert!(allows_one_click("HTTPS://x.org/u?e=a%40b.c"));
+        assert!(!allows_one_click("http://x.org/u"));
+        assert!(!allows_one_click("mailto:leave@x.org"));
     }
 
     #[test]
