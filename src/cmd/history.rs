@@ -46,10 +46,10 @@ fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) -> std::io::Result<(
             run.date,
             run.outcome,
             run.started_at,
-            run.sent,
-            run.deferred,
-            run.failed,
-            run.skipped
+            run.counts.sent,
+            run.counts.deferred,
+            run.counts.failed,
+            run.counts.skipped
         );
         if let Some(shard) = &run.shard {
             line.push_str(&format!(", shard {shard}"));

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{FAILED, Journal, JournalError, LEFT, SENT, Status, address_key};
+use super::{FAILED, Journal, JournalError, LEFT, RunCounts, SENT, Status, address_key};
 
 /// One digest, as `history` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,14 +46,10 @@ pub(crate) struct RunRecord {
     pub(crate) shard: Option<String>,
     /// Whether `--force` was given.
     pub(crate) forced: bool,
-    /// Digests delivered.
-    pub(crate) sent: i64,
-    /// Digests left for the next run.
-    pub(crate) deferred: i64,
-    /// Digests refused for good.
-    pub(crate) failed: i64,
-    /// Subscribers with nothing to send.
-    pub(crate) skipped: i64,
+    /// What the run did, as `send` counted it (or, for a run still running or killed, as its
+    /// digests show).
+    #[serde(flatten)]
+    pub(crate) counts: RunCounts,
 }
 
 /// An address no run sends to until an operator lifts it.
@@ -195,10 +191,12 @@ impl Journal {
                     outcome: row.get(4)?,
                     shard: row.get(5)?,
                     forced: row.get(6)?,
-                    sent: row.get(7)?,
-                    deferred: row.get(8)?,
-                    failed: row.get(9)?,
-                    skipped: row.get(10)?,
+                    counts: RunCounts {
+                        sent: count(row, 7)?,
+                        deferred: count(row, 8)?,
+                        failed: count(row, 9)?,
+                        skipped: count(row, 10)?,
+                    },
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -256,4 +254,10 @@ impl Journal {
             .map(|status| status.as_deref().map(Status::parse))
             .map_err(|e| self.err(e))
     }
+}
+
+/// A count the journal stores as an SQLite integer; only `send` writes them, never below 0.
+fn count(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<usize> {
+    let stored: i64 = row.get(at)?;
+    usize::try_from(stored).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(at, stored))
 }

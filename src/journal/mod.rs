@@ -128,7 +128,7 @@ impl RunOutcome {
 }
 
 /// What a run reports when it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub(crate) struct RunCounts {
     /// Digests delivered.
     pub(crate) sent: usize,

@@ -119,7 +119,7 @@ fn runs_record_their_outcome_and_a_killed_run_shows_as_interrupted() {
     assert_eq!(runs[0].ended_at, None);
     assert_eq!(runs[1].outcome, "deferred");
     assert!(runs[1].forced);
-    assert_eq!((runs[1].sent, runs[1].deferred, runs[1].skipped), (3, 1, 2));
+    assert_eq!((runs[1].counts.sent, runs[1].counts.deferred, runs[1].counts.skipped), (3, 1, 2));
 }
 
 #[test]
@@ -268,7 +268,9 @@ fn a_killed_run_counts_what_its_digests_show_while_running_and_once_interrupted(
     journal.mark_failed(killed, day(), "c@x.org", "550", false, at(1)).unwrap();
     journal.mark_deferred(killed, day(), "d@x.org", "451", at(1)).unwrap();
     // e@x.org is still pending when the process dies: no end_run.
-    let counts = |run: &RunRecord| (run.outcome.clone(), run.sent, run.deferred, run.failed);
+    let counts = |run: &RunRecord| {
+        (run.outcome.clone(), run.counts.sent, run.counts.deferred, run.counts.failed)
+    };
     let runs = journal.runs(None).unwrap();
     assert_eq!(counts(&runs[0]), ("running".to_owned(), 2, 2, 1));
 
