@@ -86,6 +86,7 @@ mod tests {
 
     #[test]
     fn url_components_escape_all_but_unreserved_characters() {
+        assert_eq!(url_component("a+b c/é~_.-"), "a%2Bb%20c%2F%C3%A9~_.-");
         assert_eq!(url_component("a+b&c@x.org"), "a%2Bb%26c%40x.org");
         assert_eq!(url_component("-._~ /?#é"), "-._~%20%2F%3F%23%C3%A9");
     }
