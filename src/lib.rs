@@ -37,6 +37,7 @@ mod report;
 mod shard;
 mod source;
 mod text;
+mod token;
 mod topic;
 mod unsubscribe;
 

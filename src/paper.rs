@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::text::stable_hash;
@@ -18,7 +18,7 @@ use crate::text::stable_hash;
 /// Text fields hold the cleaned text (unwrapped, LaTeX made readable, HTML stripped); what the
 /// source said is kept in `original` whenever cleaning changed it. Optional fields stay out of
 /// the JSON of `paperboy papers` when a source did not give them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Paper {
     /// Stable across runs: the journal and dedupe key on it.
     pub(crate) id: PaperId,
@@ -33,47 +33,47 @@ pub struct Paper {
     /// The `name` of the first configured source that listed the paper.
     pub(crate) source: String,
     /// Every source that listed the paper, in config order, when there is more than one.
-    #[serde(skip_serializing_if = "is_single")]
+    #[serde(default, skip_serializing_if = "is_single")]
     pub(crate) sources: Vec<String>,
     /// The day the paper was listed (featured or announced), not the day it was submitted.
     pub(crate) date: NaiveDate,
     /// Author names, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) authors: Vec<String>,
     /// The arXiv identifier without its version, such as `2508.01234` or `cond-mat/0412498`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) arxiv_id: Option<String>,
     /// arXiv categories, the primary one first when the source says which it is.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) categories: Vec<String>,
     /// The day the paper was first submitted to arXiv.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) published: Option<NaiveDate>,
     /// Upvotes on the Hugging Face page.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upvotes: Option<u64>,
     /// Keywords the source attaches (the Hub's `ai_keywords`); matched as part of the abstract.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) keywords: Vec<String>,
     /// Comments on the Hugging Face page.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) comment_count: Option<u64>,
     /// The authors' arXiv comment, such as `12 pages, accepted at ICML`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) arxiv_comment: Option<String>,
     /// The journal reference, when the paper is published.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) journal_ref: Option<String>,
     /// How arXiv's daily listing announced it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) announce_type: Option<AnnounceType>,
     /// The title and abstract as the source gave them, when cleaning changed either.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) original: Option<Original>,
 }
 
 /// A paper's title and abstract before cleaning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Original {
     /// The title as the source gave it.
     pub(crate) title: String,
@@ -131,7 +131,7 @@ impl Paper {
 }
 
 /// How arXiv's daily listing announced a paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum AnnounceType {
     /// First appearance, in its primary category.
@@ -161,7 +161,7 @@ impl AnnounceType {
 ///
 /// Derived from the normalised title when the source carries no id of its own, so the
 /// same paper listed again on a later day keeps its id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PaperId(String);
 
@@ -221,7 +221,7 @@ pub(crate) fn arxiv_id(text: &str) -> Option<String> {
 }
 
 /// A link found in a paper's text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Link {
     /// What the link points at.
     pub(crate) kind: LinkKind,
@@ -230,7 +230,7 @@ pub(crate) struct Link {
 }
 
 /// What a link points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum LinkKind {
     /// A source repository (GitHub, GitLab, Bitbucket, Codeberg).

@@ -127,7 +127,7 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         status!("{} ({scope})", tally.summary("dry run: would send"))?;
         return Ok(outcome::combine(tally.exit(), sources_exit));
     };
-    let tally = deliver_due(args, ctx, &digests, &mailer)?;
+    let tally = deliver_due(args, ctx, &digests, &mailer, &day.papers)?;
     status!("{} ({scope} to {})", tally.summary("sent"), mailer.destination())?;
     if let Some(line) = outcome::sources_line(&day.reports) {
         status!("{line}")?;
@@ -161,13 +161,14 @@ fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
     Ok(tally)
 }
 
-/// The run itself, under the run lock: records the run and its plan, delivers what is due
-/// through the dispatcher, records how it ended.
+/// The run itself, under the run lock: records the run, the day's listing and the plan,
+/// delivers what is due through the dispatcher, records how it ended.
 fn deliver_due(
     args: &SendArgs,
     ctx: &Ctx<'_>,
     digests: &Digests<'_>,
     mailer: &Mailer,
+    papers: &[Paper],
 ) -> anyhow::Result<Tally> {
     let (config, date) = (digests.config, digests.date);
     let journal = Journal::open(&config.delivery.state)?;
@@ -177,6 +178,7 @@ fn deliver_due(
     // the killed runs and today's.
     let mut unfinished = journal.unfinished_dates()?;
     let run = journal.begin_run(date, shard.as_deref(), args.force, ctx.clock.now())?;
+    journal.record_listing(date, papers)?;
     unfinished.push(date);
     unfinished.sort();
     unfinished.dedup();

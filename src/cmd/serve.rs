@@ -20,12 +20,13 @@ use crate::config::{Config, ConfigError};
 use crate::error::Exit;
 use crate::http;
 use crate::render::escape_html;
-use crate::unsubscribe::{LinkPattern, SECRET_ENV, secret_from_env, verify};
+use crate::token::{LEGACY_SECRET_ENV, SECRET_ENV, Secret};
+use crate::unsubscribe::{LinkPattern, verify};
 
 /// What every request needs; shared by all of them.
 struct Endpoint {
     pattern: LinkPattern,
-    secret: Vec<u8>,
+    secret: Secret,
     config_path: PathBuf,
 }
 
@@ -46,8 +47,9 @@ pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         )
         .into());
     }
-    let secret = secret_from_env()
-        .ok_or_else(|| problem(format!("uses {{token}}, and {SECRET_ENV} is not set")))?;
+    let secret = Secret::from_env().ok_or_else(|| {
+        problem(format!("uses {{token}}, and {SECRET_ENV} (or {LEGACY_SECRET_ENV}) is not set"))
+    })?;
     let pattern = LinkPattern::new(&template).map_err(problem)?;
     // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.
     drop(config);

@@ -10,7 +10,9 @@
 //! - `deliveries`: a view of (subscriber, paper id, date, sent at) for every paper a
 //!   subscriber was sent, so a later stage can ask "which papers has this person already
 //!   had?" (the ids are stored with their digest, so marking a digest sent writes one row);
-//! - `suppressions`: addresses a server refused for good, skipped until an operator lifts them.
+//! - `suppressions`: addresses a server refused for good, skipped until an operator lifts them;
+//! - `listings`: every paper each run read, by date, as JSON: what a weekly digest ranks and
+//!   what `serve` names when a reader votes on a paper.
 //!
 //! `digests` is `WITHOUT ROWID`, clustered on (date, subscriber), and its index on the
 //! subscriber is written when a run plans its digests, never when one changes status: the
@@ -25,6 +27,7 @@
 //! This module stores and reads; it never sends, renders or decides what to retry.
 
 mod history;
+mod listing;
 mod lock;
 mod schema;
 mod write;

@@ -7,7 +7,8 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Journal, JournalError, sqlite};
 
 /// The migrations, in order: applying the first N gives schema version N.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
     date        TEXT NOT NULL,
@@ -50,7 +51,19 @@ CREATE TABLE suppressions (
     date        TEXT NOT NULL,
     since       TEXT NOT NULL
 );
-"#];
+"#,
+    // 2: the papers each run read, for weekly digests and for naming voted papers.
+    r#"
+CREATE TABLE listings (
+    date        TEXT NOT NULL,
+    paper       TEXT NOT NULL,
+    -- The Paper as JSON.
+    record      TEXT NOT NULL,
+    PRIMARY KEY (date, paper)
+) WITHOUT ROWID;
+CREATE INDEX listings_by_paper ON listings (paper, date);
+"#,
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -294,3 +294,28 @@ fn the_dates_of_unfinished_runs_are_known_before_the_next_run_begins() {
     journal.begin_run(day(), None, false, at(3)).unwrap();
     assert_eq!(journal.unfinished_dates().unwrap(), [day()]);
 }
+
+#[test]
+fn listings_keep_each_days_papers_and_a_rerun_replaces_them() {
+    use crate::paper::Paper;
+    let (_dir, journal) = open();
+    let next = day().succ_opt().unwrap();
+    let mut shared = Paper::for_test("Shared Paper");
+    shared.authors = vec!["Ada Lovelace".into()];
+    journal.record_listing(day(), &[shared.clone(), Paper::for_test("Only Monday")]).unwrap();
+    shared.upvotes = Some(7);
+    journal.record_listing(next, &[shared.clone()]).unwrap();
+    journal.record_listing(next, &[shared.clone()]).unwrap();
+
+    let listed = journal.listed_between(day(), next).unwrap();
+    let titles: Vec<(NaiveDate, &str)> =
+        listed.iter().map(|(date, paper)| (*date, paper.title.as_str())).collect();
+    assert_eq!(titles.len(), 3);
+    assert!(titles.contains(&(day(), "Only Monday")) && titles.contains(&(next, "Shared Paper")));
+    assert_eq!(journal.listing_dates(day(), next).unwrap(), vec![day(), next]);
+    assert_eq!(journal.listing_dates(next, next).unwrap(), vec![next]);
+
+    let found = journal.listed_paper(&shared.id).unwrap().unwrap();
+    assert_eq!(found, shared, "the latest listing, read back whole");
+    assert_eq!(journal.listed_paper(&Paper::for_test("Never Listed").id).unwrap(), None);
+}
