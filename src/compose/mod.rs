@@ -2,13 +2,21 @@
 //!
 //! Gmail clips a message over about 102 KB and hides the rest behind a link, the footer with
 //! the unsubscribe link included. When a digest would be larger, abstracts are cut at a
-//! sentence, each with a link to the full text, until the message fits.
+//! sentence, each with a link to the full text; when even the shortest cut is too large, the
+//! abstracts go, and then the lowest-ranked papers, the digest ending with how many more
+//! matched and a link to the listing.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
-use crate::render::{RenderError, RenderedDigest, Renderer};
+use crate::paper::Paper;
+use crate::render::{Fit, More, RenderError, RenderedDigest, Renderer};
+use crate::source::Location;
+use crate::text::plural::count;
 
 mod dkim;
 mod encode;
@@ -41,10 +49,52 @@ pub(crate) struct Composed {
     pub(crate) rendered: RenderedDigest,
     /// The whole message as it goes on the wire, signed when a signer was given.
     pub(crate) bytes: Vec<u8>,
+    /// How many of the digest's picks, best first, the message shows; the journal records
+    /// only these, so the others can come another day.
+    pub(crate) shown: usize,
 }
 
-/// Renders, builds, signs and formats the message, cutting abstracts as far as needed to
-/// stay under [`MAX_MESSAGE_BYTES`].
+impl Composed {
+    /// The picks left out to stay under the size limit.
+    pub(crate) fn left_out(&self, digest: &Digest<'_>) -> usize {
+        digest.picks.len() - self.shown
+    }
+}
+
+/// The digests of a run that left papers out, for the one warning at its end.
+#[derive(Default)]
+pub(crate) struct Shortened {
+    /// Papers left out, by job: a digest tried again is counted once.
+    by_job: Mutex<HashMap<usize, usize>>,
+}
+
+impl Shortened {
+    /// Notes how many papers digest `job` left out; none is nothing to note.
+    pub(crate) fn note(&self, job: usize, left_out: usize) {
+        if left_out > 0 {
+            self.by_job.lock().unwrap_or_else(PoisonError::into_inner).insert(job, left_out);
+        }
+    }
+
+    /// `2 digests were over 100,000 bytes: 276 papers left out, the lowest-ranked`, or
+    /// `None` when every digest was whole.
+    pub(crate) fn warning(&self) -> Option<String> {
+        let by_job = self.by_job.lock().unwrap_or_else(PoisonError::into_inner);
+        let papers: usize = by_job.values().sum();
+        (papers > 0).then(|| {
+            let digests = count(by_job.len(), "digest");
+            let was = if by_job.len() == 1 { "was" } else { "were" };
+            format!(
+                "{digests} {was} shortened to stay under 100,000 bytes: {} left out, \
+                 the lowest-ranked, each digest ending with a link to the listing",
+                count(papers, "paper")
+            )
+        })
+    }
+}
+
+/// Renders, builds, signs and formats the message, making it as much smaller as needed to
+/// stay under [`MAX_MESSAGE_BYTES`]: abstracts cut, then none, then fewer papers.
 pub(crate) fn compose(
     renderer: &Renderer,
     newsletter: &Newsletter,
@@ -52,21 +102,103 @@ pub(crate) fn compose(
     now: DateTime<Utc>,
     signer: Option<&Signer>,
 ) -> Result<Composed, ComposeError> {
-    let mut caps = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some)).peekable();
-    loop {
-        let cap = caps.next().expect("the first try is always there");
-        let rendered = renderer.render_within(digest, newsletter, cap)?;
-        let mut message = build_message(newsletter, digest, &rendered, now)?;
+    let attempt = |fit: &Fit, shown: usize| -> Result<Composed, ComposeError> {
+        let mut kept = digest.clone();
+        kept.picks.truncate(shown);
+        let rendered = renderer.render_within(&kept, newsletter, fit)?;
+        let mut message = build_message(newsletter, &kept, &rendered, now)?;
         // Signed before it is measured: the signature is part of the size.
         if let Some(signer) = signer {
             signer.sign(&mut message);
         }
         // Measured, not estimated: quoted-printable can triple a non-ASCII byte.
-        let bytes = message.formatted();
-        if bytes.len() <= MAX_MESSAGE_BYTES || caps.peek().is_none() {
-            return Ok(Composed { rendered, bytes });
+        Ok(Composed { rendered, bytes: message.formatted(), shown })
+    };
+    let fits = |composed: &Composed| composed.bytes.len() <= MAX_MESSAGE_BYTES;
+    let all = digest.picks.len();
+    let cuts = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some));
+    for abstract_chars in cuts {
+        let composed = attempt(&Fit { abstract_chars, ..Fit::default() }, all)?;
+        if fits(&composed) {
+            return Ok(composed);
         }
     }
+    let bare = |shown: usize| Fit {
+        no_abstracts: true,
+        more: (shown < all).then(|| More {
+            count: all - shown,
+            url: listing_page(digest, digest.picks[shown].paper),
+        }),
+        ..Fit::default()
+    };
+    let composed = attempt(&bare(all), all)?;
+    if fits(&composed) {
+        return Ok(composed);
+    }
+    // The size grows with the papers shown, so the largest count that fits is found by
+    // bisection, in about log2(papers) renders rather than one per paper left out.
+    let mut fitting = attempt(&bare(0), 0)?;
+    if !fits(&fitting) {
+        // Not even an empty digest fits (a template of its own may be that large): it goes
+        // out as small as it gets.
+        return Ok(fitting);
+    }
+    let (mut low, mut over) = (0, all);
+    while over - low > 1 {
+        let shown = low + (over - low) / 2;
+        let composed = attempt(&bare(shown), shown)?;
+        if fits(&composed) {
+            low = shown;
+            fitting = composed;
+        } else {
+            over = shown;
+        }
+    }
+    Ok(fitting)
+}
+
+/// Where a reader finds the papers a digest left out: the page the paper's source was
+/// fetched from when it is one, else the Hub's daily page for the date.
+fn listing_page(digest: &Digest<'_>, paper: &Paper) -> String {
+    let fetched = digest.config.sources.iter().find(|source| source.name == paper.source).and_then(
+        |source| match &source.location {
+            Location::Url(_) => source.url_for(digest.date),
+            Location::Path(_) => None,
+        },
+    );
+    match fetched.as_deref().and_then(page_of_url) {
+        Some(page) => page,
+        None => hub_daily_page(digest.date),
+    }
+}
+
+/// A listing URL as a reader's page: the Hub's API and arXiv's feeds have pages of their own;
+/// an arXiv API query has none.
+fn page_of_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    let path = parsed.path();
+    if host.ends_with("huggingface.co") && path.starts_with("/api/") {
+        // `?date=2025-08-05` or `?week=2025-W32`: the Hub has a page for each.
+        let (key, value) = parsed.query_pairs().find(|(key, _)| key == "date" || key == "week")?;
+        return Some(format!("https://huggingface.co/papers/{key}/{value}"));
+    }
+    if host == "rss.arxiv.org"
+        || (host.ends_with("arxiv.org")
+            && (path.starts_with("/rss/") || path.starts_with("/atom/")))
+    {
+        let category = path.trim_start_matches("/rss/").trim_start_matches("/atom/");
+        return Some(format!("https://arxiv.org/list/{category}/new"));
+    }
+    if host.ends_with("arxiv.org") && path.starts_with("/api/") {
+        return None;
+    }
+    Some(url.to_owned())
+}
+
+/// `https://huggingface.co/papers/date/2025-08-05`.
+fn hub_daily_page(date: NaiveDate) -> String {
+    format!("https://huggingface.co/papers/date/{}", date.format("%Y-%m-%d"))
 }
 
 #[cfg(test)]
