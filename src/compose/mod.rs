@@ -102,43 +102,23 @@ pub(crate) fn compose(
     now: DateTime<Utc>,
     signer: Option<&Signer>,
 ) -> Result<Composed, ComposeError> {
-    let attempt = |fit: &Fit, shown: usize| -> Result<Composed, ComposeError> {
-        let mut kept = digest.clone();
-        kept.picks.truncate(shown);
-        let rendered = renderer.render_within(&kept, newsletter, fit)?;
-        let mut message = build_message(newsletter, &kept, &rendered, now)?;
-        // Signed before it is measured: the signature is part of the size.
-        if let Some(signer) = signer {
-            signer.sign(&mut message);
-        }
-        // Measured, not estimated: quoted-printable can triple a non-ASCII byte.
-        Ok(Composed { rendered, bytes: message.formatted(), shown })
-    };
-    let fits = |composed: &Composed| composed.bytes.len() <= MAX_MESSAGE_BYTES;
+    let attempt = Attempt { renderer, newsletter, digest, now, signer };
     let all = digest.picks.len();
     let cuts = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some));
     for abstract_chars in cuts {
-        let composed = attempt(&Fit { abstract_chars, ..Fit::default() }, all)?;
-        if fits(&composed) {
+        let composed = attempt.shown(&Fit { abstract_chars, ..Fit::default() }, all)?;
+        if composed.fits() {
             return Ok(composed);
         }
     }
-    let bare = |shown: usize| Fit {
-        no_abstracts: true,
-        more: (shown < all).then(|| More {
-            count: all - shown,
-            url: listing_page(digest, digest.picks[shown].paper),
-        }),
-        ..Fit::default()
-    };
-    let composed = attempt(&bare(all), all)?;
-    if fits(&composed) {
+    let composed = attempt.bare(all)?;
+    if composed.fits() {
         return Ok(composed);
     }
     // The size grows with the papers shown, so the largest count that fits is found by
     // bisection, in about log2(papers) renders rather than one per paper left out.
-    let mut fitting = attempt(&bare(0), 0)?;
-    if !fits(&fitting) {
+    let mut fitting = attempt.bare(0)?;
+    if !fitting.fits() {
         // Not even an empty digest fits (a template of its own may be that large): it goes
         // out as small as it gets.
         return Ok(fitting);
@@ -146,8 +126,8 @@ pub(crate) fn compose(
     let (mut low, mut over) = (0, all);
     while over - low > 1 {
         let shown = low + (over - low) / 2;
-        let composed = attempt(&bare(shown), shown)?;
-        if fits(&composed) {
+        let composed = attempt.bare(shown)?;
+        if composed.fits() {
             low = shown;
             fitting = composed;
         } else {
@@ -155,6 +135,48 @@ pub(crate) fn compose(
         }
     }
     Ok(fitting)
+}
+
+impl Composed {
+    fn fits(&self) -> bool {
+        self.bytes.len() <= MAX_MESSAGE_BYTES
+    }
+}
+
+/// One digest, made into messages of different sizes until one fits.
+struct Attempt<'a> {
+    renderer: &'a Renderer,
+    newsletter: &'a Newsletter,
+    digest: &'a Digest<'a>,
+    now: DateTime<Utc>,
+    signer: Option<&'a Signer>,
+}
+
+impl Attempt<'_> {
+    /// The message of the best `shown` papers, each as `fit` allows.
+    fn shown(&self, fit: &Fit, shown: usize) -> Result<Composed, ComposeError> {
+        let mut kept = self.digest.clone();
+        kept.picks.truncate(shown);
+        let rendered = self.renderer.render_within(&kept, self.newsletter, fit)?;
+        let mut message = build_message(self.newsletter, &kept, &rendered, self.now)?;
+        // Signed before it is measured: the signature is part of the size.
+        if let Some(signer) = self.signer {
+            signer.sign(&mut message);
+        }
+        // Measured, not estimated: quoted-printable can triple a non-ASCII byte.
+        Ok(Composed { rendered, bytes: message.formatted(), shown })
+    }
+
+    /// The best `shown` papers without abstracts, ending with how many more matched.
+    fn bare(&self, shown: usize) -> Result<Composed, ComposeError> {
+        let digest = self.digest;
+        let all = digest.picks.len();
+        let more = (shown < all).then(|| More {
+            count: all - shown,
+            url: listing_page(digest, digest.picks[shown].paper),
+        });
+        self.shown(&Fit { no_abstracts: true, more, ..Fit::default() }, shown)
+    }
 }
 
 /// Where a reader finds the papers a digest left out: the page the paper's source was
@@ -275,5 +297,74 @@ mod tests {
         assert!(
             done.rendered.text.contains("günstig.\n   Full abstract: https://arxiv.org/search/")
         );
+    }
+
+    /// The sample's papers repeated under distinct titles until there are `count`.
+    fn many(count: usize) -> Vec<Paper> {
+        let sample = sample();
+        (0..count)
+            .map(|n| {
+                let paper = &sample[n % sample.len()];
+                let title = format!("{} (copy {})", paper.title, n / sample.len());
+                Paper { id: crate::paper::PaperId::from_title(&title), title, ..paper.clone() }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_hundred_papers_leave_out_the_fewest_lowest_ranked_that_make_it_fit() {
+        let config = config("\"model\", \"learning\", \"data\", \"the\", \"a\"", 200);
+        let papers = many(200);
+        let digest =
+            Digest::for_each_subscriber(&config, &config.subscribers, &papers, date()).remove(0);
+        assert_eq!(digest.picks.len(), 200);
+        let renderer = Renderer::new(None, None).unwrap();
+        let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
+        let done = compose(&renderer, &config.newsletter, &digest, now, None).unwrap();
+        assert!(done.bytes.len() <= MAX_MESSAGE_BYTES, "{} bytes", done.bytes.len());
+        assert!(done.shown > 0 && done.shown < 200, "{}", done.shown);
+        assert_eq!(done.left_out(&digest), 200 - done.shown);
+        let attempt = Attempt {
+            renderer: &renderer,
+            newsletter: &config.newsletter,
+            digest: &digest,
+            now,
+            signer: None,
+        };
+        assert!(!attempt.bare(done.shown + 1).unwrap().fits(), "one paper more would have fitted");
+        let text = &done.rendered.text;
+        assert!(text.contains(&format!(
+            "\n{} more papers matched today, all in the listing:\n\
+             https://huggingface.co/papers/date/2025-08-05\n",
+            200 - done.shown
+        )));
+        // The best stay: the shown papers are the digest's first, in order.
+        let last_shown = &digest.picks[done.shown - 1].paper.title;
+        let first_left_out = &digest.picks[done.shown].paper.title;
+        let squashed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(squashed.contains(&format!("{}. {last_shown}", done.shown)), "{squashed}");
+        assert!(!squashed.contains(first_left_out.as_str()));
+    }
+
+    #[test]
+    fn the_listing_page_is_the_page_a_source_was_fetched_from_else_the_hubs_day() {
+        assert_eq!(
+            page_of_url("https://huggingface.co/api/daily_papers?date=2025-08-05").as_deref(),
+            Some("https://huggingface.co/papers/date/2025-08-05")
+        );
+        assert_eq!(
+            page_of_url("https://huggingface.co/api/daily_papers?week=2025-W32").as_deref(),
+            Some("https://huggingface.co/papers/week/2025-W32")
+        );
+        assert_eq!(
+            page_of_url("https://rss.arxiv.org/rss/cs.CL").as_deref(),
+            Some("https://arxiv.org/list/cs.CL/new")
+        );
+        assert_eq!(
+            page_of_url("https://huggingface.co/papers?date=2025-08-05").as_deref(),
+            Some("https://huggingface.co/papers?date=2025-08-05")
+        );
+        assert_eq!(page_of_url("http://export.arxiv.org/api/query?search_query=cat:cs.CL"), None);
+        assert_eq!(hub_daily_page(date()), "https://huggingface.co/papers/date/2025-08-05");
     }
 }
