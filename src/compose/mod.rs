@@ -104,16 +104,22 @@ pub(crate) fn compose(
 ) -> Result<Composed, ComposeError> {
     let attempt = Attempt { renderer, newsletter, digest, now, signer };
     let all = digest.picks.len();
-    let cuts = std::iter::once(None).chain(ABSTRACT_CAPS.map(Some));
-    for abstract_chars in cuts {
-        let composed = attempt.shown(&Fit { abstract_chars, ..Fit::default() }, all)?;
-        if composed.fits() {
-            return Ok(composed);
-        }
+    let whole = attempt.shown(&Fit::default(), all)?;
+    if whole.fits() {
+        return Ok(whole);
     }
-    let composed = attempt.bare(all)?;
-    if composed.fits() {
-        return Ok(composed);
+    // Every cut abstract is larger than none: when no abstracts are still too many, no cap
+    // can help, and papers must go.
+    let bare = attempt.bare(all)?;
+    if bare.fits() {
+        for cap in ABSTRACT_CAPS {
+            let composed =
+                attempt.shown(&Fit { abstract_chars: Some(cap), ..Fit::default() }, all)?;
+            if composed.fits() {
+                return Ok(composed);
+            }
+        }
+        return Ok(bare);
     }
     // The size grows with the papers shown, so the largest count that fits is found by
     // bisection, in about log2(papers) renders rather than one per paper left out.

@@ -39,42 +39,50 @@ fn fifty_long_abstracts_stay_under_the_clipping_limit_and_78_columns() {
 
 #[test]
 fn the_html_passes_tidy_without_errors() {
-    let tidy = required_tool("tidy", "tidy");
     let paperboy = fifty_papers();
     for file in ["reader@example.com.html", "bob@example.com.html", "carol@example.com.html"] {
-        let output = Command::new(&tidy)
-            .args(["-errors", "-quiet"])
-            .arg(paperboy.path(&format!("preview/{file}")))
-            .output()
-            .unwrap();
-        // tidy exits 0 when clean, 1 with warnings only, 2 with errors.
-        assert!(
-            output.status.code().is_some_and(|code| code < 2),
-            "{file}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_tidy(&paperboy.path(&format!("preview/{file}")));
     }
+}
+
+/// SpamAssassin's score for a message, local tests only.
+fn spam_score(path: &std::path::Path) -> (f64, String) {
+    let spamassassin = required_tool("spamassassin", "spamassassin");
+    let message = std::fs::File::open(path).unwrap();
+    // -L: local tests only, no DNS or network lookups.
+    let output = Command::new(&spamassassin)
+        .args(["-L", "-t"])
+        .stdin(Stdio::from(message))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    let score: f64 = report
+        .lines()
+        .find_map(|line| line.strip_prefix("Content analysis details:"))
+        .and_then(|rest| rest.trim().trim_start_matches('(').split_whitespace().next())
+        .and_then(|points| points.parse().ok())
+        .unwrap_or_else(|| panic!("no score in SpamAssassin's report:\n{report}"));
+    (score, report)
+}
+
+/// tidy's verdict on an HTML file: clean or warnings only.
+fn assert_tidy(path: &std::path::Path) {
+    let tidy = required_tool("tidy", "tidy");
+    let output = Command::new(&tidy).args(["-errors", "-quiet"]).arg(path).output().unwrap();
+    // tidy exits 0 when clean, 1 with warnings only, 2 with errors.
+    assert!(
+        output.status.code().is_some_and(|code| code < 2),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn spamassassin_scores_a_digest_below_two() {
-    let spamassassin = required_tool("spamassassin", "spamassassin");
     let paperboy = fifty_papers();
     for file in ["reader@example.com.eml", "alice@example.com.eml"] {
-        let message = std::fs::File::open(paperboy.path(&format!("preview/{file}"))).unwrap();
-        // -L: local tests only, no DNS or network lookups.
-        let output = Command::new(&spamassassin)
-            .args(["-L", "-t"])
-            .stdin(Stdio::from(message))
-            .output()
-            .unwrap();
-        let report = String::from_utf8_lossy(&output.stdout);
-        let score: f64 = report
-            .lines()
-            .find_map(|line| line.strip_prefix("Content analysis details:"))
-            .and_then(|rest| rest.trim().trim_start_matches('(').split_whitespace().next())
-            .and_then(|points| points.parse().ok())
-            .unwrap_or_else(|| panic!("no score in SpamAssassin's report:\n{report}"));
+        let (score, report) = spam_score(&paperboy.path(&format!("preview/{file}")));
         assert!(score < 2.0, "{file} scores {score}:\n{report}");
     }
 }
@@ -140,6 +148,11 @@ fn two_hundred_or_sixty_five_matching_papers_stay_under_100000_bytes() {
         let shown = html.matches("class=\"paper\"").count();
         let text = paperboy.read("preview/reader@example.com.txt");
         assert!(shown > 0 && shown <= papers, "{papers}: {shown} shown");
+        for line in text.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let lone_url = words.last().is_some_and(|w| w.starts_with("http")) && words.len() <= 3;
+            assert!(line.chars().count() <= 78 || lone_url, "{line}");
+        }
         let warnings: Vec<&str> =
             run.stderr_lines().into_iter().filter(|line| line.starts_with("warning:")).collect();
         if shown == papers {
@@ -170,7 +183,6 @@ fn two_hundred_or_sixty_five_matching_papers_stay_under_100000_bytes() {
             )],
             "{run}"
         );
-        // The best papers stay: the first shown is the listing's best for these keywords.
         let few = paperboy.read("preview/few@example.com.txt");
         assert!(!few.contains("more papers matched"), "{few}");
     }
@@ -220,4 +232,14 @@ fn the_largest_count_of_papers_that_fits_is_sent_and_only_those_are_journaled() 
     let second = journaled(&paperboy, "2025-08-06");
     assert!(!second.is_empty());
     assert!(second.iter().all(|paper| !first.contains(paper)), "{first:?}\n{second:?}");
+}
+
+#[test]
+fn a_digest_shortened_to_fit_passes_tidy_and_spamassassin() {
+    let paperboy = reader_of_everything(200, "");
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    assert!(paperboy.read("preview/reader@example.com.txt").contains("more papers matched"));
+    assert_tidy(&paperboy.path("preview/reader@example.com.html"));
+    let (score, report) = spam_score(&paperboy.path("preview/reader@example.com.eml"));
+    assert!(score < 2.0, "scores {score}:\n{report}");
 }
