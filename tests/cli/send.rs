@@ -350,13 +350,16 @@ fn assert_no_injected_headers(email: &Email) {
     assert_eq!(
         names,
         [
+            "auto-submitted",
             "content-type",
             "date",
             "from",
+            "list-id",
             "list-unsubscribe",
             "list-unsubscribe-post",
             "message-id",
             "mime-version",
+            "precedence",
             "reply-to",
             "subject",
             "to"
@@ -411,6 +414,12 @@ fn a_newsletter_title_with_a_line_break_stays_inside_the_subject() {
         assert!(
             subject.starts_with(&format!("Daily Papers Bcc: evil@example.com — {SAMPLE_DATE} — ")),
             "{subject:?}"
+        );
+        // The List-Id phrase is the title too, on its one header.
+        let list_id = email.header("List-Id").unwrap_or_default();
+        assert!(
+            list_id.ends_with(" <daily-papers-bcc-evil-example-com.example.org>"),
+            "{list_id:?}"
         );
     }
 }
