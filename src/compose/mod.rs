@@ -59,6 +59,10 @@ impl Composed {
     pub(crate) fn left_out(&self, digest: &Digest<'_>) -> usize {
         digest.picks.len() - self.shown
     }
+
+    fn fits(&self) -> bool {
+        self.bytes.len() <= MAX_MESSAGE_BYTES
+    }
 }
 
 /// The digests of a run that left papers out, for the one warning at its end.
@@ -76,7 +80,7 @@ impl Shortened {
         }
     }
 
-    /// `2 digests were over 100,000 bytes: 276 papers left out, the lowest-ranked`, or
+    /// `2 digests were shortened to stay under 100,000 bytes: 276 papers left out, …`, or
     /// `None` when every digest was whole.
     pub(crate) fn warning(&self) -> Option<String> {
         let by_job = self.by_job.lock().unwrap_or_else(PoisonError::into_inner);
@@ -143,12 +147,6 @@ pub(crate) fn compose(
     Ok(fitting)
 }
 
-impl Composed {
-    fn fits(&self) -> bool {
-        self.bytes.len() <= MAX_MESSAGE_BYTES
-    }
-}
-
 /// One digest, made into messages of different sizes until one fits.
 struct Attempt<'a> {
     renderer: &'a Renderer,
@@ -206,19 +204,17 @@ fn page_of_url(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     let host = parsed.host_str()?;
     let path = parsed.path();
-    if host.ends_with("huggingface.co") && path.starts_with("/api/") {
+    let on = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    if on("huggingface.co") && path.starts_with("/api/") {
         // `?date=2025-08-05` or `?week=2025-W32`: the Hub has a page for each.
         let (key, value) = parsed.query_pairs().find(|(key, _)| key == "date" || key == "week")?;
         return Some(format!("https://huggingface.co/papers/{key}/{value}"));
     }
-    if host == "rss.arxiv.org"
-        || (host.ends_with("arxiv.org")
-            && (path.starts_with("/rss/") || path.starts_with("/atom/")))
-    {
+    if on("arxiv.org") && (path.starts_with("/rss/") || path.starts_with("/atom/")) {
         let category = path.trim_start_matches("/rss/").trim_start_matches("/atom/");
         return Some(format!("https://arxiv.org/list/{category}/new"));
     }
-    if host.ends_with("arxiv.org") && path.starts_with("/api/") {
+    if on("arxiv.org") && path.starts_with("/api/") {
         return None;
     }
     Some(url.to_owned())
@@ -371,6 +367,33 @@ mod tests {
             Some("https://huggingface.co/papers?date=2025-08-05")
         );
         assert_eq!(page_of_url("http://export.arxiv.org/api/query?search_query=cat:cs.CL"), None);
+        assert_eq!(
+            page_of_url("https://nothuggingface.co/api/x?date=1").as_deref(),
+            Some("https://nothuggingface.co/api/x?date=1")
+        );
         assert_eq!(hub_daily_page(date()), "https://huggingface.co/papers/date/2025-08-05");
+    }
+
+    #[test]
+    fn left_out_papers_of_a_fetched_source_link_to_its_page_and_of_a_file_to_the_hubs_day() {
+        let text = "[newsletter]\ntitle = \"D\"\nfrom = \"d@example.org\"\n\
+             [[sources]]\nname = \"arxiv\"\nurl = \"https://rss.arxiv.org/rss/cs.CL\"\n\
+             [[sources]]\nname = \"page\"\nurl = \"https://huggingface.co/papers?date={date}\"\n\
+             [[sources]]\nname = \"file\"\npath = \"listing.txt\"\n\
+             [[subscribers]]\nemail = \"a@example.com\"\nkeywords = [\"x\"]\n";
+        let config = Config::parse(text, Path::new("paperboy.toml")).unwrap();
+        let digest = Digest {
+            subscriber: &config.subscribers[0],
+            date: date(),
+            picks: Vec::new(),
+            config: &config,
+        };
+        let paper = |source: &str| Paper { source: source.to_owned(), ..Paper::for_test("x") };
+        let day = "https://huggingface.co/papers/date/2025-08-05";
+        assert_eq!(listing_page(&digest, &paper("arxiv")), "https://arxiv.org/list/cs.CL/new");
+        let page = "https://huggingface.co/papers?date=2025-08-05";
+        assert_eq!(listing_page(&digest, &paper("page")), page);
+        assert_eq!(listing_page(&digest, &paper("file")), day);
+        assert_eq!(listing_page(&digest, &paper("--input")), day);
     }
 }
