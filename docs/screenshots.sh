@@ -1,7 +1,8 @@
 #!/bin/sh
 # Screenshots of the sample digest for the book: `paperboy preview --out` renders Alice's
-# digest of config.example.toml, and headless Chromium takes it at a phone's width (390 px)
-# and a desktop window's (900 px), cropped to the first screens, into docs/src/images/.
+# digest of config.example.toml, and headless Chromium takes it at a phone's width (390 px,
+# light and dark) and a desktop window's (900 px), cropped to the first screens, into
+# docs/src/images/.
 #
 #     docs/screenshots.sh
 #
@@ -20,12 +21,12 @@ if [ -z "${PAPERBOY:-}" ]; then
 fi
 chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome)
 
-# The example config names its files relative to itself: run from the repository's root.
+# Alice follows a topic and a keyword of her own: five papers, marks, links and details.
 (cd "$root" && "$PAPERBOY" --quiet --config config.example.toml preview --date 2025-08-05 \
     --subscriber alice@example.com --out "$work/preview")
 
-shot() { # width height file
-    "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+shot() { # width height file [chromium flag]
+    "$chromium" ${4:-} --headless --no-sandbox --disable-gpu --hide-scrollbars \
         --disable-background-networking --disable-component-update --disable-sync \
         --no-first-run --user-data-dir="$work/profile" --window-size="$1,$2" \
         --screenshot="$images/$3" "file://$work/preview/alice@example.com.html" 2>/dev/null
@@ -35,3 +36,4 @@ shot() { # width height file
 mkdir -p "$images"
 shot 390 1400 digest-390.png
 shot 900 1200 digest-900.png
+shot 390 800 digest-390-dark.png --force-dark-mode
