@@ -22,7 +22,7 @@ use crate::atomic::write as write_atomically;
 use crate::cli::PreviewArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, Day, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
-use crate::compose::{Composed, compose};
+use crate::compose::{Composed, Shortened, compose};
 use crate::config::{Config, Subscriber};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
@@ -135,28 +135,35 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let picker = loaded.picker();
     let mut index = loaded.index(subscribers.len());
     let mut previewed = 0;
-    for subscriber in subscribers {
+    let shortened = Shortened::default();
+    for (job, subscriber) in subscribers.into_iter().enumerate() {
         let digest = loaded.digest(&picker, subscriber);
-        let entry = loaded.entry(&digest);
+        let mut entry = loaded.entry(&digest);
         // One digest that cannot be built must not hide everyone else's.
-        let Composed { rendered, bytes } =
-            match compose(&renderer, &loaded.config.newsletter, &digest, now, None) {
-                Ok(composed) => composed,
-                Err(err) => {
-                    let err = anyhow::Error::new(err);
-                    crate::messages::warning(format!(
-                        "cannot compose the digest for {}, left out: {err:#}",
-                        entry.email
-                    ));
-                    continue;
-                }
-            };
+        let composed = match compose(&renderer, &loaded.config.newsletter, &digest, now, None) {
+            Ok(composed) => composed,
+            Err(err) => {
+                let err = anyhow::Error::new(err);
+                crate::messages::warning(format!(
+                    "cannot compose the digest for {}, left out: {err:#}",
+                    entry.email
+                ));
+                continue;
+            }
+        };
+        shortened.note(job, composed.left_out(&digest));
+        let Composed { rendered, bytes, shown } = composed;
+        entry.count = shown;
+        entry.subject.clone_from(&rendered.subject);
         let file = file_safe(&entry.email);
         write(&args.out.join(format!("{file}.html")), rendered.html.as_bytes())?;
         write(&args.out.join(format!("{file}.txt")), rendered.text.as_bytes())?;
         write(&args.out.join(format!("{file}.eml")), &bytes)?;
         index.row(&entry);
         previewed += 1;
+    }
+    if let Some(line) = shortened.warning() {
+        crate::messages::warning(line);
     }
     let index_path = args.out.join("index.html");
     write(&index_path, index.finish().as_bytes())?;
@@ -303,7 +310,7 @@ impl Previewer {
         let renderer = renderer_for(&loaded.config)?;
         let picker = loaded.picker();
         let digest = loaded.digest(&picker, subscriber);
-        let Composed { rendered, bytes } =
+        let Composed { rendered, bytes, .. } =
             compose(&renderer, &loaded.config.newsletter, &digest, self.clock.now(), None)
                 .with_context(|| format!("cannot compose the digest for {}", subscriber.email))?;
         Ok(Some(match kind {

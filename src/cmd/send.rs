@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
-use crate::compose::{Composed, Signer, compose, message_id};
+use crate::compose::{Composed, Shortened, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
 use crate::deliver::dispatch::{self, JournalWriter, Policy, Prepared, Recipient, Work};
 use crate::deliver::{DeliveryError, Letter, Mailer};
@@ -124,10 +124,12 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
         let tally = dry_run(&digests, args.force)?;
+        digests.warn_shortened();
         status!("{} ({scope})", tally.summary("dry run: would send"))?;
         return Ok(outcome::combine(tally.exit(), sources_exit));
     };
     let tally = deliver_due(args, ctx, &digests, &mailer, &day.papers)?;
+    digests.warn_shortened();
     status!("{} ({scope} to {})", tally.summary("sent"), mailer.destination())?;
     if let Some(line) = outcome::sources_line(&day.reports) {
         status!("{line}")?;
@@ -147,8 +149,8 @@ fn dry_run(digests: &Digests<'_>, force: bool) -> anyhow::Result<Tally> {
             tally.run.skipped += 1;
             continue;
         }
-        match digests.build(&digest) {
-            Ok((subject, _)) => {
+        match digests.build(job, &digest) {
+            Ok((subject, _, _)) => {
                 say!("would send to {email}: {subject}")?;
                 tally.run.sent += 1;
             }
@@ -248,6 +250,8 @@ struct Digests<'a> {
     clock: Clock,
     /// By address key: the papers of today's listing each subscriber already got, and when.
     history: HashMap<String, SentPapers>,
+    /// The digests that left papers out to stay under the size limit.
+    shortened: Shortened,
 }
 
 impl<'a> Digests<'a> {
@@ -269,6 +273,7 @@ impl<'a> Digests<'a> {
             signer: None,
             clock,
             history: HashMap::new(),
+            shortened: Shortened::default(),
         }
     }
 
@@ -290,13 +295,26 @@ impl<'a> Digests<'a> {
         !digest.is_empty() || self.config.newsletter.send_empty
     }
 
-    /// The subject and the whole (signed) message, under the size limit.
-    fn build(&self, digest: &Digest<'_>) -> Result<(String, Vec<u8>), DeliveryError> {
+    /// The subject, the whole (signed) message, under the size limit, and how many of the
+    /// picks, best first, it shows.
+    fn build(
+        &self,
+        job: usize,
+        digest: &Digest<'_>,
+    ) -> Result<(String, Vec<u8>, usize), DeliveryError> {
         let newsletter = &self.config.newsletter;
-        let Composed { rendered, bytes } =
-            compose(self.renderer, newsletter, digest, self.clock.now(), self.signer)
-                .map_err(|err| DeliveryError::Compose(format!("{:#}", anyhow::Error::new(err))))?;
-        Ok((rendered.subject, bytes))
+        let composed = compose(self.renderer, newsletter, digest, self.clock.now(), self.signer)
+            .map_err(|err| DeliveryError::Compose(format!("{:#}", anyhow::Error::new(err))))?;
+        self.shortened.note(job, composed.left_out(digest));
+        let Composed { rendered, bytes, shown } = composed;
+        Ok((rendered.subject, bytes, shown))
+    }
+
+    /// One `warning:` line for the whole run when any digest left papers out.
+    fn warn_shortened(&self) {
+        if let Some(line) = self.shortened.warning() {
+            messages::warning(line);
+        }
     }
 
     fn message_id(&self, job: usize) -> String {
@@ -311,13 +329,17 @@ impl Work for Digests<'_> {
             return Prepared::Skip { to: digest.subscriber.email.clone() };
         }
         let to = digest.subscriber.email.clone();
-        match self.build(&digest) {
-            Ok((_, bytes)) => Prepared::Ready(Letter {
+        match self.build(job, &digest) {
+            // Only the papers the message shows are recorded: the others may come another day.
+            Ok((_, bytes, shown)) => Prepared::Ready(Letter {
                 from: self.config.newsletter.from.email.clone(),
                 to,
                 date: self.date,
                 bytes,
-                papers: digest.picks.iter().map(|pick| pick.paper.id.to_string()).collect(),
+                papers: digest.picks[..shown]
+                    .iter()
+                    .map(|pick| pick.paper.id.to_string())
+                    .collect(),
             }),
             Err(error) => Prepared::Broken { to, error },
         }

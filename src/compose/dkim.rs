@@ -36,12 +36,13 @@ impl Signer {
         })?;
         let domain =
             dkim.domain.clone().unwrap_or_else(|| config.newsletter.from.email.domain().to_owned());
-        // The headers a reader trusts, and the unsubscribe pair mailbox providers require
-        // to be signed for one-click unsubscribe.
+        // The headers a reader trusts, those filters sort and auto-responders obey, and the
+        // unsubscribe pair mailbox providers require to be signed for one-click unsubscribe.
         let mut headers = vec!["From", "To", "Subject", "Date", "Message-ID"];
         if config.newsletter.reply_to.is_some() {
             headers.push("Reply-To");
         }
+        headers.extend(super::message::LIST_HEADERS);
         if let Some(url) = &config.newsletter.unsubscribe_url {
             headers.push("List-Unsubscribe");
             if super::message::allows_one_click(url) {

@@ -18,7 +18,7 @@ use crate::paper::PaperId;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
 pub(crate) use view::subject as subject_line;
-use view::{DigestView, PaperView};
+use view::{DigestView, MoreView, PaperView};
 
 const BUILTIN: [(&str, &str); 6] = [
     ("base.html", include_str!("../../templates/base.html")),
@@ -44,6 +44,25 @@ pub(crate) struct RenderedDigest {
     pub(crate) text: String,
     /// This subscriber's unsubscribe link, for the `List-Unsubscribe` header.
     pub(crate) unsubscribe_url: Option<String>,
+}
+
+/// How much of a digest the message shows: whole by default; compose asks for less when the
+/// message would be too large.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Fit {
+    /// Each abstract cut at a sentence within this many bytes.
+    pub(crate) abstract_chars: Option<usize>,
+    /// No abstracts at all: templates see `abstracts = false` (titles and links stay).
+    pub(crate) no_abstracts: bool,
+    /// Papers left out at the end of the digest, and where a reader finds them.
+    pub(crate) more: Option<More>,
+}
+
+/// The lowest-ranked papers a digest leaves out, and the listing's page that has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct More {
+    pub(crate) count: usize,
+    pub(crate) url: String,
 }
 
 /// A template that could not be loaded or rendered.
@@ -117,22 +136,22 @@ impl Renderer {
     }
 
     #[cfg(test)]
-    /// Renders one subscriber's digest with whole abstracts.
+    /// Renders one subscriber's digest whole.
     pub(crate) fn render(
         &self,
         digest: &Digest<'_>,
         newsletter: &Newsletter,
     ) -> Result<RenderedDigest, RenderError> {
-        self.render_within(digest, newsletter, None)
+        self.render_within(digest, newsletter, &Fit::default())
     }
 
-    /// Renders one subscriber's digest, each abstract cut at a sentence within
-    /// `abstract_chars` when given.
+    /// Renders one subscriber's digest, as much of each paper as `fit` allows; the papers
+    /// `fit.more` counts are already left out of `digest`.
     pub(crate) fn render_within(
         &self,
         digest: &Digest<'_>,
         newsletter: &Newsletter,
-        abstract_chars: Option<usize>,
+        fit: &Fit,
     ) -> Result<RenderedDigest, RenderError> {
         let unsubscribe_url = self
             .unsubscribe
@@ -141,9 +160,10 @@ impl Renderer {
         let cards = digest
             .picks
             .iter()
-            .map(|pick| self.card(digest, pick, abstract_chars))
+            .map(|pick| self.card(digest, pick, fit))
             .collect::<Result<Vec<_>, _>>()?;
-        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
+        let mut view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
+        view.more = fit.more.as_ref().map(MoreView::new);
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
         let render = |template: &'static str| self.render_template(template, &context, digest);
         let mut html = render("digest.html")?;
@@ -246,9 +266,11 @@ impl Renderer {
         &self,
         digest: &Digest<'_>,
         pick: &Pick<'_>,
-        abstract_chars: Option<usize>,
+        fit: &Fit,
     ) -> Result<Arc<Card>, RenderError> {
-        let mut key = format!("{}\0{abstract_chars:?}", pick.paper.id);
+        let abstract_chars = fit.abstract_chars;
+        let abstracts = !fit.no_abstracts;
+        let mut key = format!("{}\0{abstract_chars:?}\0{abstracts}", pick.paper.id);
         for keyword in &pick.matched {
             key.push('\0');
             key.push_str(keyword.as_str());
@@ -260,6 +282,7 @@ impl Renderer {
         let view = PaperView::new(pick, abstract_chars, self.highlights(pick));
         let mut context = Context::new();
         context.insert("paper", &view);
+        context.insert("abstracts", &abstracts);
         let card = Arc::new(Card {
             url: view.url.clone(),
             html: self.render_template("paper.html", &context, digest)?,

@@ -175,12 +175,16 @@ fn readers_with_the_same_matched_keywords_share_a_paper_card() {
     let digest = digest_of(&config, &papers);
     let renderer = renderer(&config, None);
     let pick = &digest.picks[0];
-    let first = renderer.card(&digest, pick, None).unwrap();
-    assert!(Arc::ptr_eq(&first, &renderer.card(&digest, pick, None).unwrap()));
-    assert!(!Arc::ptr_eq(&first, &renderer.card(&digest, pick, Some(200)).unwrap()));
+    let whole = Fit::default();
+    let first = renderer.card(&digest, pick, &whole).unwrap();
+    assert!(Arc::ptr_eq(&first, &renderer.card(&digest, pick, &whole).unwrap()));
+    let cut = Fit { abstract_chars: Some(200), ..Fit::default() };
+    assert!(!Arc::ptr_eq(&first, &renderer.card(&digest, pick, &cut).unwrap()));
+    let bare = Fit { no_abstracts: true, ..Fit::default() };
+    assert!(!Arc::ptr_eq(&first, &renderer.card(&digest, pick, &bare).unwrap()));
     let mut other = pick.clone();
     other.matched.clear();
-    let unmarked = renderer.card(&digest, &other, None).unwrap();
+    let unmarked = renderer.card(&digest, &other, &whole).unwrap();
     assert!(first.html.contains("<mark"));
     assert!(!unmarked.html.contains("<mark"), "a card is never shown with another's marks");
 }
@@ -213,4 +217,52 @@ fn a_template_folder_can_restyle_each_paper() {
     let line = format!("1. [{}] {}", first.title, first.id);
     assert!(rendered.text.contains(&line), "{}", rendered.text);
     assert!(rendered.html.contains(&format!("<p>{}</p>", escape_html(&first.title))));
+}
+
+#[test]
+fn a_shortened_digest_shows_no_abstracts_and_ends_with_the_papers_left_out() {
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let digest = digest_of(&config, &papers);
+    let more = More { count: 7, url: "https://huggingface.co/papers/date/2025-08-05".into() };
+    let fit = Fit { no_abstracts: true, more: Some(more), ..Fit::default() };
+    let rendered =
+        renderer(&config, None).render_within(&digest, &config.newsletter, &fit).unwrap();
+    let first = digest.picks[0].paper;
+    let opening = &first.abstract_text[..60];
+    assert!(!rendered.text.contains(opening) && !rendered.html.contains(opening));
+    assert!(rendered.html.contains("7 more papers matched today, all in <a href=\"https://huggingface.co/papers/date/2025-08-05\""));
+    assert_eq!(rendered.html.matches("class=\"paper\"").count(), 3);
+    insta::assert_snapshot!(rendered.text);
+}
+
+#[test]
+fn one_paper_left_out_is_one_more_paper() {
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let digest = digest_of(&config, &papers);
+    let fit = Fit { more: Some(More { count: 1, url: "https://x.org/".into() }), ..Fit::default() };
+    let rendered =
+        renderer(&config, None).render_within(&digest, &config.newsletter, &fit).unwrap();
+    assert!(
+        rendered
+            .text
+            .contains("\n1 more paper matched today, all in the listing:\nhttps://x.org/\n")
+    );
+}
+
+/// A template folder's `paper.html` written before the switch calls the macro without it.
+#[test]
+fn a_paper_template_that_does_not_pass_abstracts_still_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("paper.html"),
+        "{% import \"macros.html\" as macros %}{{ macros::paper_card(paper=paper) }}",
+    )
+    .unwrap();
+    let papers = sample_papers();
+    let rendered = render_with(Some(dir.path()), ALICE, &papers);
+    let config = config(ALICE);
+    let first = digest_of(&config, &papers).picks[0].paper;
+    assert!(rendered.html.contains(&escape_html(&first.abstract_text[..40])));
 }

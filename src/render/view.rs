@@ -31,6 +31,29 @@ pub(crate) struct DigestView<'a> {
     pub(crate) subscriber: SubscriberView<'a>,
     pub(crate) papers: Vec<CardView<'a>>,
     pub(crate) unsubscribe_url: Option<String>,
+    /// The papers left out to keep the message under the size limit; `None` when none was.
+    pub(crate) more: Option<MoreView>,
+}
+
+/// `140 more papers matched today`, for the end of a digest that had to leave papers out.
+#[derive(Debug, Serialize)]
+pub(crate) struct MoreView {
+    pub(crate) count: usize,
+    /// `140 more papers matched today`.
+    pub(crate) line: String,
+    /// The listing's page, where the left-out papers are.
+    pub(crate) url: String,
+}
+
+impl MoreView {
+    pub(crate) fn new(more: &super::More) -> MoreView {
+        let papers = crate::text::plural::count(more.count, "more paper");
+        MoreView {
+            count: more.count,
+            line: format!("{papers} matched today"),
+            url: more.url.clone(),
+        }
+    }
 }
 
 /// A paper as `digest.html` and `digest.txt` see it: rendered already, by `paper.html` and
@@ -159,6 +182,7 @@ impl<'a> DigestView<'a> {
             },
             papers,
             unsubscribe_url,
+            more: None,
         }
     }
 }

@@ -581,6 +581,12 @@ fn dkim_signs_every_message_with_the_key_read_from_its_file() {
                 if algorithm == "rsa-sha256" { "d=example.org" } else { "d=mail.example.org" };
             assert!(signature.contains(domain), "{signature}");
             assert!(signature.contains("s=pb2025") || signature.contains("s=ed"), "{signature}");
+            let signed = signature.split_whitespace().collect::<String>();
+            let names = signed.split("h=").nth(1).and_then(|h| h.split(';').next()).unwrap();
+            let names: Vec<&str> = names.split(':').collect();
+            for name in ["List-Id", "Auto-Submitted", "Precedence"] {
+                assert!(names.iter().any(|n| n.eq_ignore_ascii_case(name)), "{name}: {signature}");
+            }
         }
     }
 }

@@ -178,6 +178,32 @@ fn list_unsubscribe_carries_the_encoded_address_and_asks_for_one_click() {
     );
 }
 
+/// Filters sort on List-Id; vacation responders and auto-repliers stay quiet for
+/// Auto-Submitted and Precedence (RFC 2919, RFC 3834).
+#[test]
+fn every_digest_names_its_list_and_says_it_is_automatic_bulk_mail() {
+    let server = SmtpServer::start();
+    let setup = smtp_setup(&server);
+    setup.run(&send_args()).success();
+    setup.run(&["preview", "--date", SAMPLE_DATE]).success();
+
+    let sent = [ALICE, BOB].map(|address| server.received_for(address).email());
+    let previewed = Email::parse(&setup.read_bytes(&format!("preview/{ALICE}.eml")));
+    for email in sent.iter().chain([&previewed]) {
+        assert_eq!(
+            email.header("List-Id").as_deref(),
+            Some("\"Daily Papers Digest\" <daily-papers-digest.example.org>")
+        );
+        assert_eq!(email.header("Auto-Submitted").as_deref(), Some("auto-generated"));
+        assert_eq!(email.header("Precedence").as_deref(), Some("bulk"));
+        assert!(email.header("List-Unsubscribe").is_some());
+        assert_eq!(
+            email.header("List-Unsubscribe-Post").as_deref(),
+            Some("List-Unsubscribe=One-Click")
+        );
+    }
+}
+
 #[test]
 fn the_message_is_multipart_alternative_with_a_text_and_an_html_part() {
     let server = SmtpServer::start();
@@ -324,13 +350,16 @@ fn assert_no_injected_headers(email: &Email) {
     assert_eq!(
         names,
         [
+            "auto-submitted",
             "content-type",
             "date",
             "from",
+            "list-id",
             "list-unsubscribe",
             "list-unsubscribe-post",
             "message-id",
             "mime-version",
+            "precedence",
             "reply-to",
             "subject",
             "to"
@@ -385,6 +414,12 @@ fn a_newsletter_title_with_a_line_break_stays_inside_the_subject() {
         assert!(
             subject.starts_with(&format!("Daily Papers Bcc: evil@example.com — {SAMPLE_DATE} — ")),
             "{subject:?}"
+        );
+        // The List-Id phrase is the title too, on its one header.
+        let list_id = email.header("List-Id").unwrap_or_default();
+        assert!(
+            list_id.ends_with(" <daily-papers-bcc-evil-example-com.example.org>"),
+            "{list_id:?}"
         );
     }
 }
