@@ -208,8 +208,9 @@ fn detect(text: &str) -> Result<LibraryFormat, (usize, String)> {
         !line.is_empty() && !line.starts_with('%') && !line.starts_with('#')
     });
     let Some((at, line)) = first else {
-        // Blank or only comments: an empty list of ids.
-        return Ok(LibraryFormat::ArxivIds);
+        // Blank or only comments: an empty library of the kind the comments belong to.
+        let bibtex = text.lines().any(|line| line.trim_start().starts_with('%'));
+        return Ok(if bibtex { LibraryFormat::Bibtex } else { LibraryFormat::ArxivIds });
     };
     let line = line.trim();
     if line.starts_with('@') {
@@ -242,6 +243,108 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings(cache: &Path) -> LibrarySettings {
+        LibrarySettings {
+            // Nothing listens there: a test that asks the API fails rather than waits.
+            arxiv_api: "http://127.0.0.1:9/api/query".to_owned(),
+            arxiv_delay: std::time::Duration::ZERO,
+            cache_dir: cache.to_owned(),
+            fetch: crate::source::FetchSettings { retries: 0, ..Default::default() },
+        }
+    }
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/library").join(name)
+    }
+
+    fn load_fixture(name: &str) -> Library {
+        let cache = tempfile::tempdir().unwrap();
+        load(&fixture(name), &settings(cache.path())).unwrap()
+    }
+
+    /// The eight papers of the real Hub sample the fixtures were made from: title, abstract.
+    fn sample() -> Vec<(String, String)> {
+        let text = crate::source::real_sample("hf_daily_papers_2024-10-25_first8.json");
+        let items: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+        let collapse = |value: &serde_json::Value| {
+            value.as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        items
+            .iter()
+            .map(|item| (collapse(&item["paper"]["title"]), collapse(&item["paper"]["summary"])))
+            .collect()
+    }
+
+    /// A title's `--` is TeX's en dash, so BibTeX reads it as one; CSL-JSON keeps it.
+    fn titles(library: &Library) -> Vec<String> {
+        library.entries.iter().map(|e| e.title.replace('–', "--")).collect()
+    }
+
+    #[test]
+    fn zoteros_bibtex_and_csl_json_give_the_same_papers() {
+        let bibtex = load_fixture("zotero.bib");
+        let csl = load_fixture("zotero-csl.json");
+        let expected = sample();
+        for library in [&bibtex, &csl] {
+            let want: Vec<&str> = expected.iter().map(|(title, _)| title.as_str()).collect();
+            assert_eq!(titles(library), want);
+            assert_eq!(library.warnings, []);
+        }
+        for (b, c) in bibtex.entries.iter().zip(&csl.entries) {
+            assert_eq!((&b.abstract_text, &b.authors, b.added), (&c.abstract_text, &c.authors, c.added));
+        }
+        // The one exported without an abstract still counts by its title.
+        let without: Vec<&str> = bibtex
+            .entries
+            .iter()
+            .filter(|e| e.abstract_text.is_empty())
+            .map(|e| e.title.as_str())
+            .collect();
+        assert_eq!(without, ["Unbounded: A Generative Infinite Game of Character Life Simulation"]);
+        let first = &bibtex.entries[0];
+        assert_eq!(first.abstract_text, expected[0].1);
+        assert_eq!(first.authors[..3], ["Zesen Cheng", "Hang Zhang", "Kehan Li"]);
+        assert_eq!(first.added, NaiveDate::from_ymd_opt(2024, 10, 28));
+        assert_eq!((first.line, bibtex.entries[1].line), (2, 17));
+        assert_eq!((csl.entries[0].line, csl.entries[1].line), (2, 72));
+    }
+
+    #[test]
+    fn escaped_latex_in_a_zotero_abstract_reads_as_the_paper_wrote_it() {
+        let bibtex = load_fixture("zotero.bib");
+        let logo = &bibtex.entries[3].abstract_text;
+        assert!(logo.contains("29.2% to 46.4% gains"), "{logo}");
+        let length = &bibtex.entries[7].abstract_text;
+        // `{\textbackslash}method`, the paper's own unexpanded macro, cleaned as the sources
+        // clean it.
+        assert!(length.contains("Llama 3.1 70B with method even"), "{length}");
+    }
+
+    #[test]
+    fn scholar_and_mendeley_bibtex_without_abstracts_and_with_latex_accents() {
+        let library = load_fixture("scholar-mendeley.bib");
+        let mut want: Vec<String> = sample().into_iter().take(4).map(|(title, _)| title).collect();
+        want.push("Towards Explainable Test Case Prioritisation with Learning-to-Rank Models".into());
+        assert_eq!(titles(&library), want);
+        assert!(library.entries.iter().all(|e| e.abstract_text.is_empty()));
+        assert_eq!(
+            library.entries[4].authors,
+            ["Aurora Ramírez", "Mario Berrios", "José Raúl Romero", "Robert Feldt"]
+        );
+        assert_eq!(library.entries[4].added, NaiveDate::from_ymd_opt(2024, 1, 1));
+    }
+
+    #[test]
+    fn an_empty_library_is_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.bib");
+        std::fs::write(&path, "% nothing yet\n").unwrap();
+        let library = load(&path, &settings(dir.path())).unwrap();
+        assert!(library.entries.is_empty());
+        assert_eq!(library.warnings.len(), 1);
+        assert!(library.warnings[0].to_string().ends_with("empty.bib: the library has no papers paperboy can use; it picks nothing"));
+    }
 
     #[test]
     fn the_format_comes_from_the_content() {
