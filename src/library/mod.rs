@@ -180,11 +180,18 @@ pub(crate) fn paths_of<'c>(config: &'c Config, subscriber: &'c Subscriber) -> Ve
 fn read_text(path: &Path) -> Result<String, (Option<usize>, String)> {
     use std::io::Read as _;
 
-    let file = std::fs::File::open(path).map_err(|err| (None, crate::config::cannot_read(&err)))?;
+    let cannot_read = |err: std::io::Error| {
+        let message = match err.kind() {
+            std::io::ErrorKind::NotFound => "no such file; export the library there, or fix \
+                                             `library` in the config"
+                .to_owned(),
+            _ => format!("cannot read the library: {err}"),
+        };
+        (None, message)
+    };
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
     let mut bytes = Vec::new();
-    file.take(MAX_LIBRARY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|err| (None, crate::config::cannot_read(&err)))?;
+    file.take(MAX_LIBRARY_BYTES + 1).read_to_end(&mut bytes).map_err(cannot_read)?;
     if bytes.len() as u64 > MAX_LIBRARY_BYTES {
         return Err((None, format!("larger than {} MiB; not a library", MAX_LIBRARY_BYTES >> 20)));
     }

@@ -193,7 +193,10 @@ fn each_bad_library_gives_its_error_or_warning() {
 #[test]
 fn a_library_that_is_not_there_is_an_error_naming_it() {
     let setup = Paperboy::new().config(&config("", "library = \"libraries/gone.bib\""));
-    setup.run(&["check"]).code(65).stderr_has("error: libraries/gone.bib: ");
+    setup.run(&["check"]).code(65).stderr_is(
+        "error: libraries/gone.bib: no such file; export the library there, or fix `library` \
+         in the config\n",
+    );
 }
 
 #[test]
