@@ -13,8 +13,8 @@ use url::Url;
 
 use super::range::{self, Limit, Num};
 use super::raw::{
-    RawConfig, RawFetch, RawLibrary, RawNewsletter, RawSmtp, RawSource, RawSubscriber, RawSubscriberBatch,
-    read_part, subscriber_count,
+    RawConfig, RawFetch, RawLibrary, RawNewsletter, RawSmtp, RawSource, RawSubscriber,
+    RawSubscriberBatch, read_part, subscriber_count,
 };
 use super::{
     Config, Delivery, LibrarySettings, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim,
@@ -280,20 +280,15 @@ impl Validator<'_> {
         }
     }
 
-    fn library(
-        &mut self,
-        raw: RawLibrary,
-        fetch: &FetchSettings,
-        state: &Path,
-    ) -> LibrarySettings {
-        if let Err(message) = check_scheme(raw.arxiv_api.get_ref(), raw.arxiv_api.get_ref(), &[
-            "https", "http",
-        ])
-        .map_err(|err| {
-            err.unwrap_or_else(|| {
-                format!("`{}` must start with https:// or http://", raw.arxiv_api.get_ref())
-            })
-        }) {
+    fn library(&mut self, raw: RawLibrary, fetch: &FetchSettings, state: &Path) -> LibrarySettings {
+        if let Err(message) =
+            check_scheme(raw.arxiv_api.get_ref(), raw.arxiv_api.get_ref(), &["https", "http"])
+                .map_err(|err| {
+                    err.unwrap_or_else(|| {
+                        format!("`{}` must start with https:// or http://", raw.arxiv_api.get_ref())
+                    })
+                })
+        {
             self.problem(&raw.arxiv_api, "library.arxiv_api".into(), message);
         }
         let delay =

@@ -50,7 +50,10 @@ pub(super) fn id_of_line(line: &str) -> Option<String> {
     arxiv_id(line)
 }
 
-pub(super) fn read(text: &str, settings: &LibrarySettings) -> Result<Read, (Option<usize>, String)> {
+pub(super) fn read(
+    text: &str,
+    settings: &LibrarySettings,
+) -> Result<Read, (Option<usize>, String)> {
     let mut read = Read::default();
     // Each id once, at its first line.
     let mut ids: Vec<(String, usize)> = Vec::new();
@@ -157,10 +160,7 @@ fn ask(settings: &LibrarySettings, batch: &[&str]) -> Result<Vec<(String, Cached
             },
         );
     }
-    Ok(batch
-        .iter()
-        .map(|&id| (id.to_owned(), Cached { found: by_id.remove(id) }))
-        .collect())
+    Ok(batch.iter().map(|&id| (id.to_owned(), Cached { found: by_id.remove(id) })).collect())
 }
 
 #[cfg(test)]

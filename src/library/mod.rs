@@ -165,7 +165,11 @@ impl Libraries {
         subscriber: &Subscriber,
     ) -> Vec<&'l Result<Library, LibraryError>> {
         let paths = paths_of(config, subscriber);
-        self.read.iter().filter(|(path, _)| paths.contains(&path.as_path())).map(|(_, read)| read).collect()
+        self.read
+            .iter()
+            .filter(|(path, _)| paths.contains(&path.as_path()))
+            .map(|(_, read)| read)
+            .collect()
     }
 }
 
@@ -299,7 +303,10 @@ mod tests {
             assert_eq!(library.warnings, []);
         }
         for (b, c) in bibtex.entries.iter().zip(&csl.entries) {
-            assert_eq!((&b.abstract_text, &b.authors, b.added), (&c.abstract_text, &c.authors, c.added));
+            assert_eq!(
+                (&b.abstract_text, &b.authors, b.added),
+                (&c.abstract_text, &c.authors, c.added)
+            );
         }
         // The one exported without an abstract still counts by its title.
         let without: Vec<&str> = bibtex
@@ -332,7 +339,9 @@ mod tests {
     fn scholar_and_mendeley_bibtex_without_abstracts_and_with_latex_accents() {
         let library = load_fixture("scholar-mendeley.bib");
         let mut want: Vec<String> = sample().into_iter().take(4).map(|(title, _)| title).collect();
-        want.push("Towards Explainable Test Case Prioritisation with Learning-to-Rank Models".into());
+        want.push(
+            "Towards Explainable Test Case Prioritisation with Learning-to-Rank Models".into(),
+        );
         assert_eq!(titles(&library), want);
         assert!(library.entries.iter().all(|e| e.abstract_text.is_empty()));
         assert_eq!(
@@ -350,7 +359,11 @@ mod tests {
         let library = load(&path, &settings(dir.path())).unwrap();
         assert!(library.entries.is_empty());
         assert_eq!(library.warnings.len(), 1);
-        assert!(library.warnings[0].to_string().ends_with("empty.bib: the library has no papers paperboy can use; it picks nothing"));
+        assert!(
+            library.warnings[0].to_string().ends_with(
+                "empty.bib: the library has no papers paperboy can use; it picks nothing"
+            )
+        );
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub(crate) struct AuthorName {
 const SUFFIXES: &[&str] = &["jr", "sr", "ii", "iii", "iv"];
 
 /// Lowercase particles that start a surname when a name is written given name first.
-const PARTICLES: &[&str] = &["van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "le", "la"];
+const PARTICLES: &[&str] =
+    &["van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "le", "la"];
 
 impl AuthorName {
     /// Reads "Given Family", "Family, Given" or "G. Family". `None` for a text with no

@@ -139,8 +139,9 @@ pub(crate) struct Matcher<'a> {
     excluded: Rows<u64>,
     /// By paper: its place among papers of equal score.
     tie_order: Vec<u32>,
-    /// The day's authors by surname as compared, with their paper.
-    authors: HashMap<String, Vec<(u32, AuthorName)>>,
+    /// The day's authors by surname as compared, with their paper; read the first time a
+    /// subscriber follows someone, so a config that follows nobody never pays for it.
+    authors: std::sync::OnceLock<HashMap<String, Vec<(u32, AuthorName)>>>,
 }
 
 /// Per-thread scratch space, reused across subscribers so picking allocates little.
@@ -253,7 +254,7 @@ impl<'a> Matcher<'a> {
             topic_scores: Rows::new(n, topics.len()),
             excluded: Rows::new(n.div_ceil(64), topics.len()),
             tie_order: tie_order(index.papers),
-            authors: author_index(index.papers),
+            authors: std::sync::OnceLock::new(),
         };
         for (at, topic) in topics.iter().enumerate() {
             let (scores, excluded) = matcher.evaluate_topic(&topic.rules);
@@ -520,7 +521,8 @@ impl<'a> Matcher<'a> {
             rules.authors.iter().map(move |name| (name, Some(rules)))
         });
         for (name, topic) in from_topics.chain(own) {
-            let Some(listed) = self.authors.get(name.surname()) else { continue };
+            let index = self.authors.get_or_init(|| author_index(self.papers));
+            let Some(listed) = index.get(name.surname()) else { continue };
             for (paper, author) in listed {
                 let narrowed = topic.is_some_and(|rules| {
                     rules.require.iter().any(|&r| self.hit(r, *paper).is_none())

@@ -39,9 +39,7 @@ fn check_ok(libraries: &str) -> String {
 
 #[test]
 fn check_reads_each_format_of_a_real_export() {
-    for (file, papers) in
-        [("zotero.bib", 8), ("zotero-csl.json", 8), ("scholar-mendeley.bib", 5)]
-    {
+    for (file, papers) in [("zotero.bib", 8), ("zotero-csl.json", 8), ("scholar-mendeley.bib", 5)] {
         let setup = with_library(file, library_fixture(file));
         setup
             .run(&["check"])
@@ -49,6 +47,19 @@ fn check_reads_each_format_of_a_real_export() {
             .stderr_is("")
             .stdout_is(&check_ok(&format!("1 library of {papers} papers")));
     }
+}
+
+#[test]
+fn a_topics_shared_reading_list_is_read_once_for_check() {
+    let setup = Paperboy::new()
+        .config(&format!(
+            "{}[topics.lab]\nlibrary = \"libraries/lab.json\"\n",
+            config("", "topics = [\"lab\"]\nlibrary = \"libraries/lab.json\"")
+        ))
+        .fixture("library/zotero-csl.json", "libraries/lab.json");
+    setup.run(&["check"]).success().stderr_is("").stdout_is(
+        "ok: 1 subscriber, 1 topic, 0 sources, 1 library of 8 papers, templates render\n",
+    );
 }
 
 #[test]
@@ -79,41 +90,35 @@ fn arxiv_ids_are_asked_of_the_api_once_and_then_read_offline_from_the_cache() {
     let warning = "warning: libraries/ids.txt:3: arXiv does not know the id `0808.05394`; \
                    left out\n";
 
-    setup
-        .run(&["check"])
-        .success()
-        .stderr_is(warning)
-        .stdout_is(&check_ok("1 library of 1 paper"));
+    setup.run(&["check"]).success().stderr_is(warning).stdout_is(&check_ok("1 library of 1 paper"));
     let seen = server.seen();
     assert_eq!(seen.len(), 1, "one batch: {seen:?}");
     assert_eq!(seen[0].path, "/api/query?id_list=1707.08567,0808.05394&max_results=2");
-    assert_eq!(seen[0].user_agent.as_deref(), Some(concat!("paperboy/", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        seen[0].user_agent.as_deref(),
+        Some(concat!("paperboy/", env!("CARGO_PKG_VERSION")))
+    );
     let cached = setup.read("library-cache/arxiv/1707.08567.json");
     assert!(cached.contains("Proceedings of Workshop AEW10"), "{cached}");
     assert!(cached.contains("Dirk Wübben"), "the API's mojibake repaired: {cached}");
 
     // The server is gone: only the cache can answer, the unknown id included.
     drop(server);
-    setup
-        .run(&["check"])
-        .success()
-        .stderr_is(warning)
-        .stdout_is(&check_ok("1 library of 1 paper"));
+    setup.run(&["check"]).success().stderr_is(warning).stdout_is(&check_ok("1 library of 1 paper"));
 }
 
 #[test]
 fn an_api_error_names_the_library() {
-    let body = std::fs::read(fixture_path("real/arxiv_api_error_http400_bad_id_2026-04-12.xml"))
-        .unwrap();
+    let body =
+        std::fs::read(fixture_path("real/arxiv_api_error_http400_bad_id_2026-04-12.xml")).unwrap();
     let server = HttpServer::start(move |_, _| Reply::Status {
         code: 400,
         headers: Vec::new(),
         body: body.clone(),
     });
     let api = server.url("/api/query");
-    let setup = Paperboy::new()
-        .config(&arxiv_config(&api))
-        .file("libraries/ids.txt", "2410.17243\n");
+    let setup =
+        Paperboy::new().config(&arxiv_config(&api)).file("libraries/ids.txt", "2410.17243\n");
     setup.run(&["check"]).code(65).stderr_is(&format!(
         "error: libraries/ids.txt: cannot ask the arXiv API for titles and abstracts: \
          {api}?id_list=2410.17243&max_results=1: HTTP 400 Bad Request\n"
@@ -122,8 +127,8 @@ fn an_api_error_names_the_library() {
 
 #[test]
 fn an_answer_with_no_entries_leaves_every_id_out_by_its_line() {
-    let body = std::fs::read(fixture_path("real/arxiv_api_idlist_no_results_2026-04-12.xml"))
-        .unwrap();
+    let body =
+        std::fs::read(fixture_path("real/arxiv_api_idlist_no_results_2026-04-12.xml")).unwrap();
     let server = HttpServer::start(move |_, _| Reply::Body(body.clone()));
     let setup = Paperboy::new()
         .config(&arxiv_config(&server.url("/api/query")))
@@ -237,7 +242,10 @@ fn following() -> Paperboy {
 fn papers_by_followed_authors_come_first_in_explain_with_their_reason() {
     let run = following().run(&["explain", "--subscriber", "a@example.com", "--date", FEED_DATE]);
     let out = &run.success().stdout;
-    assert!(out.starts_with("a@example.com on 2024-10-25: 8 papers in the listing, 3 picked"), "{out}");
+    assert!(
+        out.starts_with("a@example.com on 2024-10-25: 8 papers in the listing, 3 picked"),
+        "{out}"
+    );
     // Both followed papers before the keyword's best match, whatever their scores.
     for expected in [
         "LOGO – Long cOntext aliGnment via efficient preference Optimization  [arxiv:2410.18533]\n  \
@@ -280,7 +288,8 @@ fn a_surname_alone_is_refused_with_its_line() {
         "[newsletter]\ntitle = \"Digest\"\nfrom = \"d@example.org\"\n\
          [[subscribers]]\nemail = \"a@example.com\"\nauthors = [\"Li\"]\n",
     );
-    setup.run(&["check"]).code(78).stderr_has(
-        "paperboy.toml:6: `subscribers[0].authors`: `Li` has no given name or initial",
-    );
+    setup
+        .run(&["check"])
+        .code(78)
+        .stderr_has("paperboy.toml:6: `subscribers[0].authors`: `Li` has no given name or initial");
 }
