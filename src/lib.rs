@@ -28,6 +28,7 @@ mod digest;
 mod error;
 mod http;
 mod journal;
+mod library;
 mod lines;
 mod messages;
 mod outcome;

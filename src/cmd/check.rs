@@ -15,6 +15,7 @@ use crate::deliver::{SmtpCheckError, check_smtp};
 use crate::digest::Digest;
 use crate::error::Exit;
 use crate::journal::Journal;
+use crate::library::Libraries;
 use crate::messages;
 use crate::source::{self, Reading, Source};
 use crate::text::plural::count;
@@ -72,6 +73,18 @@ pub(crate) fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         }
     }
 
+    let libraries = Libraries::load_every(&config);
+    let mut library_papers = 0;
+    for (_, read) in &libraries.read {
+        match read {
+            Ok(library) => {
+                library.warnings.iter().for_each(messages::warning);
+                library_papers += library.entries.len();
+            }
+            Err(err) => problems.push((Exit::DataError, err.to_string())),
+        }
+    }
+
     if args.smtp {
         match &config.smtp {
             None => problems.push((
@@ -104,8 +117,16 @@ pub(crate) fn run(args: &CheckArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         .into_iter()
         .find(|exit| problems.iter().any(|(e, _)| e == exit))
     else {
+        let libraries = match libraries.read.len() {
+            0 => String::new(),
+            n => format!(
+                ", {} of {}",
+                crate::text::plural::count_as(n, "library", "libraries"),
+                count(library_papers, "paper")
+            ),
+        };
         status!(
-            "ok: {}, {}, {}, templates render{}",
+            "ok: {}, {}, {}{libraries}, templates render{}",
             count(config.subscribers.len(), "subscriber"),
             count(config.topics.len(), "topic"),
             count(config.sources.len(), "source"),

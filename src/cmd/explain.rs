@@ -63,6 +63,10 @@ fn write_verdict(
         Outcome::NoMatch => writeln!(out, "  {}", verdict.outcome)?,
         _ => writeln!(out, "  {} · score {:.2}", verdict.outcome, verdict.score)?,
     }
+    if !verdict.followed.is_empty() {
+        let names = verdict.followed.join(", ");
+        writeln!(out, "  by an author you follow: {}", shown.show(&names))?;
+    }
     for found in &verdict.matches {
         let words = if found.words.is_empty() {
             String::new()

@@ -20,6 +20,7 @@ use crate::deliver::{DeliveryError, Letter, Mailer};
 use crate::digest::{Digest, Picker};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
+use crate::library::Libraries;
 use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
@@ -112,6 +113,7 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if config.subscribers.is_empty() {
         messages::warning(format!("{} lists no [[subscribers]]", config.path.display()));
     }
+    report_libraries(&config, &subscribers);
     let scope = match args.shard {
         Some(shard) => format!("digests for {}, shard {shard}", day.date),
         None => format!("digests for {}", day.date),
@@ -135,6 +137,25 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         status!("{line}")?;
     }
     Ok(outcome::combine(tally.exit(), sources_exit))
+}
+
+/// Reads the libraries of the run's subscribers and says what is wrong with them: a library
+/// that cannot be read is reported for each of its readers, whose digests still go out by
+/// their keywords and followed authors; the others are not held up.
+fn report_libraries(config: &Config, subscribers: &[&Subscriber]) {
+    let libraries = Libraries::load(config, subscribers.iter().copied());
+    for (_, read) in &libraries.read {
+        if let Ok(library) = read {
+            library.warnings.iter().for_each(messages::warning);
+        }
+    }
+    for subscriber in subscribers {
+        for read in libraries.of(config, subscriber) {
+            if let Err(err) = read {
+                messages::error(format!("{}: {err}", subscriber.email));
+            }
+        }
+    }
 }
 
 /// `--dry-run`: what a run would send now (the journal is read when there is one, never

@@ -55,6 +55,8 @@ pub struct Config {
     pub(crate) smtp: Option<Smtp>,
     /// DKIM signing, when `[dkim]` is set.
     pub(crate) dkim: Option<Dkim>,
+    /// How readers' libraries are read.
+    pub(crate) library: LibrarySettings,
     /// Named keyword sets, in name order.
     pub(crate) topics: Vec<Topic>,
     /// Every distinct keyword of the topics and subscribers, numbered.
@@ -91,6 +93,19 @@ pub(crate) struct Delivery {
     pub(crate) dir: PathBuf,
     /// The run journal.
     pub(crate) state: PathBuf,
+}
+
+/// `[library]`: how readers' libraries are read.
+#[derive(Debug, Clone)]
+pub(crate) struct LibrarySettings {
+    /// The arXiv API's query URL, which a list of arXiv ids asks for titles and abstracts.
+    pub(crate) arxiv_api: String,
+    /// The pause between two requests to it.
+    pub(crate) arxiv_delay: std::time::Duration,
+    /// What it answered for each id, so a rerun asks nothing.
+    pub(crate) cache_dir: PathBuf,
+    /// Timeouts and retries, as `[fetch]` sets them.
+    pub(crate) fetch: FetchSettings,
 }
 
 /// The two ways a digest leaves.
@@ -170,6 +185,8 @@ pub struct Subscriber {
     pub(crate) max_papers: Option<usize>,
     /// Its topics and own rules, compiled: `interest.own` holds its own keywords.
     pub(crate) interest: Interest,
+    /// The reader's own papers.
+    pub(crate) library: Option<PathBuf>,
 }
 
 impl Config {

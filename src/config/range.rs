@@ -118,6 +118,9 @@ pub(crate) const MIN_SCORE: Limit = Limit::fraction(0.0, 1000.0);
 /// `min_upvotes` of a topic or a subscriber.
 pub(crate) const MIN_UPVOTES: Limit = Limit::whole("a whole number", 0, 1_000_000);
 
+/// `library.arxiv_delay_secs`: arXiv asks for 3 s between requests.
+pub(crate) const ARXIV_DELAY_SECS: Limit = Limit::whole("a whole number of seconds", 0, 60);
+
 /// Every number of the config with its range, in the order the docs list them.
 #[cfg(test)]
 pub(crate) const LIMITS: &[(&str, Limit)] = &[
@@ -125,6 +128,7 @@ pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("fetch.timeout_secs", TIMEOUT_SECS),
     ("fetch.connect_timeout_secs", TIMEOUT_SECS),
     ("fetch.retries", FETCH_RETRIES),
+    ("library.arxiv_delay_secs", ARXIV_DELAY_SECS),
     ("smtp.port", PORT),
     ("smtp.timeout_secs", TIMEOUT_SECS),
     ("smtp.max_connections", MAX_CONNECTIONS),

@@ -155,6 +155,8 @@ pub(super) struct RawConfig {
     pub(super) smtp: Option<RawSmtp>,
     pub(super) dkim: Option<dkim::RawDkim>,
     #[serde(default)]
+    pub(super) library: RawLibrary,
+    #[serde(default)]
     pub(super) topics: BTreeMap<String, RawTopic>,
     /// Absent when every subscriber is in `[[subscribers]]` tables parsed in batches.
     pub(super) subscribers: Option<Vec<RawSubscriber>>,
@@ -339,6 +341,11 @@ pub(super) struct RawTopic {
     pub(super) exclude: Vec<Spanned<String>>,
     pub(super) min_score: Option<Spanned<Num>>,
     pub(super) min_upvotes: Option<Spanned<Num>>,
+    /// A reading list the topic's followers share, relative to the config file.
+    pub(super) library: Option<Spanned<String>>,
+    /// Papers by these are picked for every follower and shown first.
+    #[serde(default)]
+    pub(super) authors: Vec<Spanned<String>>,
 }
 
 /// One batch of `[[subscribers]]` tables, parsed on its own.
@@ -365,4 +372,41 @@ pub(super) struct RawSubscriber {
     pub(super) max_papers: Option<Spanned<Num>>,
     pub(super) min_score: Option<Spanned<Num>>,
     pub(super) min_upvotes: Option<Spanned<Num>>,
+    /// The reader's own papers, relative to the config file.
+    pub(super) library: Option<Spanned<String>>,
+    /// Papers by these are picked and shown first.
+    #[serde(default)]
+    pub(super) authors: Vec<Spanned<String>>,
+}
+
+/// `[library]`: how readers' libraries are read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLibrary {
+    /// Where a list of arXiv ids gets its titles and abstracts.
+    #[serde(default = "default_arxiv_api")]
+    pub(super) arxiv_api: Spanned<String>,
+    /// The pause between two requests to the arXiv API, which asks for 3 s.
+    #[serde(default = "default_arxiv_delay")]
+    pub(super) arxiv_delay_secs: Spanned<Num>,
+    /// What the arXiv API said of each id; by default beside `delivery.state`.
+    pub(super) cache_dir: Option<String>,
+}
+
+impl Default for RawLibrary {
+    fn default() -> RawLibrary {
+        RawLibrary {
+            arxiv_api: default_arxiv_api(),
+            arxiv_delay_secs: default_arxiv_delay(),
+            cache_dir: None,
+        }
+    }
+}
+
+fn default_arxiv_api() -> Spanned<String> {
+    Spanned::new(0..0, "https://export.arxiv.org/api/query".to_owned())
+}
+
+fn default_arxiv_delay() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(3))
 }

@@ -328,6 +328,7 @@ fn a_rate_per_second_of_1e_300_is_out_of_its_range() {
 fn every_number_of_the_config_has_a_range() {
     let text = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\nmax_papers = 1001\n\
          [fetch]\ntimeout_secs = 3601\nconnect_timeout_secs = 0\nretries = 11\n\
+         [library]\narxiv_delay_secs = 61\n\
          [smtp]\nhost = \"h\"\nport = 0\ntimeout_secs = 1e9\nmax_connections = 101\n\
          rate_per_second = 20000\n\
          max_attempts = 11\nretry_backoff_ms = 60001\nretry_budget_secs = -1\n\

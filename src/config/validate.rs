@@ -13,13 +13,15 @@ use url::Url;
 
 use super::range::{self, Limit, Num};
 use super::raw::{
-    RawConfig, RawFetch, RawNewsletter, RawSmtp, RawSource, RawSubscriber, RawSubscriberBatch,
-    read_part, subscriber_count,
+    RawConfig, RawFetch, RawLibrary, RawNewsletter, RawSmtp, RawSource, RawSubscriber,
+    RawSubscriberBatch, read_part, subscriber_count,
 };
-use super::{Config, Delivery, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim};
+use super::{
+    Config, Delivery, LibrarySettings, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim,
+};
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
-use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
+use crate::topic::{AuthorName, Interest, Keyword, Lexicon, Rules, Topic};
 
 /// Collects every problem before giving up, so one run shows them all.
 pub(super) struct Validator<'t> {
@@ -58,6 +60,7 @@ impl Validator<'_> {
             dir: self.base.join(raw.delivery.dir),
             state: self.base.join(raw.delivery.state),
         };
+        let library = self.library(raw.library, &fetch, &delivery.state);
         let topics: Vec<Topic> = raw
             .topics
             .into_iter()
@@ -71,8 +74,10 @@ impl Validator<'_> {
                     exclude: self.ids(&topic.exclude, &key("exclude")),
                     min_score,
                     min_upvotes,
+                    authors: self.authors(&topic.authors, &key("authors")),
                 };
-                Topic { name, rules }
+                let library = self.library_path(topic.library.as_ref(), &key("library"));
+                Topic { name, rules, library }
             })
             .collect();
         let mut list = SubscriberList::new(&topics, newsletter.as_ref());
@@ -113,6 +118,7 @@ impl Validator<'_> {
                 delivery,
                 smtp,
                 dkim,
+                library,
                 topics,
                 subscribers,
                 lexicon: self.lexicon,
@@ -274,6 +280,65 @@ impl Validator<'_> {
         }
     }
 
+    fn library(&mut self, raw: RawLibrary, fetch: &FetchSettings, state: &Path) -> LibrarySettings {
+        if let Err(message) =
+            check_scheme(raw.arxiv_api.get_ref(), raw.arxiv_api.get_ref(), &["https", "http"])
+                .map_err(|err| {
+                    err.unwrap_or_else(|| {
+                        format!("`{}` must start with https:// or http://", raw.arxiv_api.get_ref())
+                    })
+                })
+        {
+            self.problem(&raw.arxiv_api, "library.arxiv_api".into(), message);
+        }
+        let delay =
+            self.whole(&raw.arxiv_delay_secs, "library.arxiv_delay_secs", range::ARXIV_DELAY_SECS);
+        let cache_dir = match raw.cache_dir {
+            Some(dir) => self.base.join(dir),
+            None => state.parent().unwrap_or(Path::new("")).join("library-cache"),
+        };
+        LibrarySettings {
+            arxiv_api: raw.arxiv_api.into_inner(),
+            arxiv_delay: std::time::Duration::from_secs(delay),
+            cache_dir,
+            fetch: fetch.clone(),
+        }
+    }
+
+    /// A `library` path, resolved against the config file's folder.
+    fn library_path(&mut self, raw: Option<&Spanned<String>>, key: &str) -> Option<PathBuf> {
+        let raw = raw?;
+        if raw.get_ref().trim().is_empty() {
+            self.problem(raw, key.to_owned(), "must name a file".into());
+            return None;
+        }
+        Some(self.base.join(raw.get_ref()))
+    }
+
+    /// Followed author names; one without a given name would follow every namesake.
+    fn authors(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<AuthorName> {
+        let mut names: Vec<AuthorName> = Vec::new();
+        for text in raw {
+            match AuthorName::parse(text.get_ref()) {
+                Some(name) if name.has_given_name() => {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                Some(_) => {
+                    let message = format!(
+                        "`{}` has no given name or initial; a surname alone would follow \
+                         everyone who bears it (write \"F. Li\" or \"Fei-Fei Li\")",
+                        text.get_ref()
+                    );
+                    self.problem(text, key.to_owned(), message);
+                }
+                None => self.problem(text, key.to_owned(), "must be a name".into()),
+            }
+        }
+        names
+    }
+
     fn mailbox(&mut self, raw: &Spanned<String>, key: &str) -> Option<Mailbox> {
         match Mailbox::from_str(raw.get_ref()) {
             Ok(mailbox) => Some(mailbox),
@@ -379,7 +444,9 @@ impl Validator<'_> {
                 exclude: self.ids(&raw.exclude, &key("exclude")),
                 min_score,
                 min_upvotes,
+                authors: self.authors(&raw.authors, &key("authors")),
             };
+            let library = self.library_path(raw.library.as_ref(), &key("library"));
             // A topic listed twice is followed once; it must not count twice in the score.
             let mut unique = Vec::with_capacity(followed.len());
             for topic in followed {
@@ -399,6 +466,7 @@ impl Validator<'_> {
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
                 max_papers,
                 interest,
+                library,
             });
         }
     }

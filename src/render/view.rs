@@ -96,6 +96,9 @@ pub(crate) struct PaperView<'a> {
     pub(crate) links: Vec<LinkView<'a>>,
     /// The subscriber's keywords that picked this paper, best first.
     pub(crate) matched: Vec<&'a str>,
+    /// Why it was picked, beyond its keywords, in a short line: "By an author you follow:
+    /// Juntao Li"; `None` when its keywords say it all.
+    pub(crate) reason: Option<String>,
     /// The title in pieces, the matched words marked.
     pub(crate) title_parts: Vec<Segment<'a>>,
     /// `abstract` in pieces, the matched words marked.
@@ -117,6 +120,12 @@ pub(crate) struct PaperView<'a> {
     /// `arXiv:2410.17243 · cs.CL, cs.AI · submitted 2024-10-22 · 64 upvotes · 3 comments`:
     /// whichever of these the paper has; empty when none.
     pub(crate) details: String,
+}
+
+/// The reason line of a picked paper.
+pub(crate) fn reason(pick: &Pick<'_>) -> Option<String> {
+    (!pick.followed.is_empty())
+        .then(|| format!("By an author you follow: {}", pick.followed.join(", ")))
 }
 
 /// A piece of text, marked when a keyword matched it.
@@ -306,6 +315,7 @@ impl<'a> PaperView<'a> {
                 .map(|link| LinkView { kind: link.kind, label: link.kind.label(), url: &link.url })
                 .collect(),
             matched: pick.matched.iter().map(|k| k.as_str()).collect(),
+            reason: reason(pick),
             source: &paper.source,
             sources: &paper.sources,
             authors: &paper.authors,
@@ -373,7 +383,7 @@ mod tests {
             abstract_text: "It goes on…".into(),
             ..crate::paper::Paper::for_test("x")
         };
-        let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new() };
+        let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new(), followed: Vec::new() };
         let view = PaperView::new(&pick, Some(1000), Highlight::default());
         assert!(!view.trimmed);
         assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false }]);

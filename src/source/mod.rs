@@ -9,7 +9,7 @@
 
 mod arxiv_atom;
 mod arxiv_rss;
-mod clean;
+pub(crate) mod clean;
 mod draft;
 mod error;
 pub(crate) mod fetch;

@@ -18,6 +18,8 @@ pub(crate) struct Verdict<'a> {
     pub(crate) score: f64,
     /// Each keyword that occurs in it, and where.
     pub(crate) matches: Vec<Match<'a>>,
+    /// Its authors whom the subscriber follows, as the paper writes them.
+    pub(crate) followed: Vec<&'a str>,
     /// Picked, or why not.
     pub(crate) outcome: Outcome,
 }
@@ -121,12 +123,17 @@ impl<'a> Matcher<'a> {
                 let rank_in = |list: &[super::Pick<'_>]| {
                     list.iter().position(|p| std::ptr::eq(p.paper, this)).map(|at| at + 1)
                 };
-                let outcome = match rank_in(&ranked) {
+                let place = rank_in(&ranked);
+                let outcome = match place {
                     Some(rank) if rank <= interest.max_papers => Outcome::Picked { rank },
                     Some(rank) => Outcome::CutByMaxPapers { rank, max: interest.max_papers },
                     None => self.why_not(interest, paper, sent),
                 };
-                Verdict { paper: this, score, matches, outcome }
+                let followed = match place {
+                    Some(rank) => ranked[rank - 1].followed.clone(),
+                    None => self.pick(interest, paper, 0.0).followed,
+                };
+                Verdict { paper: this, score, matches, followed, outcome }
             })
             .collect()
     }
@@ -211,7 +218,8 @@ impl<'a> Matcher<'a> {
         }
         // Which rules pick the paper: a topic only when its own narrowing rules pass.
         let mut first_failure = None;
-        let mut picked = interest.own.keywords.iter().any(|&k| self.hit(k, paper).is_some());
+        let mut picked = interest.own.keywords.iter().any(|&k| self.hit(k, paper).is_some())
+            || self.by_followed_authors(interest).contains(&paper);
         for &topic in &interest.topics {
             let rules = &self.topics[topic].rules;
             let score = self.rule_score(rules, paper);

@@ -6,6 +6,7 @@
 //! Picking for one subscriber then only merges its topics' precomputed results with its own
 //! rules. Nothing here reads files, renders or sends.
 
+mod authors;
 mod explain;
 mod highlight;
 mod index;
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+pub(crate) use authors::AuthorName;
 pub(crate) use explain::{Outcome, Verdict};
 pub(crate) use highlight::{Highlight, highlight_one, merged};
 pub(crate) use index::DayIndex;
@@ -39,6 +41,9 @@ pub(crate) struct Rules {
     pub(crate) min_score: Option<f64>,
     /// Papers with fewer community upvotes are left out, where the source gives upvotes.
     pub(crate) min_upvotes: Option<u64>,
+    /// Any paper by one of these is picked and shown first; `require` and `exclude` still
+    /// apply, `min_score` does not (the paper was picked for its author, not its words).
+    pub(crate) authors: Vec<AuthorName>,
 }
 
 /// A named set of rules that subscribers share.
@@ -49,6 +54,8 @@ pub(crate) struct Topic {
     /// What it picks. Its `require`, `min_score` and `min_upvotes` narrow only what this
     /// topic picks; its `exclude` rules a paper out for every follower.
     pub(crate) rules: Rules,
+    /// A reading list its followers share.
+    pub(crate) library: Option<std::path::PathBuf>,
 }
 
 /// What one subscriber wants, compiled.
@@ -90,6 +97,9 @@ pub struct Pick<'a> {
     pub(crate) score: f64,
     /// The subscriber's keywords that occur in it, its topics' first.
     pub(crate) matched: Vec<&'a Keyword>,
+    /// Its authors, as the paper writes them, whom the subscriber follows: such a paper
+    /// comes before every other.
+    pub(crate) followed: Vec<&'a str>,
 }
 
 /// Rows of equal width in one allocation, so reading a cell is one load.
@@ -129,6 +139,9 @@ pub(crate) struct Matcher<'a> {
     excluded: Rows<u64>,
     /// By paper: its place among papers of equal score.
     tie_order: Vec<u32>,
+    /// The day's authors by surname as compared, with their paper; read the first time a
+    /// subscriber follows someone, so a config that follows nobody never pays for it.
+    authors: std::sync::OnceLock<HashMap<String, Vec<(u32, AuthorName)>>>,
 }
 
 /// Per-thread scratch space, reused across subscribers so picking allocates little.
@@ -177,6 +190,19 @@ fn tie_order(papers: &[Paper]) -> Vec<u32> {
         order[paper] = place as u32;
     }
     order
+}
+
+/// The day's authors by surname, read once so that a followed name is a look-up.
+fn author_index(papers: &[Paper]) -> HashMap<String, Vec<(u32, AuthorName)>> {
+    let mut index: HashMap<String, Vec<(u32, AuthorName)>> = HashMap::new();
+    for (paper, listed) in papers.iter().enumerate() {
+        for written in &listed.authors {
+            if let Some(name) = AuthorName::parse(written) {
+                index.entry(name.surname().to_owned()).or_default().push((paper as u32, name));
+            }
+        }
+    }
+    index
 }
 
 /// The best of some scores, 0 for none.
@@ -228,6 +254,7 @@ impl<'a> Matcher<'a> {
             topic_scores: Rows::new(n, topics.len()),
             excluded: Rows::new(n.div_ceil(64), topics.len()),
             tie_order: tie_order(index.papers),
+            authors: std::sync::OnceLock::new(),
         };
         for (at, topic) in topics.iter().enumerate() {
             let (scores, excluded) = matcher.evaluate_topic(&topic.rules);
@@ -308,13 +335,19 @@ impl<'a> Matcher<'a> {
             let own = &interest.own;
             let min_score = own.min_score.unwrap_or(0.0);
             let floor = (min_score as f32).max(f32::MIN_POSITIVE);
-            let passes = |paper: u32, score: f32| {
-                f64::from(score) >= min_score
-                    && (own.require.is_empty()
-                        || usize::from(required[paper as usize]) >= own.require.len())
+            let eligible = |paper: u32| {
+                (own.require.is_empty()
+                    || usize::from(required[paper as usize]) >= own.require.len())
                     && self.upvotes_ok(paper, own.min_upvotes)
                     && (sent.is_empty() || !sent.contains_key(&self.papers[paper as usize].id))
             };
+            let passes = |paper: u32, score: f32| f64::from(score) >= min_score && eligible(paper);
+            let mut first: Vec<(u32, f32)> = self
+                .by_followed_authors(interest)
+                .into_iter()
+                .filter(|&paper| !bit(blocked, paper) && eligible(paper))
+                .map(|paper| (paper, scores[paper as usize]))
+                .collect();
             // Every block whose best score is among the `max_papers` best of
             // all blocks holds a paper at least that good, so the top lies at or above the
             // lowest of those. Only if rules turn too many of them away is the rest looked at.
@@ -348,6 +381,17 @@ impl<'a> Matcher<'a> {
                 for hit in &self.hits[keyword.0 as usize].papers {
                     own_scores[hit.paper as usize] = 0.0;
                 }
+            }
+            if !first.is_empty() {
+                // Papers by followed authors come first, best first among them.
+                let mut ordered = Vec::with_capacity(first.len());
+                for entry in first.drain(..) {
+                    self.keep(&mut ordered, entry, usize::MAX);
+                }
+                kept.retain(|(paper, _)| !ordered.iter().any(|(p, _)| p == paper));
+                ordered.append(&mut kept);
+                ordered.truncate(interest.max_papers);
+                kept = ordered;
             }
         });
         kept.into_iter().map(|(paper, score)| self.pick(interest, paper, score)).collect()
@@ -440,7 +484,57 @@ impl<'a> Matcher<'a> {
                 matched.push(keyword);
             }
         }
-        Pick { paper: &self.papers[paper as usize], score: f64::from(score), matched }
+        let this = &self.papers[paper as usize];
+        let mut followed: Vec<&'a str> = Vec::new();
+        if self.follows_anyone(interest) {
+            for written in &this.authors {
+                let Some(author) = AuthorName::parse(written) else { continue };
+                if self.followed_names(interest).any(|name| name.follows(&author)) {
+                    followed.push(written);
+                }
+            }
+        }
+        Pick { paper: this, score: f64::from(score), matched, followed }
+    }
+
+    /// Whether the subscriber or one of its topics follows an author.
+    fn follows_anyone(&self, interest: &Interest) -> bool {
+        self.followed_names(interest).next().is_some()
+    }
+
+    /// The authors the subscriber follows, its topics' first.
+    fn followed_names<'i>(
+        &'i self,
+        interest: &'i Interest,
+    ) -> impl Iterator<Item = &'i AuthorName> + 'i {
+        let topics = interest.topics.iter().flat_map(|&t| &self.topics[t].rules.authors);
+        topics.chain(&interest.own.authors)
+    }
+
+    /// The papers by an author the subscriber follows, in paper order; a topic's authors
+    /// count where the topic's own `require` lets the paper through.
+    fn by_followed_authors(&self, interest: &Interest) -> Vec<u32> {
+        let mut papers = Vec::new();
+        let own = interest.own.authors.iter().map(|name| (name, None));
+        let from_topics = interest.topics.iter().flat_map(|&t| {
+            let rules = &self.topics[t].rules;
+            rules.authors.iter().map(move |name| (name, Some(rules)))
+        });
+        for (name, topic) in from_topics.chain(own) {
+            let index = self.authors.get_or_init(|| author_index(self.papers));
+            let Some(listed) = index.get(name.surname()) else { continue };
+            for (paper, author) in listed {
+                let narrowed = topic.is_some_and(|rules| {
+                    rules.require.iter().any(|&r| self.hit(r, *paper).is_none())
+                });
+                if !narrowed && name.follows(author) {
+                    papers.push(*paper);
+                }
+            }
+        }
+        papers.sort_unstable();
+        papers.dedup();
+        papers
     }
 }
 

@@ -36,7 +36,7 @@ impl Setup {
             exclude: self.ids(exclude),
             ..Rules::default()
         };
-        self.topics.push(Topic { name: name.to_owned(), rules });
+        self.topics.push(Topic { name: name.to_owned(), rules, library: None });
         self.topics.len() - 1
     }
 
@@ -185,6 +185,77 @@ fn a_subscriber_require_narrows_everything() {
     interest.own.require = setup.ids(&["vision"]);
     let papers = [paper("a", "mamba for vision"), paper("b", "diffusion for text")];
     assert_eq!(setup.titles(&interest, &papers), ["a"]);
+}
+
+fn by(title: &str, abstract_text: &str, authors: &[&str]) -> Paper {
+    Paper {
+        authors: authors.iter().map(|a| a.to_string()).collect(),
+        ..paper(title, abstract_text)
+    }
+}
+
+fn follow(names: &[&str]) -> Vec<AuthorName> {
+    names.iter().map(|name| AuthorName::parse(name).unwrap()).collect()
+}
+
+#[test]
+fn papers_by_followed_authors_come_first_and_the_cap_cuts_the_others() {
+    let mut setup = Setup::new();
+    let mut interest = setup.own(&["mamba"], &[]);
+    interest.own.authors = follow(&["G. Hinton"]);
+    interest.max_papers = 2;
+    let papers = [
+        paper("Mamba everywhere", "mamba mamba mamba"),
+        by("Capsules", "routing", &["Geoffrey E. Hinton"]),
+        by("Mamba by Hinton", "mamba", &["HINTON, Geoffrey"]),
+        by("Not him", "routing", &["Geoffrey Hintz"]),
+    ];
+    // Among the followed, the better score first; the keyword's best match is cut.
+    assert_eq!(setup.titles(&interest, &papers), ["Mamba by Hinton", "Capsules"]);
+    let index = DayIndex::new(&papers);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+    let picks = matcher.select(&interest, &SentPapers::new());
+    assert_eq!(picks[1].followed, ["Geoffrey E. Hinton"]);
+    interest.max_papers = 10;
+    assert_eq!(
+        setup.titles(&interest, &papers),
+        ["Mamba by Hinton", "Capsules", "Mamba everywhere"]
+    );
+}
+
+#[test]
+fn require_exclude_and_the_sent_history_still_apply_to_followed_authors() {
+    let mut setup = Setup::new();
+    let mut interest = setup.own(&[], &["survey"]);
+    interest.own.authors = follow(&["Fei-Fei Li"]);
+    interest.own.require = setup.ids(&["vision"]);
+    let papers = [
+        by("A survey of vision", "vision", &["Fei-Fei Li"]),
+        by("Vision again", "vision", &["Fei-Fei Li"]),
+        by("Language only", "text", &["Fei-Fei Li"]),
+        by("Old vision", "vision", &["F.-F. Li"]),
+    ];
+    let index = DayIndex::new(&papers);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics);
+    let sent: SentPapers =
+        [(papers[3].id.clone(), NaiveDate::from_ymd_opt(2025, 8, 4).unwrap())].into();
+    let titles: Vec<&str> =
+        matcher.select(&interest, &sent).iter().map(|p| p.paper.title.as_str()).collect();
+    assert_eq!(titles, ["Vision again"]);
+}
+
+#[test]
+fn a_topics_authors_count_where_its_require_lets_the_paper_through() {
+    let mut setup = Setup::new();
+    let lab = setup.topic("lab", &[], &["segmentation"], &[]);
+    setup.topics[lab].rules.authors = follow(&["Kaiming He"]);
+    let mut interest = setup.own(&[], &[]);
+    interest.topics.push(lab);
+    let papers = [
+        by("Masks", "segmentation", &["Kaiming He"]),
+        by("Residuals", "classification", &["Kaiming He"]),
+    ];
+    assert_eq!(setup.titles(&interest, &papers), ["Masks"]);
 }
 
 #[test]

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 const LOWER: [&str; 4] = ["paper", "source", "topic", "text"];
 
 /// Modules a lower one must never name.
-const HIGHER: [&str; 11] = [
+const HIGHER: [&str; 12] = [
     "config",
+    "library",
     "compose",
     "deliver",
     "render",

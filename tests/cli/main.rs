@@ -18,6 +18,7 @@ mod history;
 mod hostile_input;
 mod input_errors;
 mod layers;
+mod library;
 mod manage;
 mod matching;
 mod outcomes;
