@@ -78,6 +78,8 @@ pub(crate) struct LinkPattern {
     base: Url,
     segments: Vec<Piece>,
     query: Vec<(String, Piece)>,
+    /// A hole whose query parameter may be missing from a request, which then still matches.
+    optional: Option<Hole>,
 }
 
 /// One path segment or query value of the template, decoded.
@@ -177,7 +179,14 @@ impl LinkPattern {
             .collect();
         let query: Vec<(String, Piece)> =
             base.query_pairs().map(|(key, value)| (key.into_owned(), Piece::new(&value))).collect();
-        Ok(LinkPattern { base, segments, query })
+        Ok(LinkPattern { base, segments, query, optional: None })
+    }
+
+    /// The pattern, matching requests that lack the query parameter of `hole` too, so that
+    /// a link with its token cut off can be told apart from no link at all.
+    pub(crate) fn with_optional(mut self, hole: Hole) -> LinkPattern {
+        self.optional = Some(hole);
+        self
     }
 
     /// Whether the template has `hole` in its path or query.
@@ -202,7 +211,12 @@ impl LinkPattern {
         for (key, piece) in &self.query {
             let mut values = pairs.iter().filter(|(k, _)| k == key);
             // Exactly one of each: two `email=` would leave it open which one is meant.
-            let (Some((_, value)), None) = (values.next(), values.next()) else { return None };
+            let (value, more) = (values.next(), values.next());
+            let absent = value.is_none_or(|(_, value)| value.is_empty());
+            if absent && more.is_none() && self.optional.is_some_and(|hole| piece.holds(hole)) {
+                continue;
+            }
+            let (Some((_, value)), None) = (value, more) else { return None };
             if !piece.fill(value, &mut parts) {
                 return None;
             }
@@ -280,6 +294,20 @@ mod tests {
         assert_eq!(parts.email, "a%+5b.c");
         let pattern = LinkPattern::new("https://x.org/u?email={email}").unwrap();
         assert!(!pattern.parse("/u?email=a%+5b.c").unwrap().email.contains('\u{5}'));
+    }
+
+    #[test]
+    fn an_optional_hole_may_be_missing_or_empty_but_not_doubled() {
+        let template = "https://x.org/v/{paper}?email={email}&t={token}";
+        let strict = LinkPattern::any(template).unwrap();
+        assert_eq!(strict.parse("/v/p1?email=a%40b.c"), None);
+        let lenient = LinkPattern::any(template).unwrap().with_optional(Hole::Token);
+        for target in ["/v/p1?email=a%40b.c", "/v/p1?email=a%40b.c&t="] {
+            let parts = lenient.parse(target).unwrap();
+            assert_eq!((parts.paper.as_deref(), parts.token), (Some("p1"), None), "{target}");
+        }
+        assert_eq!(lenient.parse("/v/p1?email=a%40b.c&t=&t=0a"), None);
+        assert_eq!(lenient.parse("/v/p1?t=0a"), None, "the address is never optional");
     }
 
     #[test]

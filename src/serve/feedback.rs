@@ -22,7 +22,7 @@ use crate::journal::{Journal, JournalError, Recorded, VoteKind};
 use crate::paper::{Paper, PaperId};
 use crate::render::escape_html;
 use crate::token::{LEGACY_SECRET_ENV, SECRET_ENV, Secret};
-use crate::unsubscribe::LinkPattern;
+use crate::unsubscribe::{Hole, LinkPattern};
 
 /// What every vote request needs; shared by all of them.
 pub(crate) struct Votes {
@@ -45,7 +45,7 @@ impl Votes {
         let secret = Secret::from_env().ok_or_else(|| {
             problem(format!("uses {{token}}, and {SECRET_ENV} (or {LEGACY_SECRET_ENV}) is not set"))
         })?;
-        let pattern = LinkPattern::any(template).map_err(problem)?;
+        let pattern = LinkPattern::any(template).map_err(problem)?.with_optional(Hole::Token);
         Ok(Some(Votes { pattern, secret, journal: config.delivery.state.clone(), clock }))
     }
 
