@@ -45,6 +45,15 @@ pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let votes = Votes::from_config(&config, ctx.clock)?.map(Arc::new);
     let unsubscribe = match (&config.newsletter.unsubscribe_url, &votes) {
         (None, Some(_)) => None,
+        // A link serve cannot answer safely is left to whatever answers it now.
+        (Some(url), Some(_)) if !url.contains("{token}") || url.starts_with("mailto:") => {
+            crate::messages::warning(format!(
+                "{}: `newsletter.unsubscribe_url` is not answered by serve (it needs an \
+                 http(s) link with {{token}}); serving the vote links only",
+                config.path.display()
+            ));
+            None
+        }
         _ => Some(unsubscribe_endpoint(&config, ctx.config_path)?),
     };
     // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.

@@ -317,3 +317,19 @@ fn a_vote_is_recorded_while_another_process_reads_the_journal_mid_transaction() 
     reader.execute_batch("COMMIT").unwrap();
     assert_eq!(votes(&paperboy).len(), 1);
 }
+
+#[test]
+fn an_unsubscribe_link_serve_cannot_answer_does_not_stop_the_vote_links() {
+    let mailto = config().replace(
+        "feedback_url",
+        "unsubscribe_url = \"mailto:leave@example.org?subject={email}\"\nfeedback_url",
+    );
+    let paperboy = Paperboy::new().config(&mailto).sample().env("PAPERBOY_SECRET", SECRET);
+    paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    let server = serve(&paperboy);
+    assert!(server.stderr().contains("serving the vote links only"), "{}", server.stderr());
+    let up = format!("{}{}", server.base, links_for(&paperboy, ALICE)[0].up);
+    assert_eq!(post(&up).0, 200);
+    assert_eq!(votes(&paperboy).len(), 1);
+}
