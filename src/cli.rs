@@ -150,6 +150,12 @@ pub(crate) enum Command {
         &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::Config],
     ))]
     Suppress(SuppressCommand),
+    /// List or forget readers' votes ("more like this", "fewer like this").
+    #[command(subcommand, after_help = exit_help(
+        &["paperboy feedback list --subscriber ana@example.org"],
+        &[Exit::Ok, Exit::Failure, Exit::Usage, Exit::Config],
+    ))]
+    Feedback(FeedbackCommand),
     /// Remove a subscriber, as the unsubscribe link does.
     #[command(after_help = exit_help(&["paperboy unsubscribe ana@example.org"], &EDIT_EXITS))]
     Unsubscribe(UnsubscribeArgs),
@@ -221,6 +227,28 @@ pub(crate) enum SuppressCommand {
         /// Lift every suppression (after a misconfigured server refused everyone).
         #[arg(long)]
         all: bool,
+    },
+}
+
+/// `paperboy feedback ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum FeedbackCommand {
+    /// The votes readers cast through the links in their digests, newest first.
+    List {
+        /// Only this reader's votes.
+        #[arg(long, value_name = "EMAIL")]
+        subscriber: Option<String>,
+        /// How to print them.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove a reader's votes (all of them, or the one on a paper).
+    Forget {
+        /// The reader's address.
+        email: String,
+        /// Only the vote on this paper (its id, as `feedback list` prints it).
+        #[arg(long, value_name = "ID")]
+        paper: Option<String>,
     },
 }
 

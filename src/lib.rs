@@ -26,6 +26,7 @@ mod config;
 mod deliver;
 mod digest;
 mod error;
+mod feedback;
 mod http;
 mod journal;
 mod library;
@@ -35,6 +36,7 @@ mod outcome;
 mod paper;
 mod render;
 mod report;
+mod serve;
 mod shard;
 mod source;
 mod text;
@@ -83,6 +85,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Explain(args) => cmd::explain::run(args, &ctx),
         Command::Papers(args) => cmd::papers::run(args, &ctx),
         Command::Suppress(command) => cmd::suppress::run(command, &ctx),
+        Command::Feedback(command) => cmd::feedback::run(command, &ctx),
         Command::Unsubscribe(args) => cmd::unsubscribe::run(args, &ctx),
         Command::Serve(args) => cmd::serve::run(args, &ctx),
         Command::Completions(args) => cmd::help::completions(args),

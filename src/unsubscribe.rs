@@ -1,4 +1,5 @@
-//! Unsubscribe links: building them for a digest, and recognising them when `serve` is asked.
+//! Unsubscribe links: building them for a digest, and recognising them (and the other links
+//! paperboy mails, such as votes) when `serve` is asked.
 //!
 //! `newsletter.unsubscribe_url` may hold `{email}` and `{token}`. The token is signed for
 //! unsubscribing and the lowercased address (see [`crate::token`]), so a link works only for
@@ -68,14 +69,17 @@ pub(crate) fn verify(secret: &Secret, email: &str, token: &str) -> bool {
     secret.verify(Purpose::Unsubscribe, &[&address_field(email)], token)
 }
 
-/// Recognises requests for the unsubscribe URL: the template's path, with `{email}` and
-/// `{token}` standing for a path segment or a query value (or part of one). Other query
-/// parameters, such as a mail client's `utm_source`, are let through.
+/// Recognises requests for a link template (the unsubscribe or the feedback URL): the
+/// template's path, with its holes (`{email}`, `{token}`, `{paper}`, `{vote}`) standing for a
+/// path segment or a query value (or part of one). Other query parameters, such as a mail
+/// client's `utm_source`, are let through.
 #[derive(Debug)]
 pub(crate) struct LinkPattern {
     base: Url,
     segments: Vec<Piece>,
     query: Vec<(String, Piece)>,
+    /// A hole whose query parameter may be missing from a request, which then still matches.
+    optional: Option<Hole>,
 }
 
 /// One path segment or query value of the template, decoded.
@@ -85,16 +89,33 @@ enum Piece {
     Hole { before: String, hole: Hole, after: String },
 }
 
+/// A placeholder a link template may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hole {
+pub(crate) enum Hole {
     Email,
     Token,
+    Paper,
+    Vote,
+}
+
+impl Hole {
+    const ALL: [Hole; 4] = [Hole::Email, Hole::Token, Hole::Paper, Hole::Vote];
+
+    /// `{email}`, as the template writes it.
+    pub(crate) fn placeholder(self) -> &'static str {
+        match self {
+            Hole::Email => "{email}",
+            Hole::Token => "{token}",
+            Hole::Paper => "{paper}",
+            Hole::Vote => "{vote}",
+        }
+    }
 }
 
 impl Piece {
     fn new(text: &str) -> Piece {
-        for (name, hole) in [("{email}", Hole::Email), ("{token}", Hole::Token)] {
-            if let Some((before, after)) = text.split_once(name) {
+        for hole in Hole::ALL {
+            if let Some((before, after)) = text.split_once(hole.placeholder()) {
                 return Piece::Hole { before: before.into(), hole, after: after.into() };
             }
         }
@@ -102,7 +123,7 @@ impl Piece {
     }
 
     /// Fills `parts` from `text` if it fits; false if it does not.
-    fn fill(&self, text: &str, parts: &mut [Option<String>; 2]) -> bool {
+    fn fill(&self, text: &str, parts: &mut [Option<String>; 4]) -> bool {
         match self {
             Piece::Fixed(fixed) => fixed == text,
             Piece::Hole { before, hole, after } => {
@@ -122,18 +143,33 @@ impl Piece {
     }
 }
 
-/// What an unsubscribe request carried.
+/// What a request for a link carried.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct LinkParts {
     /// The decoded address.
     pub(crate) email: String,
     /// The token, if the template has one.
     pub(crate) token: Option<String>,
+    /// The decoded paper id, if the template has one.
+    pub(crate) paper: Option<String>,
+    /// The vote, if the template has one.
+    pub(crate) vote: Option<String>,
 }
 
 impl LinkPattern {
     /// The pattern for a template such as `https://x.org/u?email={email}&token={token}`.
     pub(crate) fn new(template: &str) -> Result<LinkPattern, String> {
+        let pattern = LinkPattern::any(template)?;
+        if !pattern.holds(Hole::Email) {
+            return Err(format!(
+                "`{template}` has no {{email}}, so a request cannot say who leaves"
+            ));
+        }
+        Ok(pattern)
+    }
+
+    /// The pattern for a template, whichever holes it has.
+    pub(crate) fn any(template: &str) -> Result<LinkPattern, String> {
         let base =
             Url::parse(template).map_err(|err| format!("`{template}` is not a URL: {err}"))?;
         let segments: Vec<Piece> = base
@@ -143,23 +179,25 @@ impl LinkPattern {
             .collect();
         let query: Vec<(String, Piece)> =
             base.query_pairs().map(|(key, value)| (key.into_owned(), Piece::new(&value))).collect();
-        let has_email = segments
-            .iter()
-            .chain(query.iter().map(|(_, piece)| piece))
-            .any(|p| p.holds(Hole::Email));
-        if !has_email {
-            return Err(format!(
-                "`{template}` has no {{email}}, so a request cannot say who leaves"
-            ));
-        }
-        Ok(LinkPattern { base, segments, query })
+        Ok(LinkPattern { base, segments, query, optional: None })
     }
 
-    /// The address and token in a request target (path and query), if it is an
-    /// unsubscribe link.
+    /// The pattern, matching requests that lack the query parameter of `hole` too, so that
+    /// a link with its token cut off can be told apart from no link at all.
+    pub(crate) fn with_optional(mut self, hole: Hole) -> LinkPattern {
+        self.optional = Some(hole);
+        self
+    }
+
+    /// Whether the template has `hole` in its path or query.
+    pub(crate) fn holds(&self, hole: Hole) -> bool {
+        self.segments.iter().chain(self.query.iter().map(|(_, piece)| piece)).any(|p| p.holds(hole))
+    }
+
+    /// What a request target (path and query) carries, if it is one of these links.
     pub(crate) fn parse(&self, target: &str) -> Option<LinkParts> {
         let url = self.base.join(target).ok()?;
-        let mut parts = [None, None];
+        let mut parts = [None, None, None, None];
         let segments: Vec<&str> = url.path_segments()?.collect();
         if segments.len() != self.segments.len() {
             return None;
@@ -173,13 +211,18 @@ impl LinkPattern {
         for (key, piece) in &self.query {
             let mut values = pairs.iter().filter(|(k, _)| k == key);
             // Exactly one of each: two `email=` would leave it open which one is meant.
-            let (Some((_, value)), None) = (values.next(), values.next()) else { return None };
+            let (value, more) = (values.next(), values.next());
+            let absent = value.is_none_or(|(_, value)| value.is_empty());
+            if absent && more.is_none() && self.optional.is_some_and(|hole| piece.holds(hole)) {
+                continue;
+            }
+            let (Some((_, value)), None) = (value, more) else { return None };
             if !piece.fill(value, &mut parts) {
                 return None;
             }
         }
-        let [email, token] = parts;
-        Some(LinkParts { email: email?, token })
+        let [email, token, paper, vote] = parts;
+        Some(LinkParts { email: email?, token, paper, vote })
     }
 }
 
@@ -233,7 +276,13 @@ mod tests {
     fn path_templates_work_too() {
         let pattern = LinkPattern::new("https://x.org/u/{email}/{token}").unwrap();
         let parts = pattern.parse("/u/a%40b.c/0a1b").unwrap();
-        assert_eq!(parts, LinkParts { email: "a@b.c".into(), token: Some("0a1b".into()) });
+        let expected = LinkParts {
+            email: "a@b.c".into(),
+            token: Some("0a1b".into()),
+            paper: None,
+            vote: None,
+        };
+        assert_eq!(parts, expected);
         assert!(LinkPattern::new("https://x.org/u").is_err());
     }
 
@@ -248,10 +297,24 @@ mod tests {
     }
 
     #[test]
+    fn an_optional_hole_may_be_missing_or_empty_but_not_doubled() {
+        let template = "https://x.org/v/{paper}?email={email}&t={token}";
+        let strict = LinkPattern::any(template).unwrap();
+        assert_eq!(strict.parse("/v/p1?email=a%40b.c"), None);
+        let lenient = LinkPattern::any(template).unwrap().with_optional(Hole::Token);
+        for target in ["/v/p1?email=a%40b.c", "/v/p1?email=a%40b.c&t="] {
+            let parts = lenient.parse(target).unwrap();
+            assert_eq!((parts.paper.as_deref(), parts.token), (Some("p1"), None), "{target}");
+        }
+        assert_eq!(lenient.parse("/v/p1?email=a%40b.c&t=&t=0a"), None);
+        assert_eq!(lenient.parse("/v/p1?t=0a"), None, "the address is never optional");
+    }
+
+    #[test]
     fn extra_query_parameters_on_the_link_are_let_through() {
         let pattern = LinkPattern::new("https://x.org/u?list=ml&email={email}&t={token}").unwrap();
         let parts = pattern.parse("/u?utm_source=digest&list=ml&email=a%2Bb%40c.d&t=0a").unwrap();
-        assert_eq!(parts, LinkParts { email: "a+b@c.d".into(), token: Some("0a".into()) });
+        assert_eq!((parts.email.as_str(), parts.token.as_deref()), ("a+b@c.d", Some("0a")));
         assert_eq!(pattern.parse("/u?list=other&email=a%40c.d&t=0a"), None);
         assert_eq!(pattern.parse("/u?list=ml&email=a%40c.d&email=b%40c.d&t=0a"), None);
     }

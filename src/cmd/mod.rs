@@ -18,6 +18,7 @@ macro_rules! status {
 
 pub(crate) mod check;
 pub(crate) mod explain;
+pub(crate) mod feedback;
 pub(crate) mod help;
 pub(crate) mod history;
 pub(crate) mod init;
@@ -40,6 +41,7 @@ use crate::cli::DayArgs;
 use crate::clock::Clock;
 use crate::config::{Config, Subscriber};
 use crate::error::UsageError;
+use crate::feedback::FeedbackLinks;
 use crate::journal::{Journal, address_key};
 use crate::messages;
 use crate::outcome;
@@ -128,10 +130,12 @@ pub(crate) fn read_day(
     Ok(Day { papers: harvest.papers, date, reports: harvest.reports })
 }
 
-/// The run's templates, with unsubscribe links signed when the URL asks for a token.
+/// The run's templates, with unsubscribe links signed when the URL asks for a token, and
+/// vote links when the config has them.
 pub(crate) fn renderer_for(config: &Config) -> anyhow::Result<Renderer> {
     let links = UnsubscribeLinks::from_config(config)?;
-    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?)
+    let feedback = FeedbackLinks::from_config(config)?;
+    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?.with_feedback(feedback))
 }
 
 /// Which of the day's papers each subscriber already got on an earlier day, by address key,

@@ -1,4 +1,5 @@
-//! `paperboy serve`: answers the List-Unsubscribe URL.
+//! `paperboy serve`: answers the List-Unsubscribe URL, and the vote links of
+//! [`crate::serve::feedback`] when the config has `feedback_url`.
 //!
 //! GET shows a confirmation page; POST (RFC 8058 one-click, or the page's button) removes the
 //! subscriber through the same atomic edit as `paperboy unsubscribe`. A link without a valid
@@ -20,11 +21,19 @@ use crate::config::{Config, ConfigError};
 use crate::error::Exit;
 use crate::http;
 use crate::render::escape_html;
+use crate::serve::feedback::Votes;
 use crate::token::{LEGACY_SECRET_ENV, SECRET_ENV, Secret};
 use crate::unsubscribe::{LinkPattern, verify};
 
 /// What every request needs; shared by all of them.
 struct Endpoint {
+    /// The unsubscribe link, when the config has one.
+    unsubscribe: Option<Unsubscribe>,
+    /// The vote links, when the config has them.
+    votes: Option<Arc<Votes>>,
+}
+
+struct Unsubscribe {
     pattern: LinkPattern,
     secret: Secret,
     config_path: PathBuf,
@@ -33,14 +42,41 @@ struct Endpoint {
 /// Serves until killed; returns only on a fatal server error.
 pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
+    let votes = Votes::from_config(&config, ctx.clock)?.map(Arc::new);
+    let unsubscribe = match (&config.newsletter.unsubscribe_url, &votes) {
+        (None, Some(_)) => None,
+        // A link serve cannot answer safely is left to whatever answers it now.
+        (Some(url), Some(_)) if !url.contains("{token}") || url.starts_with("mailto:") => {
+            crate::messages::warning(format!(
+                "{}: `newsletter.unsubscribe_url` is not answered by serve (it needs an \
+                 http(s) link with {{token}}); serving the vote links only",
+                config.path.display()
+            ));
+            None
+        }
+        _ => Some(unsubscribe_endpoint(&config, ctx.config_path)?),
+    };
+    // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.
+    drop(config);
+
+    let what = match (&unsubscribe, &votes) {
+        (Some(_), Some(_)) => "unsubscribe and vote links",
+        (None, Some(_)) => "vote links",
+        _ => "unsubscribe links",
+    };
+    let endpoint = Arc::new(Endpoint { unsubscribe, votes });
+    let app = Router::new().fallback(answer).with_state(endpoint);
+    http::serve(args.listen, what, app)?;
+    Ok(Exit::Ok)
+}
+
+fn unsubscribe_endpoint(config: &Config, config_path: &Path) -> anyhow::Result<Unsubscribe> {
     let problem = |message: String| {
         ConfigError::one(&config.path, None, Some("newsletter.unsubscribe_url"), message)
     };
-    let template = config
-        .newsletter
-        .unsubscribe_url
-        .clone()
-        .ok_or_else(|| problem("is not set, so there is nothing to serve".into()))?;
+    let template = config.newsletter.unsubscribe_url.clone().ok_or_else(|| {
+        problem("is not set (nor is newsletter.feedback_url), so there is nothing to serve".into())
+    })?;
     if !template.contains("{token}") {
         return Err(problem(
             "needs {token} for serve, so that nobody can unsubscribe someone else".into(),
@@ -51,23 +87,28 @@ pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         problem(format!("uses {{token}}, and {SECRET_ENV} (or {LEGACY_SECRET_ENV}) is not set"))
     })?;
     let pattern = LinkPattern::new(&template).map_err(problem)?;
-    // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.
-    drop(config);
-
-    let endpoint = Arc::new(Endpoint { pattern, secret, config_path: ctx.config_path.to_owned() });
-    let app = Router::new().fallback(answer).with_state(endpoint);
-    http::serve(args.listen, "unsubscribe links", app)?;
-    Ok(Exit::Ok)
+    Ok(Unsubscribe { pattern, secret, config_path: config_path.to_owned() })
 }
 
 /// One request: the status and the page.
 async fn answer(State(endpoint): State<Arc<Endpoint>>, method: Method, uri: Uri) -> Response {
-    let (status, body) = respond(&endpoint, &method, &uri).await;
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page(&body)).into_response()
+    let target = uri.path_and_query().map_or("/", |target| target.as_str());
+    // A vote link holds a paper and a vote besides the address, so it is the narrower one.
+    if let Some(votes) = &endpoint.votes
+        && let Some((status, title, body)) = votes.answer(&method, target).await
+    {
+        return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page(title, &body))
+            .into_response();
+    }
+    let (status, body) = match &endpoint.unsubscribe {
+        Some(unsubscribe) => respond(unsubscribe, &method, target).await,
+        None => (StatusCode::NOT_FOUND, "There is no page here.".into()),
+    };
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page("Unsubscribe", &body))
+        .into_response()
 }
 
-async fn respond(endpoint: &Arc<Endpoint>, method: &Method, uri: &Uri) -> (StatusCode, String) {
-    let target = uri.path_and_query().map_or("/", |target| target.as_str());
+async fn respond(endpoint: &Unsubscribe, method: &Method, target: &str) -> (StatusCode, String) {
     let Some(parts) = endpoint.pattern.parse(target) else {
         return (StatusCode::NOT_FOUND, "There is no page here.".into());
     };
@@ -90,8 +131,8 @@ async fn respond(endpoint: &Arc<Endpoint>, method: &Method, uri: &Uri) -> (Statu
             ),
         ),
         Method::POST => {
-            let (worker, email) = (Arc::clone(endpoint), parts.email.clone());
-            let done = http::blocking(move || unsubscribe(&worker.config_path, &email)).await;
+            let (config_path, email) = (endpoint.config_path.clone(), parts.email.clone());
+            let done = http::blocking(move || unsubscribe(&config_path, &email)).await;
             match done.and_then(|result| result) {
                 Ok(Removal::Removed) => {
                     eprintln!("unsubscribed {}", parts.email);
@@ -159,9 +200,9 @@ fn may_list(config_path: &Path, email: &str) -> anyhow::Result<bool> {
     Ok(text.as_bytes().windows(wanted.len()).any(|window| window.eq_ignore_ascii_case(wanted)))
 }
 
-fn page(body: &str) -> String {
+fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unsubscribe</title></head>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
          <body style=\"font-family:sans-serif; max-width:32em; margin:3em auto;\">\n<p>{body}</p>\n</body></html>\n"
     )
 }

@@ -82,6 +82,8 @@ pub(crate) struct Newsletter {
     pub(crate) send_empty: bool,
     /// A folder whose templates override the built-in ones.
     pub(crate) templates: Option<PathBuf>,
+    /// The vote link of every paper, with `{email}`, `{paper}`, `{vote}` and `{token}`.
+    pub(crate) feedback_url: Option<String>,
 }
 
 /// `[delivery]`: how digests leave.

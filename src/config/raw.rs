@@ -178,6 +178,9 @@ pub(super) struct RawNewsletter {
     pub(super) send_empty: bool,
     /// Folder of templates that override the built-in ones.
     pub(super) templates: Option<String>,
+    /// The "more like this" / "fewer like this" link: `{email}`, `{paper}`, `{vote}` and
+    /// `{token}` are filled in for each paper of each digest.
+    pub(super) feedback_url: Option<Spanned<String>>,
 }
 
 fn default_max_papers() -> Spanned<Num> {

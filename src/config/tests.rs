@@ -55,7 +55,7 @@ fn unknown_key_names_line_and_key() {
     assert_eq!(
         problems(&format!("{MINIMAL}titel = \"x\"\n")),
         [
-            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`"
+            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`"
         ]
     );
 }
@@ -456,4 +456,24 @@ fn a_url_without_its_slashes_is_refused() {
             "dir/paperboy.toml:6: `sources[0].url`: `https:x.org/a` must start with https:// or http://"
         ]
     );
+}
+
+#[test]
+fn a_feedback_url_without_one_of_its_holes_names_the_field_and_the_missing_holes() {
+    let text = format!(
+        "{MINIMAL}feedback_url = \"https://example.org/vote?email={{email}}&token={{token}}\"\n"
+    );
+    assert_eq!(
+        problems(&text),
+        ["dir/paperboy.toml:4: `newsletter.feedback_url`: \
+             `https://example.org/vote?email={email}&token={token}` must hold {email}, {paper}, \
+             {vote} and {token}; it has no {paper}, {vote}"]
+    );
+    let text =
+        format!("{MINIMAL}feedback_url = \"mailto:{{email}}?s={{paper}}{{vote}}{{token}}\"\n");
+    assert_eq!(problems(&text).len(), 1);
+    let text = format!(
+        "{MINIMAL}feedback_url = \"https://example.org/v/{{paper}}/{{vote}}?e={{email}}&t={{token}}\"\n"
+    );
+    parse(&text).unwrap();
 }

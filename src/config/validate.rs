@@ -180,6 +180,11 @@ impl Validator<'_> {
             self.problem(url, "newsletter.unsubscribe_url".into(), message);
         }
         let max_papers = self.whole(&raw.max_papers, "newsletter.max_papers", range::MAX_PAPERS);
+        if let Some(url) = &raw.feedback_url
+            && let Err(message) = check_feedback_url(url.get_ref())
+        {
+            self.problem(url, "newsletter.feedback_url".into(), message);
+        }
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -191,6 +196,7 @@ impl Validator<'_> {
             max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
+            feedback_url: raw.feedback_url.map(Spanned::into_inner),
         })
     }
 
@@ -539,6 +545,33 @@ fn check_unsubscribe_url(url: &str) -> Result<(), String> {
     }
     check_scheme(url, &sample, &["https", "http", "mailto"]).map_err(|err| {
         err.unwrap_or_else(|| format!("`{url}` must start with https://, http:// or mailto:"))
+    })
+}
+
+/// A feedback URL is a web link that says who votes on what, with a token that covers it.
+fn check_feedback_url(url: &str) -> Result<(), String> {
+    let missing: Vec<&str> = ["{email}", "{paper}", "{vote}", "{token}"]
+        .into_iter()
+        .filter(|hole| !url.contains(hole))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "`{url}` must hold {{email}}, {{paper}}, {{vote}} and {{token}}; it has no {}",
+            missing.join(", ")
+        ));
+    }
+    if let Some(bad) =
+        url.chars().find(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(*c))
+    {
+        return Err(format!("`{url}` must not contain {bad:?}"));
+    }
+    let sample = url
+        .replace("{email}", "alice%40example.org")
+        .replace("{paper}", "arxiv%3A2407.12345")
+        .replace("{vote}", "up")
+        .replace("{token}", "0f1e2d3c");
+    check_scheme(url, &sample, &["https", "http"]).map_err(|err| {
+        err.unwrap_or_else(|| format!("`{url}` must start with https:// or http://"))
     })
 }
 

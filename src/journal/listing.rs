@@ -7,7 +7,6 @@ use rusqlite::{OptionalExtension, params};
 use super::{Journal, JournalError};
 use crate::paper::{Paper, PaperId};
 
-#[allow(dead_code, reason = "read by weekly digests and by votes, which are being built")]
 impl Journal {
     /// Records the papers listed on `date`, replacing what an earlier run of the day recorded
     /// of the same papers (a rerun may see more upvotes). One transaction.
@@ -33,6 +32,7 @@ impl Journal {
         transaction.commit().map_err(|e| self.err(e))
     }
 
+    #[allow(dead_code, reason = "read by weekly digests, which are being built")]
     /// The papers listed from `first` to `last` (both included), by date then in the order
     /// of their ids; a paper listed on several of those days comes once per day.
     pub(crate) fn listed_between(
@@ -60,6 +60,7 @@ impl Journal {
         Ok(listed)
     }
 
+    #[allow(dead_code, reason = "read by weekly digests, which are being built")]
     /// The dates from `first` to `last` that have a recorded listing.
     pub(crate) fn listing_dates(
         &self,

@@ -12,7 +12,8 @@
 //!   had?" (the ids are stored with their digest, so marking a digest sent writes one row);
 //! - `suppressions`: addresses a server refused for good, skipped until an operator lifts them;
 //! - `listings`: every paper each run read, by date, as JSON: what a weekly digest ranks and
-//!   what `serve` names when a reader votes on a paper.
+//!   what `serve` names when a reader votes on a paper;
+//! - `votes`: each reader's "more like this" / "fewer like this" on a paper, one per paper.
 //!
 //! `digests` is `WITHOUT ROWID`, clustered on (date, subscriber), and its index on the
 //! subscriber is written when a run plans its digests, never when one changes status: the
@@ -30,6 +31,7 @@ mod history;
 mod listing;
 mod lock;
 mod schema;
+mod votes;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +42,9 @@ use serde::Serialize;
 
 pub(crate) use history::{DigestRecord, HistoryFilter, RunRecord};
 pub(crate) use lock::RunLock;
+#[allow(unused_imports, reason = "read by similarity ranking, which is being built")]
+pub(crate) use votes::VotedPapers;
+pub(crate) use votes::{Recorded, Vote, VoteKind};
 
 /// What can go wrong with the journal.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Journal, JournalError, sqlite};
 
 /// The migrations, in order: applying the first N gives schema version N.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
@@ -62,6 +62,18 @@ CREATE TABLE listings (
     PRIMARY KEY (date, paper)
 ) WITHOUT ROWID;
 CREATE INDEX listings_by_paper ON listings (paper, date);
+"#,
+    // 3: readers' votes on papers ("more like this", "fewer like this"), one per paper.
+    r#"
+CREATE TABLE votes (
+    subscriber  TEXT NOT NULL,
+    paper       TEXT NOT NULL,
+    vote        TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+    -- The day the vote was cast (UTC), and the instant.
+    date        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (subscriber, paper)
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -14,11 +14,13 @@ use tera::{Context, Tera, Value};
 
 use crate::config::Newsletter;
 use crate::digest::Digest;
+use crate::feedback::FeedbackLinks;
+use crate::journal::VoteKind;
 use crate::paper::PaperId;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
 pub(crate) use view::subject as subject_line;
-use view::{DigestView, MoreView, PaperView};
+use view::{DigestView, FeedbackView, MoreView, PaperView};
 
 const BUILTIN: [(&str, &str); 6] = [
     ("base.html", include_str!("../../templates/base.html")),
@@ -96,6 +98,7 @@ pub(crate) struct Renderer {
     /// who follow the same topics share most of their papers.
     cards: Mutex<Cards>,
     unsubscribe: Option<UnsubscribeLinks>,
+    feedback: Option<FeedbackLinks>,
     /// For HTML templates of a template folder, which may style with a <style> block; the
     /// built-in ones carry their styles inline already.
     inliner: Option<css_inline::CSSInliner<'static>>,
@@ -131,8 +134,15 @@ impl Renderer {
             marks: Mutex::default(),
             cards: Mutex::default(),
             unsubscribe,
+            feedback: None,
             inliner,
         })
+    }
+
+    /// Gives every paper of every digest the reader's vote links.
+    pub(crate) fn with_feedback(mut self, feedback: Option<FeedbackLinks>) -> Renderer {
+        self.feedback = feedback;
+        self
     }
 
     #[cfg(test)]
@@ -162,6 +172,10 @@ impl Renderer {
             .iter()
             .map(|pick| self.card(digest, pick, fit))
             .collect::<Result<Vec<_>, _>>()?;
+        let cards = match &self.feedback {
+            Some(links) => with_votes(links, digest, cards),
+            None => cards,
+        };
         let mut view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
         view.more = fit.more.as_ref().map(MoreView::new);
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
@@ -181,6 +195,29 @@ impl Renderer {
             unsubscribe_url,
         })
     }
+}
+
+/// The cards with the stand-ins for the vote links replaced by this reader's links. Cards are
+/// shared by every digest that shows the paper, so only this reader's copy is changed.
+fn with_votes(links: &FeedbackLinks, digest: &Digest<'_>, cards: Vec<Arc<Card>>) -> Vec<Arc<Card>> {
+    let email = digest.subscriber.email.as_ref();
+    let [up, down] = links.markers();
+    digest
+        .picks
+        .iter()
+        .zip(cards)
+        .map(|(pick, card)| {
+            if !card.html.contains(up.as_str()) && !card.html.contains(down.as_str()) {
+                return card;
+            }
+            let url = |vote| escape_html(&links.url(email, &pick.paper.id, vote));
+            let html = card
+                .html
+                .replace(up.as_str(), &url(VoteKind::Up))
+                .replace(down.as_str(), &url(VoteKind::Down));
+            Arc::new(Card { url: card.url.clone(), html, text: card.text.clone() })
+        })
+        .collect()
 }
 
 /// Mail clients drop <style> blocks, so rules move into style attributes; only what cannot
@@ -279,7 +316,11 @@ impl Renderer {
         if let Some(card) = cached {
             return Ok(card);
         }
-        let view = PaperView::new(pick, abstract_chars, self.highlights(pick));
+        let mut view = PaperView::new(pick, abstract_chars, self.highlights(pick));
+        view.feedback = self.feedback.as_ref().map(|links| {
+            let [more, fewer] = links.markers().clone();
+            FeedbackView { more, fewer }
+        });
         let mut context = Context::new();
         context.insert("paper", &view);
         context.insert("abstracts", &abstracts);

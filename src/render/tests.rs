@@ -266,3 +266,40 @@ fn a_paper_template_that_does_not_pass_abstracts_still_shows_them() {
     let first = digest_of(&config, &papers).picks[0].paper;
     assert!(rendered.html.contains(&escape_html(&first.abstract_text[..40])));
 }
+
+#[test]
+fn every_paper_carries_its_own_readers_vote_links_in_the_html_only() {
+    use crate::feedback::FeedbackLinks;
+    use crate::token::Secret;
+
+    let links = FeedbackLinks::new(
+        "https://example.org/vote/{paper}/{vote}?email={email}&token={token}",
+        Secret::new(b"k"),
+    );
+    let text = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\n\
+                [[subscribers]]\nemail = \"alice@example.com\"\nkeywords = [\"Mamba\"]\nmax_papers = 2\n\
+                [[subscribers]]\nemail = \"bob+x@example.com\"\nkeywords = [\"Mamba\"]\nmax_papers = 2\n";
+    let config = Config::parse(text, Path::new("paperboy.toml")).unwrap();
+    let papers = sample_papers();
+    let digests = Digest::for_each_subscriber(&config, &config.subscribers, &papers, date());
+    let renderer = Renderer::new(None, None).unwrap().with_feedback(Some(links.clone()));
+    let alice = renderer.render(&digests[0], &config.newsletter).unwrap();
+    let bob = renderer.render(&digests[1], &config.newsletter).unwrap();
+    let feedback: Vec<&str> =
+        alice.html.lines().filter(|line| line.starts_with("<p class=\"feedback\"")).collect();
+    assert_eq!(feedback.len(), 2, "{}", alice.html);
+    insta::assert_snapshot!(feedback.join("\n"));
+    // Bob's digest shares Alice's cards but gets links of his own.
+    assert!(bob.html.contains("email=bob%2Bx%40example.com&amp;token="));
+    assert!(!bob.html.contains("alice%40example.com"));
+    for part in [&alice.html, &bob.html, &alice.text] {
+        assert!(!part.contains(links.markers()[0].as_str()), "a stand-in left behind");
+    }
+    assert!(!alice.text.contains("/vote/"), "the text part has no vote links");
+}
+
+#[test]
+fn without_feedback_url_the_cards_are_as_before() {
+    let rendered = render_for(ALICE, &sample_papers());
+    assert!(!rendered.html.contains("class=\"feedback\""));
+}

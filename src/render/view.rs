@@ -120,6 +120,17 @@ pub(crate) struct PaperView<'a> {
     /// `arXiv:2410.17243 · cs.CL, cs.AI · submitted 2024-10-22 · 64 upvotes · 3 comments`:
     /// whichever of these the paper has; empty when none.
     pub(crate) details: String,
+    /// The reader's vote links, when `newsletter.feedback_url` is set.
+    pub(crate) feedback: Option<FeedbackView>,
+}
+
+/// A paper's "more like this" and "fewer like this" links.
+#[derive(Debug, Serialize)]
+pub(crate) struct FeedbackView {
+    /// "More like this".
+    pub(crate) more: String,
+    /// "Fewer like this".
+    pub(crate) fewer: String,
 }
 
 /// The reason line of a picked paper.
@@ -328,6 +339,7 @@ impl<'a> PaperView<'a> {
             arxiv_comment: paper.arxiv_comment.as_deref(),
             journal_ref: paper.journal_ref.as_deref(),
             details: details(paper),
+            feedback: None,
         }
     }
 }

@@ -20,7 +20,7 @@ fn sample_setup() -> Paperboy {
     ))
 }
 
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 15] = [
     "init",
     "subscriber",
     "topic",
@@ -31,6 +31,7 @@ const SUBCOMMANDS: [&str; 14] = [
     "explain",
     "papers",
     "suppress",
+    "feedback",
     "unsubscribe",
     "serve",
     "completions",

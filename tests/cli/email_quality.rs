@@ -79,6 +79,34 @@ fn assert_tidy(path: &std::path::Path) {
 }
 
 #[test]
+fn the_html_with_vote_links_passes_tidy_without_errors() {
+    let tidy = required_tool("tidy", "tidy");
+    let config =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+            .unwrap()
+            .replace("examples/hf-daily-papers-aug5.txt", SAMPLE)
+            .replace(
+                "send_empty = false",
+                "send_empty = false\nfeedback_url = \"https://example.org/vote/{paper}/{vote}?email={email}&token={token}\"",
+            );
+    let paperboy =
+        Paperboy::new().config(&config).sample().env("PAPERBOY_SECRET", "tidy-test-secret");
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    let html = paperboy.read("preview/alice@example.com.html");
+    assert!(html.contains(">More like this</a>"), "{html}");
+    let output = Command::new(&tidy)
+        .args(["-errors", "-quiet"])
+        .arg(paperboy.path("preview/alice@example.com.html"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.code().is_some_and(|code| code < 2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn spamassassin_scores_a_digest_below_two() {
     let paperboy = fifty_papers();
     for file in ["reader@example.com.eml", "alice@example.com.eml"] {

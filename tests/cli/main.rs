@@ -12,6 +12,7 @@ mod config_errors;
 mod conventions;
 mod delivery;
 mod email_quality;
+mod feedback;
 mod fetch;
 mod fixture_snapshots;
 mod history;
