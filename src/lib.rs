@@ -35,6 +35,7 @@ mod paper;
 mod render;
 mod report;
 mod shard;
+mod site;
 mod source;
 mod text;
 mod token;

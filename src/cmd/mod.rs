@@ -47,6 +47,7 @@ use crate::paper::Paper;
 use crate::render::Renderer;
 use crate::source::{self, Expectations, Harvest, Reading, Source, SourceReport, SourceStatus};
 use crate::topic::SentPapers;
+use crate::site::ManageLinks;
 use crate::unsubscribe::UnsubscribeLinks;
 use std::collections::HashMap;
 
@@ -128,10 +129,12 @@ pub(crate) fn read_day(
     Ok(Day { papers: harvest.papers, date, reports: harvest.reports })
 }
 
-/// The run's templates, with unsubscribe links signed when the URL asks for a token.
+/// The run's templates, with unsubscribe links signed when the URL asks for a token, and
+/// each reader's preferences link when the config has a `site_url`.
 pub(crate) fn renderer_for(config: &Config) -> anyhow::Result<Renderer> {
     let links = UnsubscribeLinks::from_config(config)?;
-    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?)
+    let manage = ManageLinks::from_config(config)?;
+    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?.with_manage_links(manage))
 }
 
 /// Which of the day's papers each subscriber already got on an earlier day, by address key,

@@ -327,6 +327,7 @@ fn a_rate_per_second_of_1e_300_is_out_of_its_range() {
 #[test]
 fn every_number_of_the_config_has_a_range() {
     let text = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\nmax_papers = 1001\n\
+         subscribe_link_hours = 0\n\
          [fetch]\ntimeout_secs = 3601\nconnect_timeout_secs = 0\nretries = 11\n\
          [smtp]\nhost = \"h\"\nport = 0\ntimeout_secs = 1e9\nmax_connections = 101\n\
          rate_per_second = 20000\n\
@@ -334,7 +335,8 @@ fn every_number_of_the_config_has_a_range() {
          max_failures_in_a_row = 100001\n\
          [topics.t]\nkeywords = [\"x\"]\nmin_score = 1001.0\nmin_upvotes = -1\n\
          [[subscribers]]\nemail = \"a@x.org\"\nmax_papers = 1.5\nmin_score = inf\n\
-         min_upvotes = 1000001\n";
+         min_upvotes = 1000001\n\
+         [serve]\nsubscribe_per_client_hour = 0\nconfirmations_per_address_hour = 11\n";
     let keys: Vec<String> = parse(text)
         .unwrap_err()
         .problems

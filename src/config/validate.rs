@@ -13,10 +13,12 @@ use url::Url;
 
 use super::range::{self, Limit, Num};
 use super::raw::{
-    RawConfig, RawFetch, RawNewsletter, RawSmtp, RawSource, RawSubscriber, RawSubscriberBatch,
+    RawConfig, RawFetch, RawNewsletter, RawServe, RawSmtp, RawSource, RawSubscriber, RawSubscriberBatch,
     read_part, subscriber_count,
 };
-use super::{Config, Delivery, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim};
+use super::{
+    Config, Delivery, Newsletter, Problem, ServeSettings, Smtp, Subscriber, TransportKind, dkim,
+};
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
@@ -72,7 +74,8 @@ impl Validator<'_> {
                     min_score,
                     min_upvotes,
                 };
-                Topic { name, rules }
+                let description = topic.description.map(|d| d.trim().to_owned());
+                Topic { name, rules, description: description.filter(|d| !d.is_empty()) }
             })
             .collect();
         let mut list = SubscriberList::new(&topics, newsletter.as_ref());
@@ -103,6 +106,7 @@ impl Validator<'_> {
             self.offset = 0;
         }
         let subscribers = list.subscribers;
+        let serve = self.serve(raw.serve);
 
         match (newsletter, self.problems.is_empty()) {
             (Some(newsletter), true) => Ok(Config {
@@ -116,6 +120,7 @@ impl Validator<'_> {
                 topics,
                 subscribers,
                 lexicon: self.lexicon,
+                serve,
             }),
             _ => Err(self.problems),
         }
@@ -174,6 +179,11 @@ impl Validator<'_> {
             self.problem(url, "newsletter.unsubscribe_url".into(), message);
         }
         let max_papers = self.whole(&raw.max_papers, "newsletter.max_papers", range::MAX_PAPERS);
+        let (site_url, subscribe_link_hours) = self.site(&raw);
+        let unsubscribe_url = raw.unsubscribe_url.map(Spanned::into_inner).or_else(|| {
+            // Links mailed before `site_url` was set keep the URL they were made with.
+            site_url.as_ref().map(|site| format!("{site}/unsubscribe?email={{email}}&token={{token}}"))
+        });
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -181,11 +191,67 @@ impl Validator<'_> {
                 Some(None) => return None,
                 checked => checked.flatten(),
             },
-            unsubscribe_url: raw.unsubscribe_url.map(Spanned::into_inner),
+            unsubscribe_url,
             max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
+            site_url,
+            subscribe_link_hours,
         })
+    }
+
+    /// `site_url`, checked and without its trailing `/`, and `subscribe_link_hours`.
+    fn site(&mut self, raw: &RawNewsletter) -> (Option<String>, u64) {
+        let hours = self.whole(
+            &raw.subscribe_link_hours,
+            "newsletter.subscribe_link_hours",
+            range::SUBSCRIBE_LINK_HOURS,
+        );
+        let Some(url) = &raw.site_url else { return (None, hours) };
+        let text = url.get_ref().trim().trim_end_matches('/');
+        let parsed = Url::parse(text);
+        let fine = parsed.as_ref().is_ok_and(|parsed| {
+            ["http", "https"].contains(&parsed.scheme())
+                && parsed.host_str().is_some()
+                && parsed.query().is_none()
+                && parsed.fragment().is_none()
+        });
+        if !fine || text.contains(['{', '}', '"', '<', '>', ' ']) {
+            let message = format!(
+                "`{}` must be an http:// or https:// URL without a query, such as \
+                 https://example.org/papers",
+                url.get_ref()
+            );
+            self.problem(url, "newsletter.site_url".into(), message);
+            return (None, hours);
+        }
+        (Some(text.to_owned()), hours)
+    }
+
+    fn serve(&mut self, raw: RawServe) -> ServeSettings {
+        let trusted_proxy = raw.trusted_proxy.and_then(|proxy| {
+            let parsed = proxy.get_ref().trim().parse::<std::net::IpAddr>();
+            parsed
+                .map_err(|_| {
+                    let message =
+                        format!("`{}` must be an IP address, such as 127.0.0.1", proxy.get_ref());
+                    self.problem(&proxy, "serve.trusted_proxy".into(), message);
+                })
+                .ok()
+        });
+        ServeSettings {
+            subscribe_per_client_hour: self.whole(
+                &raw.subscribe_per_client_hour,
+                "serve.subscribe_per_client_hour",
+                range::SUBSCRIBE_PER_CLIENT_HOUR,
+            ),
+            confirmations_per_address_hour: self.whole(
+                &raw.confirmations_per_address_hour,
+                "serve.confirmations_per_address_hour",
+                range::CONFIRMATIONS_PER_ADDRESS_HOUR,
+            ),
+            trusted_proxy,
+        }
     }
 
     fn sources(&mut self, raw: Vec<RawSource>) -> Vec<Source> {
@@ -399,6 +465,7 @@ impl Validator<'_> {
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
                 max_papers,
                 interest,
+                paused: raw.paused,
             });
         }
     }

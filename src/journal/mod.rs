@@ -12,7 +12,9 @@
 //!   had?" (the ids are stored with their digest, so marking a digest sent writes one row);
 //! - `suppressions`: addresses a server refused for good, skipped until an operator lifts them;
 //! - `listings`: every paper each run read, by date, as JSON: what a weekly digest ranks and
-//!   what `serve` names when a reader votes on a paper.
+//!   what `serve` names when a reader votes on a paper;
+//! - `pending`: sign-ups from `serve`'s form waiting for the reader to confirm, so the
+//!   config lists nobody who did not ask.
 //!
 //! `digests` is `WITHOUT ROWID`, clustered on (date, subscriber), and its index on the
 //! subscriber is written when a run plans its digests, never when one changes status: the
@@ -29,6 +31,7 @@
 mod history;
 mod listing;
 mod lock;
+mod pending;
 mod schema;
 mod write;
 

@@ -16,6 +16,7 @@ use crate::config::Newsletter;
 use crate::digest::Digest;
 use crate::paper::PaperId;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
+use crate::site::ManageLinks;
 use crate::unsubscribe::UnsubscribeLinks;
 pub(crate) use view::subject as subject_line;
 use view::{DigestView, PaperView};
@@ -77,6 +78,8 @@ pub(crate) struct Renderer {
     /// who follow the same topics share most of their papers.
     cards: Mutex<Cards>,
     unsubscribe: Option<UnsubscribeLinks>,
+    /// Each reader's link to their preferences page, when the config has a `site_url`.
+    manage: Option<ManageLinks>,
     /// For HTML templates of a template folder, which may style with a <style> block; the
     /// built-in ones carry their styles inline already.
     inliner: Option<css_inline::CSSInliner<'static>>,
@@ -112,8 +115,15 @@ impl Renderer {
             marks: Mutex::default(),
             cards: Mutex::default(),
             unsubscribe,
+            manage: None,
             inliner,
         })
+    }
+
+    /// Puts each reader's preferences link in the footer.
+    pub(crate) fn with_manage_links(mut self, manage: Option<ManageLinks>) -> Renderer {
+        self.manage = manage;
+        self
     }
 
     #[cfg(test)]
@@ -143,7 +153,9 @@ impl Renderer {
             .iter()
             .map(|pick| self.card(digest, pick, abstract_chars))
             .collect::<Result<Vec<_>, _>>()?;
-        let view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
+        let mut view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
+        view.manage_url =
+            self.manage.as_ref().map(|links| links.for_address(digest.subscriber.email.as_ref()));
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
         let render = |template: &'static str| self.render_template(template, &context, digest);
         let mut html = render("digest.html")?;

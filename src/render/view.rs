@@ -31,6 +31,8 @@ pub(crate) struct DigestView<'a> {
     pub(crate) subscriber: SubscriberView<'a>,
     pub(crate) papers: Vec<CardView<'a>>,
     pub(crate) unsubscribe_url: Option<String>,
+    /// The reader's own preferences page, when the newsletter has a `site_url`.
+    pub(crate) manage_url: Option<String>,
 }
 
 /// A paper as `digest.html` and `digest.txt` see it: rendered already, by `paper.html` and
@@ -159,6 +161,7 @@ impl<'a> DigestView<'a> {
             },
             papers,
             unsubscribe_url,
+            manage_url: None,
         }
     }
 }

@@ -49,6 +49,8 @@ pub(crate) struct Topic {
     /// What it picks. Its `require`, `min_score` and `min_upvotes` narrow only what this
     /// topic picks; its `exclude` rules a paper out for every follower.
     pub(crate) rules: Rules,
+    /// What the sign-up and preferences pages say about it.
+    pub(crate) description: Option<String>,
 }
 
 /// What one subscriber wants, compiled.

@@ -72,6 +72,8 @@ pub(crate) struct SubscriberFields {
     pub(crate) exclude: Option<Vec<String>>,
     /// Replaces `max_papers`.
     pub(crate) max_papers: Option<usize>,
+    /// `paused = true` when `Some(true)`; `Some(false)` takes the key out.
+    pub(crate) paused: Option<bool>,
 }
 
 /// A topic for `topic add`.
@@ -432,6 +434,13 @@ impl ConfigEdit {
         }
         if let Some(max) = fields.max_papers {
             set_value(table, "max_papers", Value::from(i64::try_from(max).unwrap_or(i64::MAX)));
+        }
+        match fields.paused {
+            Some(true) => set_value(table, "paused", Value::from(true)),
+            Some(false) => {
+                table.remove("paused");
+            }
+            None => {}
         }
         Ok(())
     }
