@@ -31,6 +31,7 @@ mod journal;
 mod lines;
 mod messages;
 mod outcome;
+mod pages;
 mod paper;
 mod render;
 mod report;

@@ -1,4 +1,5 @@
-//! `paperboy serve`: answers the List-Unsubscribe URL.
+//! `paperboy serve`: answers the List-Unsubscribe URL, and mounts the self-service pages
+//! ([`crate::pages`]) when the config has a `site_url`.
 //!
 //! GET shows a confirmation page; POST (RFC 8058 one-click, or the page's button) removes the
 //! subscriber through the same atomic edit as `paperboy unsubscribe`. A link without a valid
@@ -51,12 +52,24 @@ pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         problem(format!("uses {{token}}, and {SECRET_ENV} (or {LEGACY_SECRET_ENV}) is not set"))
     })?;
     let pattern = LinkPattern::new(&template).map_err(problem)?;
+    let pages = crate::pages::router(&config, secret.clone())?;
     // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.
     drop(config);
 
     let endpoint = Arc::new(Endpoint { pattern, secret, config_path: ctx.config_path.to_owned() });
-    let app = Router::new().fallback(answer).with_state(endpoint);
-    http::serve(args.listen, "unsubscribe links", app)?;
+    let mut app = Router::new().fallback(answer).with_state(endpoint);
+    let (mut paths, what) = match pages {
+        Some((pages, paths)) => {
+            app = app.merge(pages);
+            (paths, "the pages and unsubscribe links")
+        }
+        None => (Vec::new(), "unsubscribe links"),
+    };
+    paths.extend(url::Url::parse(&template).ok().map(|url| {
+        // The placeholders as written, not percent-encoded.
+        url.path().replace("%7B", "{").replace("%7D", "}")
+    }));
+    http::serve(args.listen, what, &paths, app)?;
     Ok(Exit::Ok)
 }
 

@@ -52,14 +52,7 @@ impl Journal {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, JournalError> {
-        let confirmed: Option<Option<String>> = self
-            .conn
-            .query_row("SELECT confirmed_at FROM pending WHERE token = ?1", [token], |row| {
-                row.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))?;
-        if let Some(Some(_)) = confirmed {
+        if self.confirmed(token)? {
             return Ok(false);
         }
         // A link whose row was dropped (or a journal replaced) still confirms once: the
@@ -73,6 +66,18 @@ impl Journal {
             )
             .map_err(|e| self.err(e))?;
         Ok(true)
+    }
+
+    /// Whether the sign-up of `token` was confirmed already.
+    pub(crate) fn confirmed(&self, token: &str) -> Result<bool, JournalError> {
+        let confirmed: Option<Option<String>> = self
+            .conn
+            .query_row("SELECT confirmed_at FROM pending WHERE token = ?1", [token], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(matches!(confirmed, Some(Some(_))))
     }
 
     /// The sign-ups not confirmed and not expired at `now`, oldest first.
