@@ -66,11 +66,14 @@ pub(crate) fn serve(
         .enable_time()
         .build()
         .context("cannot start the server's threads")?;
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "{what} on http://{bound}/")?;
+    // One write: a reader that takes the first line and closes the pipe must not make a
+    // later line fail.
+    let mut lines = format!("{what} on http://{bound}/\n");
     for path in paths {
-        writeln!(stdout, "  http://{bound}{path}")?;
+        lines.push_str(&format!("  http://{bound}{path}\n"));
     }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(lines.as_bytes())?;
     stdout.flush()?;
     runtime.block_on(accept_loop(listener, app))
 }

@@ -38,6 +38,7 @@ impl Views {
     pub(super) fn new(templates: Option<&Path>) -> anyhow::Result<Views> {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(crate::render::escape_html);
         let mut files: Vec<(String, String)> =
             BUILTIN.iter().map(|(name, body)| ((*name).to_owned(), (*body).to_owned())).collect();
         if let Some(dir) = templates.map(|dir| dir.join("pages")).filter(|dir| dir.is_dir()) {

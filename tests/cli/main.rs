@@ -21,6 +21,7 @@ mod layers;
 mod manage;
 mod matching;
 mod outcomes;
+mod pages;
 mod papers;
 mod preview;
 mod readme;
