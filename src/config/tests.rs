@@ -55,7 +55,7 @@ fn unknown_key_names_line_and_key() {
     assert_eq!(
         problems(&format!("{MINIMAL}titel = \"x\"\n")),
         [
-            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`"
+            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `site_url`, `subscribe_link_hours`"
         ]
     );
 }
