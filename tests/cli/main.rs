@@ -27,4 +27,5 @@ mod preview;
 mod readme;
 mod send;
 mod serve;
+mod signup_browser;
 mod sources;
