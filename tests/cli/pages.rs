@@ -390,7 +390,7 @@ fn manage_links_open_only_their_own_page_and_a_pause_stops_the_digest() {
         before.replace(
             "# Alice was first.\n[[subscribers]]\nemail = \"alice@example.com\"\ntopics = [\"agents\"]\n",
             "# Alice was first.\n[[subscribers]]\nemail = \"alice@example.com\"\ntopics = [\"distillation\"]\n\
-             keywords = [\"mamba\"]\nexclude = []\nmax_papers = 3\npaused = true\n"
+             keywords = [\"mamba\"]\nmax_papers = 3\npaused = true\n"
         )
     );
     // Paused: `send` skips her and still sends to Bob.
@@ -547,4 +547,19 @@ fn fifty_concurrent_confirmations_lose_no_change_and_send_never_sees_half_a_conf
     for email in &emails {
         assert_eq!(text.matches(&format!("email = \"{email}\"")).count(), 1, "{email}");
     }
+}
+
+#[test]
+fn a_reader_added_paused_is_listed_and_sent_nothing_until_resumed() {
+    let paperboy = newsletter("");
+    paperboy.run(&["subscriber", "add", "erin@example.com", "--topic", "agents", "--paused"]).success();
+    assert!(paperboy.read("paperboy.toml").ends_with("email = \"erin@example.com\"\ntopics = [\"agents\"]\npaused = true\n"));
+    paperboy.run(&["subscriber", "list"]).success().stdout_has("(paused)");
+    paperboy.run(&["send"]).success();
+    let day = paperboy.list("outbox")[0].clone();
+    assert_eq!(paperboy.list(&format!("outbox/{day}")), ["alice@example.com.eml"]);
+    paperboy.run(&["subscriber", "set", "erin@example.com", "--resume"]).success();
+    assert!(!paperboy.read("paperboy.toml").contains("paused"));
+    paperboy.run(&["send"]).success();
+    assert_eq!(paperboy.list(&format!("outbox/{day}")), ["alice@example.com.eml", "erin@example.com.eml"]);
 }

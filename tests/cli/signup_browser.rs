@@ -215,7 +215,7 @@ fn a_reader_signs_up_confirms_and_changes_their_topics_in_a_real_browser() {
         managed,
         confirmed.replace(
             "topics = [\"distillation\"]\nkeywords = [\"mamba\"]\n",
-            "topics = [\"language\"]\nkeywords = [\"mamba\"]\nexclude = []\npaused = true\n"
+            "topics = [\"language\"]\nkeywords = [\"mamba\"]\npaused = true\n"
         )
     );
 }
