@@ -45,9 +45,9 @@ use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
 use crate::render::Renderer;
+use crate::site::ManageLinks;
 use crate::source::{self, Expectations, Harvest, Reading, Source, SourceReport, SourceStatus};
 use crate::topic::SentPapers;
-use crate::site::ManageLinks;
 use crate::unsubscribe::UnsubscribeLinks;
 use std::collections::HashMap;
 

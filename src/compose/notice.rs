@@ -64,7 +64,8 @@ mod tests {
             Path::new("paperboy.toml"),
         )
         .unwrap();
-        let to = Mailbox::new(Some("Eve\r\nBcc: evil@example.com".into()), "e@x.org".parse().unwrap());
+        let to =
+            Mailbox::new(Some("Eve\r\nBcc: evil@example.com".into()), "e@x.org".parse().unwrap());
         let now = Utc.with_ymd_and_hms(2025, 8, 5, 6, 0, 0).unwrap();
         let bytes =
             notice(&config.newsletter, &to, "Confirm\nX-Evil: 1", "body", now, None).unwrap();

@@ -13,8 +13,8 @@ use url::Url;
 
 use super::range::{self, Limit, Num};
 use super::raw::{
-    RawConfig, RawFetch, RawNewsletter, RawServe, RawSmtp, RawSource, RawSubscriber, RawSubscriberBatch,
-    read_part, subscriber_count,
+    RawConfig, RawFetch, RawNewsletter, RawServe, RawSmtp, RawSource, RawSubscriber,
+    RawSubscriberBatch, read_part, subscriber_count,
 };
 use super::{
     Config, Delivery, Newsletter, Problem, ServeSettings, Smtp, Subscriber, TransportKind, dkim,
@@ -182,7 +182,9 @@ impl Validator<'_> {
         let (site_url, subscribe_link_hours) = self.site(&raw);
         let unsubscribe_url = raw.unsubscribe_url.map(Spanned::into_inner).or_else(|| {
             // Links mailed before `site_url` was set keep the URL they were made with.
-            site_url.as_ref().map(|site| format!("{site}/unsubscribe?email={{email}}&token={{token}}"))
+            site_url
+                .as_ref()
+                .map(|site| format!("{site}/unsubscribe?email={{email}}&token={{token}}"))
         });
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),

@@ -112,7 +112,8 @@ impl Preferences {
             None
         } else {
             let limit = crate::config::range::MAX_PAPERS;
-            let parsed = max.parse::<usize>().ok().filter(|n| limit.whole_range().contains(&(*n as i64)));
+            let parsed =
+                max.parse::<usize>().ok().filter(|n| limit.whole_range().contains(&(*n as i64)));
             Some(parsed.ok_or_else(|| {
                 format!("“At most” must be a whole number from 1 to {}.", limit.max)
             })?)
@@ -184,7 +185,10 @@ mod tests {
 
     #[test]
     fn keywords_are_split_on_commas_and_lines_once_each() {
-        assert_eq!(keyword_list(" mamba, state space\nmamba\n\n,vit "), ["mamba", "state space", "vit"]);
+        assert_eq!(
+            keyword_list(" mamba, state space\nmamba\n\n,vit "),
+            ["mamba", "state space", "vit"]
+        );
     }
 
     #[test]

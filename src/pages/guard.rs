@@ -61,13 +61,15 @@ pub(super) fn client_address(
     if trusted_proxy != Some(peer.ip()) {
         return peer.ip();
     }
+    // Only the last entry is the proxy's own; one that is not an address is not replaced by
+    // an earlier one, which the client wrote.
     headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-        .last()
+        .next_back()
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
         .unwrap_or(peer.ip())
 }
 
@@ -126,7 +128,10 @@ mod tests {
         headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.9".parse().unwrap());
         let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let trusted = Some("127.0.0.1".parse().unwrap());
-        assert_eq!(client_address(proxy, &headers, trusted), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(proxy, &headers, trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(client_address(proxy, &headers, None), proxy.ip());
         let other: SocketAddr = "10.0.0.2:5000".parse().unwrap();
         assert_eq!(client_address(other, &headers, trusted), other.ip());

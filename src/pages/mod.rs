@@ -56,7 +56,10 @@ struct Site {
 
 /// The pages' routes, and the paths they answer (for `serve` to print), when the config
 /// has a `site_url`. Templates are parsed here, once.
-pub(crate) fn router(config: &Config, secret: Secret) -> anyhow::Result<Option<(Router, Vec<String>)>> {
+pub(crate) fn router(
+    config: &Config,
+    secret: Secret,
+) -> anyhow::Result<Option<(Router, Vec<String>)>> {
     let Some(site_url) = config.newsletter.site_url.clone() else { return Ok(None) };
     let parsed = url::Url::parse(&site_url)?;
     let prefix = parsed.path().trim_end_matches('/').to_owned();
@@ -203,7 +206,13 @@ impl Site {
         Page { status, html: self.views.render(name, context), cookie: csrf.cookie }
     }
 
-    fn message(&self, status: StatusCode, heading: &str, text: &str, link: Option<(&str, &str)>) -> Page {
+    fn message(
+        &self,
+        status: StatusCode,
+        heading: &str,
+        text: &str,
+        link: Option<(&str, &str)>,
+    ) -> Page {
         let mut context = Context::new();
         // A message must show even when the config no longer loads.
         let title = Config::load(&self.config_path).map(|c| c.newsletter.title).unwrap_or_default();
@@ -265,7 +274,11 @@ impl Site {
         context.insert("title", &config.newsletter.title);
         context.insert("email", email);
         context.insert("hours", &config.newsletter.subscribe_link_hours);
-        Page { status: StatusCode::OK, html: self.views.render("sent.html", &context), cookie: None }
+        Page {
+            status: StatusCode::OK,
+            html: self.views.render("sent.html", &context),
+            cookie: None,
+        }
     }
 
     fn subscribe(&self, headers: &HeaderMap, client: IpAddr, fields: &Fields) -> Page {
@@ -277,7 +290,13 @@ impl Site {
         if !guard::csrf_ok(&self.secret, headers, fields.one("csrf")) {
             let message = "This form was open too long, or was sent from another site. \
                            Please check it and send it again.";
-            return self.signup_form(&config, self.csrf(headers), &signup, Some(message), StatusCode::FORBIDDEN);
+            return self.signup_form(
+                &config,
+                self.csrf(headers),
+                &signup,
+                Some(message),
+                StatusCode::FORBIDDEN,
+            );
         }
         if !self.per_client.allow(&client.to_string()) {
             return self.message(
@@ -295,7 +314,13 @@ impl Site {
         let address = match signup.check(&config) {
             Ok(address) => address,
             Err(message) => {
-                return self.signup_form(&config, self.csrf(headers), &signup, Some(&message), StatusCode::BAD_REQUEST);
+                return self.signup_form(
+                    &config,
+                    self.csrf(headers),
+                    &signup,
+                    Some(&message),
+                    StatusCode::BAD_REQUEST,
+                );
             }
         };
         // The answer is the same whatever happens next, so that the form tells nobody
@@ -363,8 +388,14 @@ impl Site {
     }
 
     /// The mail for an address already on the list: its manage link, and no change.
-    fn mail_known(&self, config: &Config, address: &Address, now: DateTime<Utc>) -> anyhow::Result<()> {
-        let manage = ManageLinks::from_config(config)?.map(|links| links.for_address(address.as_ref()));
+    fn mail_known(
+        &self,
+        config: &Config,
+        address: &Address,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let manage =
+            ManageLinks::from_config(config)?.map(|links| links.for_address(address.as_ref()));
         let mut context = Context::new();
         context.insert("title", &config.newsletter.title);
         context.insert("email", &address.to_string());
@@ -385,11 +416,14 @@ impl Site {
     /// The sign-up a confirmation link carries, when its token covers it and it has not
     /// expired. The token is checked first, so a forged link never says "expired".
     fn open_link(&self, fields: &Fields, now: DateTime<Utc>) -> Result<Signup, LinkProblem> {
-        let (request, expires, token) = (fields.one("request"), fields.one("expires"), fields.one("token"));
+        let (request, expires, token) =
+            (fields.one("request"), fields.one("expires"), fields.one("token"));
         let signup: Signup = serde_json::from_str(request).map_err(|_| LinkProblem::Invalid)?;
-        let covered = self
-            .secret
-            .verify(Purpose::Confirm, &[&address_field(&signup.email), request, expires], token);
+        let covered = self.secret.verify(
+            Purpose::Confirm,
+            &[&address_field(&signup.email), request, expires],
+            token,
+        );
         if !covered {
             return Err(LinkProblem::Invalid);
         }
@@ -515,7 +549,11 @@ impl Site {
         });
         context.insert("preview_date", &preview.as_ref().map(|(date, _)| date.to_string()));
         context.insert("preview", &preview.map(|(_, html)| html));
-        Page { status: StatusCode::OK, html: self.views.render("welcome.html", &context), cookie: None }
+        Page {
+            status: StatusCode::OK,
+            html: self.views.render("welcome.html", &context),
+            cookie: None,
+        }
     }
 
     // ---- /manage
@@ -554,7 +592,8 @@ impl Site {
         };
         let Some(subscriber) = config.subscriber(&email) else { return self.not_listed(&email) };
         let preferences = preferences_of(&config, subscriber);
-        let form = ManageForm { email: &email, token: query.one("token"), preferences: &preferences };
+        let form =
+            ManageForm { email: &email, token: query.one("token"), preferences: &preferences };
         self.manage_form(&config, self.csrf(headers), &form, None, None, StatusCode::OK)
     }
 
@@ -598,7 +637,9 @@ impl Site {
             self.manage_form(&config, self.csrf(headers), &form, Some(message), None, status)
         };
         if !guard::csrf_ok(&self.secret, headers, fields.one("csrf")) {
-            let Some(subscriber) = config.subscriber(&email) else { return self.not_listed(&email) };
+            let Some(subscriber) = config.subscriber(&email) else {
+                return self.not_listed(&email);
+            };
             let message = "This page was open too long, or the form was sent from another \
                            site. Nothing was changed; please make your changes again.";
             return again(&preferences_of(&config, subscriber), message, StatusCode::FORBIDDEN);
@@ -606,8 +647,14 @@ impl Site {
         let preferences = match Preferences::from_fields(fields) {
             Ok(preferences) => preferences,
             Err(message) => {
-                let Some(subscriber) = config.subscriber(&email) else { return self.not_listed(&email) };
-                return again(&preferences_of(&config, subscriber), &message, StatusCode::BAD_REQUEST);
+                let Some(subscriber) = config.subscriber(&email) else {
+                    return self.not_listed(&email);
+                };
+                return again(
+                    &preferences_of(&config, subscriber),
+                    &message,
+                    StatusCode::BAD_REQUEST,
+                );
             }
         };
         if let Err(message) = preferences.check(&config) {
@@ -677,13 +724,17 @@ fn preview(
 ) -> anyhow::Result<Option<(chrono::NaiveDate, String)>> {
     let Some(journal) = Journal::open_existing(&config.delivery.state)? else { return Ok(None) };
     let today = now.date_naive();
-    let Some(&date) = journal.listing_dates(today - chrono::Duration::days(7), today)?.last() else {
+    let Some(&date) = journal.listing_dates(today - chrono::Duration::days(7), today)?.last()
+    else {
         return Ok(None);
     };
     let papers: Vec<_> =
         journal.listed_between(date, date)?.into_iter().map(|(_, paper)| paper).collect();
-    let renderer = Renderer::new(config.newsletter.templates.as_deref(), UnsubscribeLinks::from_config(config)?)?
-        .with_manage_links(ManageLinks::from_config(config)?);
+    let renderer = Renderer::new(
+        config.newsletter.templates.as_deref(),
+        UnsubscribeLinks::from_config(config)?,
+    )?
+    .with_manage_links(ManageLinks::from_config(config)?);
     let digest = Digest::for_each_subscriber(config, [subscriber], &papers, date).remove(0);
     Ok(Some((date, renderer.render_within(&digest, &config.newsletter, None)?.html)))
 }

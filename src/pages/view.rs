@@ -42,10 +42,12 @@ impl Views {
         let mut files: Vec<(String, String)> =
             BUILTIN.iter().map(|(name, body)| ((*name).to_owned(), (*body).to_owned())).collect();
         if let Some(dir) = templates.map(|dir| dir.join("pages")).filter(|dir| dir.is_dir()) {
-            let entries = std::fs::read_dir(&dir)
-                .with_context(|| format!("cannot read the page templates in `{}`", dir.display()))?;
+            let entries = std::fs::read_dir(&dir).with_context(|| {
+                format!("cannot read the page templates in `{}`", dir.display())
+            })?;
             for entry in entries {
-                let path = entry.with_context(|| format!("cannot read `{}`", dir.display()))?.path();
+                let path =
+                    entry.with_context(|| format!("cannot read `{}`", dir.display()))?.path();
                 let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
                 if !(name.ends_with(".html") || name.ends_with(".txt")) {
                     continue;
@@ -57,9 +59,8 @@ impl Views {
                 files.push((name, body));
             }
         }
-        tera.add_raw_templates(files).map_err(|err| {
-            anyhow::anyhow!("the page templates do not parse: {}", chain(&err))
-        })?;
+        tera.add_raw_templates(files)
+            .map_err(|err| anyhow::anyhow!("the page templates do not parse: {}", chain(&err)))?;
         Ok(Views { tera })
     }
 

@@ -72,11 +72,15 @@ impl Client {
         }
         let mut response = request.call().unwrap();
         self.keep(&response);
-        Answer { status: response.status().as_u16(), body: response.body_mut().read_to_string().unwrap() }
+        Answer {
+            status: response.status().as_u16(),
+            body: response.body_mut().read_to_string().unwrap(),
+        }
     }
 
     fn post(&mut self, target: &str, fields: &[(&str, &str)]) -> Answer {
-        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let body: String =
+            form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         self.post_raw(target, &body)
     }
 
@@ -92,7 +96,10 @@ impl Client {
         }
         let mut response = request.send(body).unwrap();
         self.keep(&response);
-        Answer { status: response.status().as_u16(), body: response.body_mut().read_to_string().unwrap() }
+        Answer {
+            status: response.status().as_u16(),
+            body: response.body_mut().read_to_string().unwrap(),
+        }
     }
 
     /// Opens the sign-up form and sends it with `fields` and the form's CSRF field.
@@ -109,7 +116,8 @@ impl Client {
     fn send_form(&mut self, page: &str, action: &str, extra: &[(&str, &str)]) -> Answer {
         let mut fields: Vec<(String, String)> = hidden_fields(page);
         fields.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> =
+            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         self.post(action, &pairs)
     }
 }
@@ -152,7 +160,9 @@ fn notices(paperboy: &Paperboy) -> BTreeMap<String, Email> {
 /// The link in the mail to `email` that starts with `<site>/<page>`.
 fn link_in_mail(paperboy: &Paperboy, email: &str, page: &str) -> String {
     let mails = notices(paperboy);
-    let mail = mails.get(email).unwrap_or_else(|| panic!("no mail to {email}: {mails:?}", mails = mails.keys()));
+    let mail = mails
+        .get(email)
+        .unwrap_or_else(|| panic!("no mail to {email}: {mails:?}", mails = mails.keys()));
     let start = format!("{SITE}/{page}?");
     mail.text
         .split_whitespace()
@@ -226,7 +236,10 @@ fn a_reader_signs_up_confirms_once_and_the_config_keeps_its_comments() {
     let mut client = Client::new(&server);
 
     let form = client.get("/lab/subscribe");
-    assert!(form.body.contains("value=\"distillation\"") && form.body.contains("Smaller models taught by larger ones"));
+    assert!(
+        form.body.contains("value=\"distillation\"")
+            && form.body.contains("Smaller models taught by larger ones")
+    );
     for field in ["name=\"email\"", "name=\"name\"", "name=\"topics\"", "name=\"keywords\""] {
         assert!(form.body.contains(field), "{field} missing from the form");
     }
@@ -317,7 +330,11 @@ fn forged_swapped_and_expired_confirmation_links_are_refused() {
     let cases = [
         ("a swapped address", confirm_link(&swapped, expires, token), 403),
         ("more topics than asked", confirm_link(&more, expires, token), 403),
-        ("a later expiry", confirm_link(request, &(expires.parse::<i64>().unwrap() + 3600).to_string(), token), 403),
+        (
+            "a later expiry",
+            confirm_link(request, &(expires.parse::<i64>().unwrap() + 3600).to_string(), token),
+            403,
+        ),
         ("a token of another purpose", confirm_link(request, expires, &manage_token), 403),
         ("a token nobody made", confirm_link(request, expires, &"0".repeat(32)), 403),
         ("no token", confirm_link(request, expires, "").replace("&token=", ""), 403),
@@ -332,7 +349,8 @@ fn forged_swapped_and_expired_confirmation_links_are_refused() {
         assert_eq!(page.status, status, "GET with {case}: {}", page.body);
         let fields = query(&target);
         let csrf = hidden(&client.get("/lab/subscribe").body, "csrf");
-        let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut form: Vec<(&str, &str)> =
+            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         form.push(("csrf", &csrf));
         let posted = client.post("/lab/confirm", &form);
         assert_eq!(posted.status, status, "POST with {case}: {}", posted.body);
@@ -349,19 +367,33 @@ fn manage_links_open_only_their_own_page_and_a_pause_stops_the_digest() {
     let day = paperboy.list("outbox").into_iter().find(|d| d != "notices").unwrap();
     let digest = Email::parse(&paperboy.read_bytes(&format!("outbox/{day}/alice@example.com.eml")));
     let start = format!("{SITE}/manage?email=alice%40example.com&token=");
-    let link = digest.text.split_whitespace().find(|w| w.starts_with(&start)).expect("a manage link").to_owned();
-    assert!(digest.html.contains("/lab/manage?email=alice%40example.com&amp;token="), "{}", digest.html);
+    let link = digest
+        .text
+        .split_whitespace()
+        .find(|w| w.starts_with(&start))
+        .expect("a manage link")
+        .to_owned();
+    assert!(
+        digest.html.contains("/lab/manage?email=alice%40example.com&amp;token="),
+        "{}",
+        digest.html
+    );
     let bobs = Email::parse(&paperboy.read_bytes(&format!("outbox/{day}/bob@example.com.eml")));
     let bobs_link =
         bobs.text.split_whitespace().find(|w| w.contains("/manage?")).unwrap().to_owned();
     let bobs_token = query(&bobs_link)["token"].clone();
     let unsubscribe = digest.header("List-Unsubscribe").unwrap();
-    let unsubscribe_token = unsubscribe.trim_end_matches('>').rsplit('=').next().unwrap().to_owned();
+    let unsubscribe_token =
+        unsubscribe.trim_end_matches('>').rsplit('=').next().unwrap().to_owned();
 
     let server = serve(&paperboy);
     let mut client = Client::new(&server);
     let before = paperboy.read("paperboy.toml");
-    for (case, token) in [("Bob's token", bobs_token.as_str()), ("an unsubscribe token", &unsubscribe_token), ("none", "")] {
+    for (case, token) in [
+        ("Bob's token", bobs_token.as_str()),
+        ("an unsubscribe token", &unsubscribe_token),
+        ("none", ""),
+    ] {
         let page = client.get(&format!("/lab/manage?email=alice%40example.com&token={token}"));
         assert_eq!(page.status, 403, "{case}: {}", page.body);
         assert!(!page.body.contains("agents"), "{case} showed Alice's topics");
@@ -369,7 +401,10 @@ fn manage_links_open_only_their_own_page_and_a_pause_stops_the_digest() {
     let page = client.get(&link);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("value=\"agents\" checked"), "{}", page.body);
-    assert!(page.body.contains("/lab/unsubscribe?email=alice%40example.com"), "links to unsubscribe");
+    assert!(
+        page.body.contains("/lab/unsubscribe?email=alice%40example.com"),
+        "links to unsubscribe"
+    );
     // Bob's token cannot be used to save Alice's page either.
     let mut forged = hidden_fields(&page.body);
     forged.iter_mut().filter(|(k, _)| k == "token").for_each(|(_, v)| *v = bobs_token.clone());
@@ -406,14 +441,18 @@ fn a_form_without_its_csrf_token_changes_nothing() {
     let before = paperboy.read("paperboy.toml");
     // No cookie at all, as a post from another site carries none.
     let mut stranger = Client::new(&server);
-    let answer = stranger.post("/lab/subscribe", &[("email", "bob@example.com"), ("topics", "agents")]);
+    let answer =
+        stranger.post("/lab/subscribe", &[("email", "bob@example.com"), ("topics", "agents")]);
     assert_eq!(answer.status, 403, "{}", answer.body);
     // A cookie, but the field of another browser's cookie.
     let mut other = Client::new(&server);
     let csrf = hidden(&other.get("/lab/subscribe").body, "csrf");
     let mut client = Client::new(&server);
     client.get("/lab/subscribe");
-    let answer = client.post("/lab/subscribe", &[("email", "bob@example.com"), ("topics", "agents"), ("csrf", &csrf)]);
+    let answer = client.post(
+        "/lab/subscribe",
+        &[("email", "bob@example.com"), ("topics", "agents"), ("csrf", &csrf)],
+    );
     assert_eq!(answer.status, 403);
     assert!(notices(&paperboy).is_empty(), "no mail without a CSRF token");
 
@@ -445,7 +484,8 @@ fn sign_ups_are_limited_per_client_and_per_address() {
     drop(server);
 
     // The same address twice within the hour is mailed once, with the same answer.
-    let paperboy = newsletter("\n[serve]\ntrusted_proxy = \"127.0.0.1\"\nsubscribe_per_client_hour = 1\n");
+    let paperboy =
+        newsletter("\n[serve]\ntrusted_proxy = \"127.0.0.1\"\nsubscribe_per_client_hour = 1\n");
     let server = serve(&paperboy);
     let mut client = Client::new(&server);
     client.forwarded_for = Some("6.6.6.6, 203.0.113.7".into());
@@ -478,7 +518,8 @@ fn bad_input_gets_the_form_again_with_a_message_and_touches_nothing() {
         assert!(answer.body.contains("<form"), "the form again");
     }
     // The honeypot: the robot is told what everyone is told, and nothing is sent.
-    let trapped = client.subscribe(&[("email", "bob@example.com"), ("topics", "agents"), ("website", "x")]);
+    let trapped =
+        client.subscribe(&[("email", "bob@example.com"), ("topics", "agents"), ("website", "x")]);
     assert_eq!(trapped.status, 200);
     assert!(trapped.body.contains("Check your inbox"));
     assert!(notices(&paperboy).is_empty());
@@ -552,8 +593,14 @@ fn fifty_concurrent_confirmations_lose_no_change_and_send_never_sees_half_a_conf
 #[test]
 fn a_reader_added_paused_is_listed_and_sent_nothing_until_resumed() {
     let paperboy = newsletter("");
-    paperboy.run(&["subscriber", "add", "erin@example.com", "--topic", "agents", "--paused"]).success();
-    assert!(paperboy.read("paperboy.toml").ends_with("email = \"erin@example.com\"\ntopics = [\"agents\"]\npaused = true\n"));
+    paperboy
+        .run(&["subscriber", "add", "erin@example.com", "--topic", "agents", "--paused"])
+        .success();
+    assert!(
+        paperboy
+            .read("paperboy.toml")
+            .ends_with("email = \"erin@example.com\"\ntopics = [\"agents\"]\npaused = true\n")
+    );
     paperboy.run(&["subscriber", "list"]).success().stdout_has("(paused)");
     paperboy.run(&["send"]).success();
     let day = paperboy.list("outbox")[0].clone();
@@ -561,5 +608,8 @@ fn a_reader_added_paused_is_listed_and_sent_nothing_until_resumed() {
     paperboy.run(&["subscriber", "set", "erin@example.com", "--resume"]).success();
     assert!(!paperboy.read("paperboy.toml").contains("paused"));
     paperboy.run(&["send"]).success();
-    assert_eq!(paperboy.list(&format!("outbox/{day}")), ["alice@example.com.eml", "erin@example.com.eml"]);
+    assert_eq!(
+        paperboy.list(&format!("outbox/{day}")),
+        ["alice@example.com.eml", "erin@example.com.eml"]
+    );
 }

@@ -76,7 +76,9 @@ impl Browser {
         let mut response = match method {
             "GET" => agent().get(&url).call(),
             "DELETE" => agent().delete(&url).call(),
-            _ => agent().post(&url).header("Content-Type", "application/json").send(body.to_string()),
+            _ => {
+                agent().post(&url).header("Content-Type", "application/json").send(body.to_string())
+            }
         }
         .unwrap_or_else(|err| panic!("WebDriver {method} {path}: {err}"));
         let status = response.status().as_u16();
@@ -95,8 +97,14 @@ impl Browser {
     }
 
     fn find(&self, css: &str) -> String {
-        let found = self.session_call("POST", "/element", json!({"using": "css selector", "value": css}));
-        found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned()
+        let found =
+            self.session_call("POST", "/element", json!({"using": "css selector", "value": css}));
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned()
     }
 
     fn type_into(&self, css: &str, text: &str) {
@@ -184,7 +192,8 @@ fn a_reader_signs_up_confirms_and_changes_their_topics_in_a_real_browser() {
     assert!(browser.text().contains("Check your inbox"), "{}", browser.text());
     assert_eq!(paperboy.read("paperboy.toml"), before, "nothing is added before confirming");
 
-    let mail = Email::parse(&paperboy.read_bytes(&format!("outbox/notices/{date}/dana@example.com.eml")));
+    let mail =
+        Email::parse(&paperboy.read_bytes(&format!("outbox/notices/{date}/dana@example.com.eml")));
     browser.open(&link(&mail.text, &format!("{site}/confirm?")));
     browser.assert_accessible("the confirmation page");
     assert!(browser.text().contains("dana@example.com"));
