@@ -52,6 +52,15 @@ struct Site {
     trusted_proxy: Option<IpAddr>,
     /// Cookies marked `Secure` when the site is HTTPS.
     secure: bool,
+    /// The config as last loaded, with the size and time of the file it was read from.
+    loaded: std::sync::Mutex<Option<Loaded>>,
+}
+
+/// A loaded config and what its file looked like: at 100,000 subscribers a load takes a
+/// while, and most requests (every GET) find the file as the last one did.
+struct Loaded {
+    stamp: (std::time::SystemTime, u64),
+    config: Arc<Config>,
 }
 
 /// The pages' routes, and the paths they answer (for `serve` to print), when the config
@@ -72,6 +81,7 @@ pub(crate) fn router(
         per_client: guard::RateLimit::new(config.serve.subscribe_per_client_hour),
         per_address: guard::RateLimit::new(config.serve.confirmations_per_address_hour),
         trusted_proxy: config.serve.trusted_proxy,
+        loaded: std::sync::Mutex::new(None),
     });
     let paths: Vec<String> =
         ["subscribe", "confirm", "manage"].iter().map(|page| format!("{prefix}/{page}")).collect();
@@ -215,7 +225,7 @@ impl Site {
     ) -> Page {
         let mut context = Context::new();
         // A message must show even when the config no longer loads.
-        let title = Config::load(&self.config_path).map(|c| c.newsletter.title).unwrap_or_default();
+        let title = self.config().map(|c| c.newsletter.title.clone()).unwrap_or_default();
         context.insert("title", &title);
         context.insert("heading", heading);
         context.insert("text", text);
@@ -234,8 +244,26 @@ impl Site {
         )
     }
 
-    fn load(&self) -> Result<Config, Page> {
-        Config::load(&self.config_path).map_err(|err| self.broken(&err))
+    fn load(&self) -> Result<Arc<Config>, Page> {
+        self.config().map_err(|err| self.broken(&err))
+    }
+
+    /// The config, loaded again only when its file changed (every edit writes a new file,
+    /// so its time or size differs). Edits never use this copy: they read the file afresh
+    /// under the edit lock.
+    fn config(&self) -> anyhow::Result<Arc<Config>> {
+        let stamp = std::fs::metadata(&self.config_path)
+            .and_then(|meta| Ok((meta.modified()?, meta.len())))
+            .ok();
+        let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some(stamp), Some(cached)) = (stamp, loaded.as_ref())
+            && cached.stamp == stamp
+        {
+            return Ok(Arc::clone(&cached.config));
+        }
+        let config = Arc::new(Config::load(&self.config_path)?);
+        *loaded = stamp.map(|stamp| Loaded { stamp, config: Arc::clone(&config) });
+        Ok(config)
     }
 
     fn subscribe_link(&self) -> String {
@@ -497,10 +525,9 @@ impl Site {
 
     /// Adds the reader of a confirmed link, once: a link confirmed before, or an address
     /// on the list already, changes nothing.
-    fn add(&self, signup: &Signup, token: &str, now: DateTime<Utc>) -> Result<Config, Page> {
+    fn add(&self, signup: &Signup, token: &str, now: DateTime<Utc>) -> Result<Arc<Config>, Page> {
         let journal = || -> anyhow::Result<Journal> {
-            let config = Config::load(&self.config_path)?;
-            Ok(Journal::open(&config.delivery.state)?)
+            Ok(Journal::open(&self.config()?.delivery.state)?)
         };
         let journal = journal().map_err(|err| self.broken(&err))?;
         if journal.confirmed(token).map_err(|err| self.broken(&err))? {
@@ -513,7 +540,7 @@ impl Site {
         let config = match edited {
             Ok(config) => {
                 eprintln!("subscribed {}", signup.email);
-                config
+                Arc::new(config)
             }
             Err(EditError::Refused(message)) => {
                 let config = self.load()?;
