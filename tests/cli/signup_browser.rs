@@ -126,6 +126,35 @@ impl Browser {
         self.run("return document.body.innerText").as_str().unwrap().to_owned()
     }
 
+    /// The page's text, or nothing while a page is being replaced (a script then fails).
+    fn text_during_navigation(&self) -> String {
+        let url = format!("{}/session/{}/execute/sync", self.base, self.session);
+        let body = json!({"script": "return document.body.innerText", "args": []});
+        let Ok(mut response) =
+            agent().post(&url).header("Content-Type", "application/json").send(body.to_string())
+        else {
+            return String::new();
+        };
+        let answer: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap_or_default())
+                .unwrap_or_default();
+        answer["value"].as_str().unwrap_or("").to_owned()
+    }
+
+    /// Waits for the page after a click: chromedriver may answer the click of a submit
+    /// button before the next page has loaded.
+    fn wait_for_text(&self, needle: &str) {
+        let started = Instant::now();
+        while !self.text_during_navigation().contains(needle) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no {needle:?} in {}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The page fits 390 px without sideways scrolling, and every visible field has a label.
     fn assert_accessible(&self, page: &str) {
         let width = self.run("return document.documentElement.scrollWidth").as_u64().unwrap();
@@ -189,7 +218,7 @@ fn a_reader_signs_up_confirms_and_changes_their_topics_in_a_real_browser() {
     browser.click("input[name=topics][value=distillation]");
     browser.type_into("#keywords", "mamba");
     browser.click("button[type=submit]");
-    assert!(browser.text().contains("Check your inbox"), "{}", browser.text());
+    browser.wait_for_text("Check your inbox");
     assert_eq!(paperboy.read("paperboy.toml"), before, "nothing is added before confirming");
 
     let mail =
@@ -199,7 +228,7 @@ fn a_reader_signs_up_confirms_and_changes_their_topics_in_a_real_browser() {
     assert!(browser.text().contains("dana@example.com"));
     assert_eq!(paperboy.read("paperboy.toml"), before, "opening the link adds nobody");
     browser.click("button[type=submit]");
-    assert!(browser.text().contains("Welcome"), "{}", browser.text());
+    browser.wait_for_text("Welcome");
     let confirmed = paperboy.read("paperboy.toml");
     assert_eq!(
         confirmed,
@@ -218,7 +247,7 @@ fn a_reader_signs_up_confirms_and_changes_their_topics_in_a_real_browser() {
     browser.click("input[name=topics][value=language]");
     browser.click("#paused");
     browser.click("button[type=submit]");
-    assert!(browser.text().contains("Saved"), "{}", browser.text());
+    browser.wait_for_text("Saved");
     let managed = paperboy.read("paperboy.toml");
     assert_eq!(
         managed,
