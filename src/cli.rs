@@ -310,6 +310,9 @@ pub(crate) enum SubscriberCommand {
         /// How to print them.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// List the sign-ups waiting for confirmation instead (kept in the journal).
+        #[arg(long)]
+        pending: bool,
     },
     /// Show one subscriber: topics, keywords, and what they resolve to.
     Show {
@@ -339,6 +342,12 @@ pub(crate) struct SubscriberFieldArgs {
     /// The most papers per digest, from 1 to 1000.
     #[arg(long, value_name = "N", value_parser = whole(crate::config::range::MAX_PAPERS))]
     pub(crate) max_papers: Option<usize>,
+    /// Keep the subscriber listed but send nothing (`paused = true`).
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) paused: bool,
+    /// Send again to a paused subscriber (with `set`).
+    #[arg(long)]
+    pub(crate) resume: bool,
 }
 
 /// A whole-number option in the range its config key has, so the two cannot disagree.

@@ -16,10 +16,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::http::StatusCode;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, ServiceExt as _};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -43,9 +45,16 @@ pub(crate) const BLOCKING_THREADS: usize = 4;
 const WORKER_THREADS: usize = 2;
 
 /// Listens on `address`, prints `{what} on http://ADDR/` as the first line of stdout (a
-/// wrapper or a test reads it), and serves `app` until the process is stopped. Returns only
-/// on a fatal error, so the process ends nonzero and a supervisor can restart it.
-pub(crate) fn serve(address: SocketAddr, what: &str, app: Router) -> anyhow::Result<()> {
+/// wrapper or a test reads it) and then each of `paths` as a URL on a line of its own, and
+/// serves `app` until the process is stopped. Returns only on a fatal error, so the process
+/// ends nonzero and a supervisor can restart it. Handlers may ask for the peer's address
+/// (`ConnectInfo<SocketAddr>`).
+pub(crate) fn serve(
+    address: SocketAddr,
+    what: &str,
+    paths: &[String],
+    app: Router,
+) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(address)
         .with_context(|| format!("cannot listen on {address}"))?;
     listener.set_nonblocking(true).context("cannot make the listening socket non-blocking")?;
@@ -57,8 +66,14 @@ pub(crate) fn serve(address: SocketAddr, what: &str, app: Router) -> anyhow::Res
         .enable_time()
         .build()
         .context("cannot start the server's threads")?;
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "{what} on http://{bound}/")?;
+    // One write: a reader that takes the first line and closes the pipe must not make a
+    // later line fail.
+    let mut lines = format!("{what} on http://{bound}/\n");
+    for path in paths {
+        lines.push_str(&format!("  http://{bound}{path}\n"));
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(lines.as_bytes())?;
     stdout.flush()?;
     runtime.block_on(accept_loop(listener, app))
 }
@@ -85,8 +100,8 @@ async fn accept_loop(listener: std::net::TcpListener, app: Router) -> anyhow::Re
     loop {
         let permit =
             Arc::clone(&connections).acquire_owned().await.expect("the semaphore is never closed");
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(err) if is_passing(&err) => {
                 // Out of file descriptors or memory, or a client gone before it was accepted:
                 // the listener stays, and a moment later there may be room again.
@@ -96,7 +111,11 @@ async fn accept_loop(listener: std::net::TcpListener, app: Router) -> anyhow::Re
             }
             Err(err) => return Err(err).context("the listening socket failed"),
         };
-        let (http, service) = (Arc::clone(&http), TowerToHyperService::new(service.clone()));
+        let service = service.clone().map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        });
+        let (http, service) = (Arc::clone(&http), TowerToHyperService::new(service));
         tokio::spawn(async move {
             // A client that breaks off or times out is its own business.
             let _ = http.serve_connection(TokioIo::new(stream), service).await;

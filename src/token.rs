@@ -28,6 +28,8 @@ pub(crate) enum Purpose {
     Manage,
     /// Voting on a paper; covers the address, the paper and the vote.
     Vote,
+    /// A form's CSRF field; covers the nonce in the browser's cookie.
+    Form,
 }
 
 impl Purpose {
@@ -37,6 +39,7 @@ impl Purpose {
             Purpose::Confirm => "confirm",
             Purpose::Manage => "manage",
             Purpose::Vote => "vote",
+            Purpose::Form => "form",
         }
     }
 }

@@ -47,6 +47,7 @@ use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
 use crate::render::Renderer;
+use crate::site::ManageLinks;
 use crate::source::{self, Expectations, Harvest, Reading, Source, SourceReport, SourceStatus};
 use crate::topic::SentPapers;
 use crate::unsubscribe::UnsubscribeLinks;
@@ -131,11 +132,14 @@ pub(crate) fn read_day(
 }
 
 /// The run's templates, with unsubscribe links signed when the URL asks for a token, and
-/// vote links when the config has them.
+/// vote links and each reader's preferences link when the config has them.
 pub(crate) fn renderer_for(config: &Config) -> anyhow::Result<Renderer> {
     let links = UnsubscribeLinks::from_config(config)?;
     let feedback = FeedbackLinks::from_config(config)?;
-    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?.with_feedback(feedback))
+    let manage = ManageLinks::from_config(config)?;
+    Ok(Renderer::new(config.newsletter.templates.as_deref(), links)?
+        .with_feedback(feedback)
+        .with_manage_links(manage))
 }
 
 /// Which of the day's papers each subscriber already got on an earlier day, by address key,

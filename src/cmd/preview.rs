@@ -206,7 +206,7 @@ fn serve(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     // Fail before listening if the config or sources are broken right now.
     previewer.index()?;
     let app = Router::new().fallback(answer).with_state(previewer);
-    http::serve(args.listen, "previews, rendered on every request,", app)?;
+    http::serve(args.listen, "previews, rendered on every request,", &[], app)?;
     Ok(Exit::Ok)
 }
 

@@ -86,6 +86,8 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if let Some(shard) = args.shard {
         subscribers.retain(|subscriber| shard.contains(subscriber.email.as_ref()));
     }
+    // A paused reader stays on the list and in the journal's history, and gets nothing.
+    subscribers.retain(|subscriber| !subscriber.paused);
     // Everything that can be checked without the network is checked first: a broken
     // template or a missing secret must not fetch and record a listing nothing is sent for.
     let renderer = renderer_for(&config)?;

@@ -1,5 +1,6 @@
-//! `paperboy serve`: answers the List-Unsubscribe URL, and the vote links of
-//! [`crate::serve::feedback`] when the config has `feedback_url`.
+//! `paperboy serve`: answers the List-Unsubscribe URL, the vote links of
+//! [`crate::serve::feedback`] when the config has `feedback_url`, and mounts the self-service
+//! pages ([`crate::pages`]) when it has a `site_url`.
 //!
 //! GET shows a confirmation page; POST (RFC 8058 one-click, or the page's button) removes the
 //! subscriber through the same atomic edit as `paperboy unsubscribe`. A link without a valid
@@ -56,17 +57,46 @@ pub(crate) fn run(args: &ServeArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         }
         _ => Some(unsubscribe_endpoint(&config, ctx.config_path)?),
     };
+    let pages = match config.newsletter.site_url {
+        Some(_) => {
+            let secret = Secret::from_env().ok_or_else(|| {
+                let message = format!(
+                    "is set, so the pages need {SECRET_ENV} (or {LEGACY_SECRET_ENV}) to sign \
+                     their links, and it is not set"
+                );
+                ConfigError::one(&config.path, None, Some("newsletter.site_url"), message)
+            })?;
+            crate::pages::router(&config, secret)?
+        }
+        None => None,
+    };
+    let mut paths = Vec::new();
+    for (answered, template) in [
+        (unsubscribe.is_some(), &config.newsletter.unsubscribe_url),
+        (votes.is_some(), &config.newsletter.feedback_url),
+    ] {
+        if answered && let Some(url) = template.as_deref().and_then(|t| url::Url::parse(t).ok()) {
+            // The placeholders as written, not percent-encoded.
+            paths.push(url.path().replace("%7B", "{").replace("%7D", "}"));
+        }
+    }
     // The 100,000 subscribers are not needed while serving: each edit reads the file afresh.
     drop(config);
 
-    let what = match (&unsubscribe, &votes) {
-        (Some(_), Some(_)) => "unsubscribe and vote links",
-        (None, Some(_)) => "vote links",
+    let what = match (&pages, &unsubscribe, &votes) {
+        (Some(_), _, Some(_)) => "the pages, unsubscribe and vote links",
+        (Some(_), _, None) => "the pages and unsubscribe links",
+        (None, Some(_), Some(_)) => "unsubscribe and vote links",
+        (None, None, Some(_)) => "vote links",
         _ => "unsubscribe links",
     };
     let endpoint = Arc::new(Endpoint { unsubscribe, votes });
-    let app = Router::new().fallback(answer).with_state(endpoint);
-    http::serve(args.listen, what, app)?;
+    let mut app = Router::new().fallback(answer).with_state(endpoint);
+    if let Some((router, page_paths)) = pages {
+        app = app.merge(router);
+        paths.splice(0..0, page_paths);
+    }
+    http::serve(args.listen, what, &paths, app)?;
     Ok(Exit::Ok)
 }
 

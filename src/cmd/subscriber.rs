@@ -10,6 +10,7 @@ use crate::cmd::{Ctx, find_subscriber, write_table};
 use crate::config::edit::{ConfigEdit, EditError, SubscriberFields};
 use crate::config::{Config, Subscriber};
 use crate::error::Exit;
+use crate::journal::Journal;
 
 /// Runs one `subscriber` subcommand.
 pub(crate) fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
@@ -41,7 +42,12 @@ pub(crate) fn run(command: &SubscriberCommand, ctx: &Ctx<'_>) -> anyhow::Result<
             edit.save()?;
             status!("removed {} from {}", email.trim(), ctx.config_path.display())?;
         }
-        SubscriberCommand::List { format } => list(&Config::load(ctx.config_path)?, *format)?,
+        SubscriberCommand::List { format, pending: true } => {
+            list_pending(&Config::load(ctx.config_path)?, ctx, *format)?;
+        }
+        SubscriberCommand::List { format, pending: false } => {
+            list(&Config::load(ctx.config_path)?, *format)?;
+        }
         SubscriberCommand::Show { email, format } => {
             show(&Config::load(ctx.config_path)?, email, *format)?;
         }
@@ -58,6 +64,11 @@ fn fields_of(args: &SubscriberFieldArgs) -> SubscriberFields {
         keywords: given(&args.keywords),
         exclude: given(&args.exclude),
         max_papers: args.max_papers,
+        paused: match (args.paused, args.resume) {
+            (true, _) => Some(true),
+            (false, true) => Some(false),
+            (false, false) => None,
+        },
         ..SubscriberFields::default()
     }
 }
@@ -70,6 +81,7 @@ fn is_nothing(fields: &SubscriberFields) -> bool {
         && fields.keywords.is_none()
         && fields.exclude.is_none()
         && fields.max_papers.is_none()
+        && fields.paused.is_none()
 }
 
 #[derive(Serialize)]
@@ -80,6 +92,7 @@ struct SubscriberRow<'a> {
     keywords: Vec<&'a str>,
     exclude: Vec<&'a str>,
     max_papers: usize,
+    paused: bool,
 }
 
 fn row<'a>(subscriber: &'a Subscriber, config: &'a Config) -> SubscriberRow<'a> {
@@ -90,6 +103,7 @@ fn row<'a>(subscriber: &'a Subscriber, config: &'a Config) -> SubscriberRow<'a> 
         keywords: config.keyword_texts(&subscriber.interest.own.keywords),
         exclude: config.keyword_texts(&subscriber.interest.own.exclude),
         max_papers: subscriber.max_papers.unwrap_or(config.newsletter.max_papers),
+        paused: subscriber.paused,
     }
 }
 
@@ -104,10 +118,25 @@ fn list(config: &Config, format: Format) -> anyhow::Result<()> {
             r.name.unwrap_or("").to_owned(),
             r.topics.join(", "),
             r.keywords.join(", "),
-            r.max_papers.to_string(),
+            if r.paused { format!("{} (paused)", r.max_papers) } else { r.max_papers.to_string() },
         ]
     });
     write_table(&["EMAIL", "NAME", "TOPICS", "KEYWORDS", "MAX"], cells)
+}
+
+/// The sign-ups from `serve`'s form that wait for the reader to confirm.
+fn list_pending(config: &Config, ctx: &Ctx<'_>, format: Format) -> anyhow::Result<()> {
+    let pending = match Journal::open_existing(&config.delivery.state)? {
+        Some(journal) => journal.pending(ctx.clock.now())?,
+        None => Vec::new(),
+    };
+    if format == Format::Json {
+        return Ok(print_json(&pending)?);
+    }
+    let cells = pending.iter().map(|p| {
+        vec![p.address.clone(), p.requested_at.clone(), p.expires_at.clone(), p.request.clone()]
+    });
+    write_table(&["EMAIL", "REQUESTED", "EXPIRES", "SETTINGS"], cells)
 }
 
 fn show(config: &Config, email: &str, format: Format) -> anyhow::Result<()> {
@@ -120,6 +149,9 @@ fn show(config: &Config, email: &str, format: Format) -> anyhow::Result<()> {
     writeln!(out, "{}{name}", subscriber.email)?;
     let max = subscriber.max_papers.unwrap_or(config.newsletter.max_papers);
     writeln!(out, "max papers: {max}")?;
+    if subscriber.paused {
+        writeln!(out, "paused: gets no digest until resumed")?;
+    }
     for &index in &subscriber.interest.topics {
         let topic = &config.topics[index];
         writeln!(out, "topic {}:", topic.name)?;

@@ -21,9 +21,11 @@ use crate::text::plural::count;
 mod dkim;
 mod encode;
 mod message;
+mod notice;
 
 pub(crate) use dkim::Signer;
 pub(crate) use message::{build_message, message_id};
+pub(crate) use notice::notice;
 
 /// The largest message paperboy sends, headers and both parts included; under Gmail's
 /// 102 KB with room for the headers a relay adds.

@@ -63,6 +63,8 @@ pub struct Config {
     pub lexicon: Lexicon,
     /// Everyone who gets a digest, in file order.
     pub subscribers: Vec<Subscriber>,
+    /// `[serve]`: the limits of the self-service pages.
+    pub(crate) serve: ServeSettings,
 }
 
 /// `[newsletter]`: what every digest shares.
@@ -84,6 +86,28 @@ pub(crate) struct Newsletter {
     pub(crate) templates: Option<PathBuf>,
     /// The vote link of every paper, with `{email}`, `{paper}`, `{vote}` and `{token}`.
     pub(crate) feedback_url: Option<String>,
+    /// The public base of the self-service pages, without a trailing `/`.
+    pub(crate) site_url: Option<String>,
+    /// How long a confirmation link works.
+    pub(crate) subscribe_link_hours: u64,
+}
+
+impl Newsletter {
+    /// `<site_url>/<page>`, when the pages have a site.
+    pub(crate) fn page_url(&self, page: &str) -> Option<String> {
+        self.site_url.as_ref().map(|site| format!("{site}/{page}"))
+    }
+}
+
+/// `[serve]`: what keeps the sign-up form from being used against anyone.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeSettings {
+    /// Sign-ups one client address may send an hour.
+    pub(crate) subscribe_per_client_hour: u32,
+    /// Confirmation mails one address may be sent an hour.
+    pub(crate) confirmations_per_address_hour: u32,
+    /// The reverse proxy whose `X-Forwarded-For` is believed; no other's is.
+    pub(crate) trusted_proxy: Option<std::net::IpAddr>,
 }
 
 /// `[delivery]`: how digests leave.
@@ -189,6 +213,8 @@ pub struct Subscriber {
     pub(crate) interest: Interest,
     /// The reader's own papers.
     pub(crate) library: Option<PathBuf>,
+    /// `paused = true`: kept in the list, skipped by `send`.
+    pub(crate) paused: bool,
 }
 
 impl Config {

@@ -117,6 +117,12 @@ pub(crate) const MAX_FAILURES_IN_A_ROW: Limit = Limit::whole("a whole number", 1
 pub(crate) const MIN_SCORE: Limit = Limit::fraction(0.0, 1000.0);
 /// `min_upvotes` of a topic or a subscriber.
 pub(crate) const MIN_UPVOTES: Limit = Limit::whole("a whole number", 0, 1_000_000);
+/// `newsletter.subscribe_link_hours`: a confirmation link works up to a month.
+pub(crate) const SUBSCRIBE_LINK_HOURS: Limit = Limit::whole("a whole number of hours", 1, 720);
+/// `serve.subscribe_per_client_hour`.
+pub(crate) const SUBSCRIBE_PER_CLIENT_HOUR: Limit = Limit::whole("a whole number", 1, 10_000);
+/// `serve.confirmations_per_address_hour`: a few, so the form cannot flood an inbox.
+pub(crate) const CONFIRMATIONS_PER_ADDRESS_HOUR: Limit = Limit::whole("a whole number", 1, 10);
 
 /// `library.arxiv_delay_secs`: arXiv asks for 3 s between requests.
 pub(crate) const ARXIV_DELAY_SECS: Limit = Limit::whole("a whole number of seconds", 0, 60);
@@ -125,6 +131,7 @@ pub(crate) const ARXIV_DELAY_SECS: Limit = Limit::whole("a whole number of secon
 #[cfg(test)]
 pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("newsletter.max_papers", MAX_PAPERS),
+    ("newsletter.subscribe_link_hours", SUBSCRIBE_LINK_HOURS),
     ("fetch.timeout_secs", TIMEOUT_SECS),
     ("fetch.connect_timeout_secs", TIMEOUT_SECS),
     ("fetch.retries", FETCH_RETRIES),
@@ -142,6 +149,8 @@ pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("subscribers[i].max_papers", MAX_PAPERS),
     ("subscribers[i].min_score", MIN_SCORE),
     ("subscribers[i].min_upvotes", MIN_UPVOTES),
+    ("serve.subscribe_per_client_hour", SUBSCRIBE_PER_CLIENT_HOUR),
+    ("serve.confirmations_per_address_hour", CONFIRMATIONS_PER_ADDRESS_HOUR),
 ];
 
 /// A number as written, of any size, or what was written instead.

@@ -160,6 +160,9 @@ pub(super) struct RawConfig {
     pub(super) topics: BTreeMap<String, RawTopic>,
     /// Absent when every subscriber is in `[[subscribers]]` tables parsed in batches.
     pub(super) subscribers: Option<Vec<RawSubscriber>>,
+    /// The self-service pages' limits.
+    #[serde(default)]
+    pub(super) serve: RawServe,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +184,48 @@ pub(super) struct RawNewsletter {
     /// The "more like this" / "fewer like this" link: `{email}`, `{paper}`, `{vote}` and
     /// `{token}` are filled in for each paper of each digest.
     pub(super) feedback_url: Option<Spanned<String>>,
+    // Self-service pages (`serve`).
+    /// The public base of the pages; links in mails are built from it.
+    pub(super) site_url: Option<Spanned<String>>,
+    /// How long a confirmation link works.
+    #[serde(default = "default_subscribe_link_hours")]
+    pub(super) subscribe_link_hours: Spanned<Num>,
+}
+
+fn default_subscribe_link_hours() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(48))
+}
+
+/// `[serve]`: limits of the sign-up form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawServe {
+    /// Sign-ups one client address may send an hour.
+    #[serde(default = "default_subscribe_per_client_hour")]
+    pub(super) subscribe_per_client_hour: Spanned<Num>,
+    /// Confirmation mails one address may be sent an hour.
+    #[serde(default = "default_confirmations_per_address_hour")]
+    pub(super) confirmations_per_address_hour: Spanned<Num>,
+    /// The reverse proxy whose `X-Forwarded-For` is believed.
+    pub(super) trusted_proxy: Option<Spanned<String>>,
+}
+
+impl Default for RawServe {
+    fn default() -> RawServe {
+        RawServe {
+            subscribe_per_client_hour: default_subscribe_per_client_hour(),
+            confirmations_per_address_hour: default_confirmations_per_address_hour(),
+            trusted_proxy: None,
+        }
+    }
+}
+
+fn default_subscribe_per_client_hour() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(20))
+}
+
+fn default_confirmations_per_address_hour() -> Spanned<Num> {
+    Spanned::new(0..0, Num::Int(1))
 }
 
 fn default_max_papers() -> Spanned<Num> {
@@ -349,6 +394,8 @@ pub(super) struct RawTopic {
     /// Papers by these are picked for every follower and shown first.
     #[serde(default)]
     pub(super) authors: Vec<Spanned<String>>,
+    /// Shown beside the topic's checkbox on the sign-up and preferences pages.
+    pub(super) description: Option<String>,
 }
 
 /// One batch of `[[subscribers]]` tables, parsed on its own.
@@ -380,6 +427,9 @@ pub(super) struct RawSubscriber {
     /// Papers by these are picked and shown first.
     #[serde(default)]
     pub(super) authors: Vec<Spanned<String>>,
+    /// Skipped by `send`, kept in the list.
+    #[serde(default)]
+    pub(super) paused: bool,
 }
 
 /// `[library]`: how readers' libraries are read.

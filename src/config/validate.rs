@@ -13,11 +13,12 @@ use url::Url;
 
 use super::range::{self, Limit, Num};
 use super::raw::{
-    RawConfig, RawFetch, RawLibrary, RawNewsletter, RawSmtp, RawSource, RawSubscriber,
+    RawConfig, RawFetch, RawLibrary, RawNewsletter, RawServe, RawSmtp, RawSource, RawSubscriber,
     RawSubscriberBatch, read_part, subscriber_count,
 };
 use super::{
-    Config, Delivery, LibrarySettings, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim,
+    Config, Delivery, LibrarySettings, Newsletter, Problem, ServeSettings, Smtp, Subscriber,
+    TransportKind, dkim,
 };
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
@@ -77,7 +78,9 @@ impl Validator<'_> {
                     authors: self.authors(&topic.authors, &key("authors")),
                 };
                 let library = self.library_path(topic.library.as_ref(), &key("library"));
-                Topic { name, rules, library }
+                let description = topic.description.map(|d| d.trim().to_owned());
+                let description = description.filter(|d| !d.is_empty());
+                Topic { name, rules, library, description }
             })
             .collect();
         let mut list = SubscriberList::new(&topics, newsletter.as_ref());
@@ -108,6 +111,7 @@ impl Validator<'_> {
             self.offset = 0;
         }
         let subscribers = list.subscribers;
+        let serve = self.serve(raw.serve);
 
         match (newsletter, self.problems.is_empty()) {
             (Some(newsletter), true) => Ok(Config {
@@ -122,6 +126,7 @@ impl Validator<'_> {
                 topics,
                 subscribers,
                 lexicon: self.lexicon,
+                serve,
             }),
             _ => Err(self.problems),
         }
@@ -185,6 +190,18 @@ impl Validator<'_> {
         {
             self.problem(url, "newsletter.feedback_url".into(), message);
         }
+        let (site_url, subscribe_link_hours) = self.site(&raw);
+        let unsubscribe_url = raw.unsubscribe_url.map(Spanned::into_inner).or_else(|| {
+            // Links mailed before `site_url` was set keep the URL they were made with.
+            site_url
+                .as_ref()
+                .map(|site| format!("{site}/unsubscribe?email={{email}}&token={{token}}"))
+        });
+        let feedback_url = raw.feedback_url.as_ref().map(|url| url.get_ref().clone()).or_else(|| {
+            site_url.as_ref().map(|site| {
+                format!("{site}/feedback?email={{email}}&paper={{paper}}&vote={{vote}}&token={{token}}")
+            })
+        });
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -192,12 +209,68 @@ impl Validator<'_> {
                 Some(None) => return None,
                 checked => checked.flatten(),
             },
-            unsubscribe_url: raw.unsubscribe_url.map(Spanned::into_inner),
+            unsubscribe_url,
             max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
-            feedback_url: raw.feedback_url.map(Spanned::into_inner),
+            feedback_url,
+            site_url,
+            subscribe_link_hours,
         })
+    }
+
+    /// `site_url`, checked and without its trailing `/`, and `subscribe_link_hours`.
+    fn site(&mut self, raw: &RawNewsletter) -> (Option<String>, u64) {
+        let hours = self.whole(
+            &raw.subscribe_link_hours,
+            "newsletter.subscribe_link_hours",
+            range::SUBSCRIBE_LINK_HOURS,
+        );
+        let Some(url) = &raw.site_url else { return (None, hours) };
+        let text = url.get_ref().trim().trim_end_matches('/');
+        let parsed = Url::parse(text);
+        let fine = parsed.as_ref().is_ok_and(|parsed| {
+            ["http", "https"].contains(&parsed.scheme())
+                && parsed.host_str().is_some()
+                && parsed.query().is_none()
+                && parsed.fragment().is_none()
+        });
+        if !fine || text.contains(['{', '}', '"', '<', '>', ' ']) {
+            let message = format!(
+                "`{}` must be an http:// or https:// URL without a query, such as \
+                 https://example.org/papers",
+                url.get_ref()
+            );
+            self.problem(url, "newsletter.site_url".into(), message);
+            return (None, hours);
+        }
+        (Some(text.to_owned()), hours)
+    }
+
+    fn serve(&mut self, raw: RawServe) -> ServeSettings {
+        let trusted_proxy = raw.trusted_proxy.and_then(|proxy| {
+            let parsed = proxy.get_ref().trim().parse::<std::net::IpAddr>();
+            parsed
+                .map_err(|_| {
+                    let message =
+                        format!("`{}` must be an IP address, such as 127.0.0.1", proxy.get_ref());
+                    self.problem(&proxy, "serve.trusted_proxy".into(), message);
+                })
+                .ok()
+        });
+        ServeSettings {
+            subscribe_per_client_hour: self.whole(
+                &raw.subscribe_per_client_hour,
+                "serve.subscribe_per_client_hour",
+                range::SUBSCRIBE_PER_CLIENT_HOUR,
+            ),
+            confirmations_per_address_hour: self.whole(
+                &raw.confirmations_per_address_hour,
+                "serve.confirmations_per_address_hour",
+                range::CONFIRMATIONS_PER_ADDRESS_HOUR,
+            ),
+            trusted_proxy,
+        }
     }
 
     fn sources(&mut self, raw: Vec<RawSource>) -> Vec<Source> {
@@ -473,6 +546,7 @@ impl Validator<'_> {
                 max_papers,
                 interest,
                 library,
+                paused: raw.paused,
             });
         }
     }

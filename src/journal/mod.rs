@@ -14,6 +14,8 @@
 //! - `listings`: every paper each run read, by date, as JSON: what a weekly digest ranks and
 //!   what `serve` names when a reader votes on a paper;
 //! - `votes`: each reader's "more like this" / "fewer like this" on a paper, one per paper.
+//! - `pending`: sign-ups from `serve`'s form waiting for the reader to confirm, so the
+//!   config lists nobody who did not ask.
 //!
 //! `digests` is `WITHOUT ROWID`, clustered on (date, subscriber), and its index on the
 //! subscriber is written when a run plans its digests, never when one changes status: the
@@ -30,6 +32,7 @@
 mod history;
 mod listing;
 mod lock;
+mod pending;
 mod schema;
 mod votes;
 mod write;

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Journal, JournalError, sqlite};
 
 /// The migrations, in order: applying the first N gives schema version N.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
@@ -74,6 +74,20 @@ CREATE TABLE votes (
     at          TEXT NOT NULL,
     PRIMARY KEY (subscriber, paper)
 ) WITHOUT ROWID;
+"#,
+    // 4: sign-ups waiting for the reader to confirm from the mail.
+    r#"
+CREATE TABLE pending (
+    -- The confirmation link's token: one row per mail sent.
+    token         TEXT PRIMARY KEY,
+    address       TEXT NOT NULL,
+    -- The settings asked for, as signed into the link (JSON).
+    request       TEXT NOT NULL,
+    requested_at  TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    confirmed_at  TEXT
+) WITHOUT ROWID;
+CREATE INDEX pending_by_address ON pending (address);
 "#,
 ];
 

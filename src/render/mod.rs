@@ -17,6 +17,7 @@ use crate::digest::Digest;
 use crate::feedback::FeedbackLinks;
 use crate::journal::VoteKind;
 use crate::paper::PaperId;
+use crate::site::ManageLinks;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
 pub(crate) use view::subject as subject_line;
@@ -99,6 +100,8 @@ pub(crate) struct Renderer {
     cards: Mutex<Cards>,
     unsubscribe: Option<UnsubscribeLinks>,
     feedback: Option<FeedbackLinks>,
+    /// Each reader's link to their preferences page, when the config has a `site_url`.
+    manage: Option<ManageLinks>,
     /// For HTML templates of a template folder, which may style with a <style> block; the
     /// built-in ones carry their styles inline already.
     inliner: Option<css_inline::CSSInliner<'static>>,
@@ -135,6 +138,7 @@ impl Renderer {
             cards: Mutex::default(),
             unsubscribe,
             feedback: None,
+            manage: None,
             inliner,
         })
     }
@@ -142,6 +146,12 @@ impl Renderer {
     /// Gives every paper of every digest the reader's vote links.
     pub(crate) fn with_feedback(mut self, feedback: Option<FeedbackLinks>) -> Renderer {
         self.feedback = feedback;
+        self
+    }
+
+    /// Puts each reader's preferences link in the footer.
+    pub(crate) fn with_manage_links(mut self, manage: Option<ManageLinks>) -> Renderer {
+        self.manage = manage;
         self
     }
 
@@ -178,6 +188,8 @@ impl Renderer {
         };
         let mut view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
         view.more = fit.more.as_ref().map(MoreView::new);
+        view.manage_url =
+            self.manage.as_ref().map(|links| links.for_address(digest.subscriber.email.as_ref()));
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
         let render = |template: &'static str| self.render_template(template, &context, digest);
         let mut html = render("digest.html")?;

@@ -33,6 +33,8 @@ pub(crate) struct DigestView<'a> {
     pub(crate) unsubscribe_url: Option<String>,
     /// The papers left out to keep the message under the size limit; `None` when none was.
     pub(crate) more: Option<MoreView>,
+    /// The reader's own preferences page, when the newsletter has a `site_url`.
+    pub(crate) manage_url: Option<String>,
 }
 
 /// `140 more papers matched today`, for the end of a digest that had to leave papers out.
@@ -203,6 +205,7 @@ impl<'a> DigestView<'a> {
             papers,
             unsubscribe_url,
             more: None,
+            manage_url: None,
         }
     }
 }

@@ -56,6 +56,8 @@ pub(crate) struct Topic {
     pub(crate) rules: Rules,
     /// A reading list its followers share.
     pub(crate) library: Option<std::path::PathBuf>,
+    /// What the sign-up and preferences pages say about it.
+    pub(crate) description: Option<String>,
 }
 
 /// What one subscriber wants, compiled.

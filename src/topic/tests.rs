@@ -36,7 +36,7 @@ impl Setup {
             exclude: self.ids(exclude),
             ..Rules::default()
         };
-        self.topics.push(Topic { name: name.to_owned(), rules, library: None });
+        self.topics.push(Topic { name: name.to_owned(), rules, library: None, description: None });
         self.topics.len() - 1
     }
 

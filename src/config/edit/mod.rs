@@ -72,6 +72,8 @@ pub(crate) struct SubscriberFields {
     pub(crate) exclude: Option<Vec<String>>,
     /// Replaces `max_papers`.
     pub(crate) max_papers: Option<usize>,
+    /// `paused = true` when `Some(true)`; `Some(false)` takes the key out.
+    pub(crate) paused: Option<bool>,
 }
 
 /// A topic for `topic add`.
@@ -408,9 +410,7 @@ impl ConfigEdit {
             Some(name) => set_value(table, "name", Value::from(name)),
             None => {}
         }
-        if let Some(topics) = &fields.topics {
-            set_value(table, "topics", string_array(topics));
-        }
+        set_list(table, "topics", fields.topics.as_deref());
         for topic in &fields.add_topics {
             let topics = array_entry(table, "topics")?;
             if !topics.iter().any(|t| t.as_str() == Some(topic)) {
@@ -424,14 +424,17 @@ impl ConfigEdit {
             };
             remove_formatted(topics, at);
         }
-        if let Some(keywords) = &fields.keywords {
-            set_value(table, "keywords", string_array(keywords));
-        }
-        if let Some(exclude) = &fields.exclude {
-            set_value(table, "exclude", string_array(exclude));
-        }
+        set_list(table, "keywords", fields.keywords.as_deref());
+        set_list(table, "exclude", fields.exclude.as_deref());
         if let Some(max) = fields.max_papers {
             set_value(table, "max_papers", Value::from(i64::try_from(max).unwrap_or(i64::MAX)));
+        }
+        match fields.paused {
+            Some(true) => set_value(table, "paused", Value::from(true)),
+            Some(false) => {
+                table.remove("paused");
+            }
+            None => {}
         }
         Ok(())
     }
@@ -670,6 +673,18 @@ fn set_value(table: &mut Table, key: &str, mut value: Value) {
         *value.decor_mut() = old.decor().clone();
     }
     table[key] = Item::Value(value);
+}
+
+/// Replaces a list when one is given; an empty one (the preferences page with every box
+/// unticked) takes the key out rather than writing `[]`.
+fn set_list(table: &mut Table, key: &str, items: Option<&[String]>) {
+    match items {
+        Some([]) => {
+            table.remove(key);
+        }
+        Some(items) => set_value(table, key, string_array(items)),
+        None => {}
+    }
 }
 
 fn array_entry<'t>(table: &'t mut Table, key: &str) -> Result<&'t mut Array, EditError> {

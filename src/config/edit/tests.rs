@@ -386,3 +386,40 @@ fn an_odd_header_leaves_the_edit_to_the_whole_document() {
     assert!(!stayed);
     assert_eq!(parts, whole);
 }
+
+#[test]
+fn a_pause_is_one_key_and_resuming_takes_it_out_again() {
+    let (_dir, path) = copy_of_input();
+    let original = std::fs::read_to_string(&path).unwrap();
+    let email = Config::load(&path).unwrap().subscribers[0].email.to_string();
+    let set = |fields: SubscriberFields| {
+        let mut edit = ConfigEdit::open(&path).unwrap();
+        edit.set_subscriber(&email, &fields).unwrap();
+        edit.save().unwrap()
+    };
+    let paused = set(SubscriberFields { paused: Some(true), ..SubscriberFields::default() });
+    assert!(paused.subscriber(&email).unwrap().paused);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), original.lines().count() + 1, "one line: paused = true");
+    assert!(text.contains("paused = true\n"));
+    let resumed = set(SubscriberFields { paused: Some(false), ..SubscriberFields::default() });
+    assert!(!resumed.subscriber(&email).unwrap().paused);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn an_empty_list_from_the_preferences_page_takes_the_key_out() {
+    let (_dir, path) = copy_of_input();
+    let email = Config::load(&path).unwrap().subscribers[0].email.to_string();
+    let mut edit = ConfigEdit::open(&path).unwrap();
+    let fields = SubscriberFields {
+        topics: Some(Vec::new()),
+        keywords: Some(vec!["mamba".into()]),
+        exclude: Some(Vec::new()),
+        ..SubscriberFields::default()
+    };
+    edit.set_subscriber(&email, &fields).unwrap();
+    let config = edit.save().unwrap();
+    assert!(config.subscriber(&email).unwrap().interest.topics.is_empty());
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("[]"));
+}
