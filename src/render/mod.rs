@@ -4,6 +4,7 @@
 //! replace built-in ones of the same name. Templates are parsed once per run, before anything
 //! is sent, so a broken template stops the run instead of half of it. Nothing here sends.
 
+mod tldr;
 mod view;
 
 use std::collections::HashMap;
