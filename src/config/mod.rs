@@ -80,6 +80,19 @@ pub(crate) struct Newsletter {
     pub(crate) send_empty: bool,
     /// A folder whose templates override the built-in ones.
     pub(crate) templates: Option<PathBuf>,
+    /// `abstract`: about three sentences of each abstract, or all of it.
+    pub(crate) abstract_length: AbstractLength,
+}
+
+/// `newsletter.abstract`: how much of each abstract a digest shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum AbstractLength {
+    /// About three sentences, then a link to the paper.
+    #[default]
+    Short,
+    /// The whole abstract (unless the message would be too large).
+    Full,
 }
 
 /// `[delivery]`: how digests leave.

@@ -10,7 +10,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use super::range::Num;
-use super::{Problem, Security, TransportKind, dkim, span};
+use super::{AbstractLength, Problem, Security, TransportKind, dkim, span};
 use crate::lines::Lines;
 use crate::paper::AnnounceType;
 use crate::source::SourceFormat;
@@ -176,6 +176,9 @@ pub(super) struct RawNewsletter {
     pub(super) send_empty: bool,
     /// Folder of templates that override the built-in ones.
     pub(super) templates: Option<String>,
+    /// How much of each abstract a digest shows.
+    #[serde(default, rename = "abstract")]
+    pub(super) abstract_length: AbstractLength,
 }
 
 fn default_max_papers() -> Spanned<Num> {

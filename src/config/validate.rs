@@ -185,6 +185,7 @@ impl Validator<'_> {
             max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
+            abstract_length: raw.abstract_length,
         })
     }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use tera::{Context, Tera, Value};
 
-use crate::config::Newsletter;
+use crate::config::{AbstractLength, Newsletter};
 use crate::digest::Digest;
 use crate::paper::PaperId;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
@@ -142,7 +142,7 @@ impl Renderer {
         let cards = digest
             .picks
             .iter()
-            .map(|pick| self.card(digest, pick, abstract_chars))
+            .map(|pick| self.card(digest, pick, newsletter.abstract_length, abstract_chars))
             .collect::<Result<Vec<_>, _>>()?;
         let view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");
@@ -247,9 +247,10 @@ impl Renderer {
         &self,
         digest: &Digest<'_>,
         pick: &Pick<'_>,
+        length: AbstractLength,
         abstract_chars: Option<usize>,
     ) -> Result<Arc<Card>, RenderError> {
-        let mut key = format!("{}\0{abstract_chars:?}", pick.paper.id);
+        let mut key = format!("{}\0{length:?}\0{abstract_chars:?}", pick.paper.id);
         for keyword in &pick.matched {
             key.push('\0');
             key.push_str(keyword.as_str());
@@ -258,7 +259,7 @@ impl Renderer {
         if let Some(card) = cached {
             return Ok(card);
         }
-        let view = PaperView::new(pick, abstract_chars, self.highlights(pick));
+        let view = PaperView::new(pick, length, abstract_chars, self.highlights(pick));
         let mut context = Context::new();
         context.insert("paper", &view);
         let card = Arc::new(Card {

@@ -7,6 +7,7 @@
 //! sentence), the earliest on a tie. It never rewrites the sentence.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -16,22 +17,23 @@ use crate::text::sentences::sentences;
 /// A sentence this short says too little to stand for the paper.
 const MIN_WORDS: usize = 6;
 
-/// One sentence of `abstract_text` that says what the paper does; `None` for an abstract of
-/// no sentence worth the name.
-pub(crate) fn excerpt(abstract_text: &str) -> Option<&str> {
+/// Where in `abstract_text` the sentence that says what the paper does stands; `None` for
+/// an abstract of no sentence worth the name.
+pub(crate) fn excerpt(abstract_text: &str) -> Option<Range<usize>> {
     static CONTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?i)\b(?:we|this (?:paper|work|study|article|letter|thesis|report))(?:\s+[a-z]+,?){0,3}?\s+(?:propos|introduc|present|develop|design|buil[dt]|construct|describe|creat|offer|release|contribut)[a-z]*\b",
         )
         .expect("the contribution pattern is a valid regex")
     });
-    let found: Vec<&str> = sentences(abstract_text)
+    let found: Vec<Range<usize>> = sentences(abstract_text)
         .into_iter()
-        .map(|range| &abstract_text[range])
-        .filter(|sentence| sentence.split_whitespace().count() >= MIN_WORDS)
+        .filter(|range| abstract_text[range.clone()].split_whitespace().count() >= MIN_WORDS)
         .collect();
-    if let Some(stated) = found.iter().find(|sentence| CONTRIBUTION.is_match(sentence)) {
-        return Some(stated);
+    if let Some(stated) =
+        found.iter().find(|range| CONTRIBUTION.is_match(&abstract_text[(*range).clone()]))
+    {
+        return Some(stated.clone());
     }
     let weights = term_weights(abstract_text);
     let score = |sentence: &str| {
@@ -39,14 +41,14 @@ pub(crate) fn excerpt(abstract_text: &str) -> Option<&str> {
         let total: usize = words.iter().map(|word| weights.get(word).copied().unwrap_or(0)).sum();
         if words.is_empty() { 0.0 } else { total as f64 / words.len() as f64 }
     };
-    let mut best: Option<(&str, f64)> = None;
-    for sentence in found {
-        let this = score(sentence);
-        if best.is_none_or(|(_, top)| this > top) {
-            best = Some((sentence, this));
+    let mut best: Option<(Range<usize>, f64)> = None;
+    for range in found {
+        let this = score(&abstract_text[range.clone()]);
+        if best.as_ref().is_none_or(|(_, top)| this > *top) {
+            best = Some((range, this));
         }
     }
-    best.map(|(sentence, _)| sentence)
+    best.map(|(range, _)| range)
 }
 
 /// How often each content word occurs in `text`.
@@ -78,6 +80,10 @@ mod tests {
 
     use super::*;
     use crate::paper::Paper;
+
+    fn excerpt(text: &str) -> Option<&str> {
+        super::excerpt(text).map(|range| &text[range])
+    }
     use crate::source::{self, Source};
 
     fn real(name: &str, date: (i32, u32, u32)) -> Vec<Paper> {

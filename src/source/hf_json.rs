@@ -268,7 +268,10 @@ mod tests {
         let text = r#"[{"paper": {"id": "2508.00001", "title": "x",
             "ai_summary": "Inf-CL  scales\ncontrastive loss to $10^6$ batches."}}]"#;
         let papers = parse_str(text).unwrap().papers;
-        assert_eq!(papers[0].summary.as_deref(), Some("Inf-CL scales contrastive loss to 10⁶ batches."));
+        assert_eq!(
+            papers[0].summary.as_deref(),
+            Some("Inf-CL scales contrastive loss to 10⁶ batches.")
+        );
         assert_eq!(parse_str(REAL).unwrap().papers[0].summary, None);
         let wrong = r#"[{"paper": {"id": "2508.00001", "title": "x", "ai_summary": 1}}]"#;
         assert_eq!(

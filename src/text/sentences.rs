@@ -11,8 +11,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Abbreviations, lowercase, that do not end a sentence however the next word begins.
 const ABBREVIATIONS: [&str; 22] = [
-    "e.g.", "i.e.", "al.", "fig.", "figs.", "eq.", "eqs.", "sec.", "secs.", "tab.", "vs.",
-    "cf.", "resp.", "approx.", "no.", "nos.", "ref.", "refs.", "dr.", "prof.", "ch.", "vol.",
+    "e.g.", "i.e.", "al.", "fig.", "figs.", "eq.", "eqs.", "sec.", "secs.", "tab.", "vs.", "cf.",
+    "resp.", "approx.", "no.", "nos.", "ref.", "refs.", "dr.", "prof.", "ch.", "vol.",
 ];
 
 /// The byte ranges of the sentences of `text`, in order, each without the spaces around it.
@@ -32,15 +32,6 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
         join_next = ends_in_abbreviation(&text[start..end]);
     }
     found
-}
-
-/// `text` up to the end of its `n`th sentence; all of it when it has no more.
-pub(crate) fn first_sentences(text: &str, n: usize) -> &str {
-    match sentences(text).get(n.saturating_sub(1)) {
-        Some(last) if n > 0 => &text[..last.end],
-        _ if n == 0 => "",
-        _ => text.trim_end(),
-    }
 }
 
 /// Whether the sentence's last word is an abbreviation or an initial (`J.`), after which a
@@ -96,14 +87,5 @@ mod tests {
         let found = split(text);
         assert_eq!(found.len(), 3);
         assert!(found[2].starts_with("To address this, we propose"));
-    }
-
-    #[test]
-    fn the_first_sentences_are_a_prefix_of_the_text() {
-        let text = "One. Two e.g. Three. Four.";
-        assert_eq!(first_sentences(text, 2), "One. Two e.g. Three.");
-        assert_eq!(first_sentences(text, 9), text);
-        assert_eq!(first_sentences(text, 0), "");
-        assert_eq!(first_sentences("", 3), "");
     }
 }
