@@ -167,9 +167,7 @@ fn a_digest_shows_authors_upvotes_and_the_paper_pages() {
     let email = Email::parse(&setup.read_bytes("outbox/2024-10-25/a@example.com.eml"));
     for part in [squash(&email.text), squash(&email.html)] {
         assert!(
-            part.contains(
-                "Zesen Cheng, Hang Zhang, Kehan Li, Sicong Leng, Zhiqiang Hu, Fei Wu et al."
-            ),
+            part.contains("Zesen Cheng, Hang Zhang, Kehan Li, …, Lidong Bing"),
             "{part}"
         );
         assert!(
