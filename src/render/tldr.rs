@@ -146,6 +146,31 @@ mod tests {
     }
 
     #[test]
+    fn no_real_abstract_is_split_after_an_abbreviation_a_decimal_or_a_version() {
+        let mut seen = 0;
+        for (name, date) in [
+            ("hf_daily_papers_2024-10-25_first8.json", (2024, 10, 25)),
+            ("arxiv_rss_atom_cs.AI_2025-08-20.closed.xml", (2025, 8, 20)),
+            ("arxiv_api_search_all-testing_10results_2026-04-12.xml", (2026, 4, 12)),
+        ] {
+            for paper in real(name, date) {
+                let text = &paper.abstract_text;
+                let found = sentences(text);
+                for pair in found.windows(2) {
+                    let (before, after) = (&text[pair[0].clone()], &text[pair[1].clone()]);
+                    for abbreviation in ["e.g.", "i.e.", "et al.", "Fig.", "Eq.", "vs."] {
+                        assert!(!before.ends_with(abbreviation), "{name}: {before} | {after}");
+                    }
+                    let first = after.chars().next().unwrap();
+                    assert!(!first.is_lowercase() && !first.is_ascii_digit(), "{name}: {after}");
+                }
+                seen += usize::from(["e.g.", "i.e.", "et al."].iter().any(|a| text.contains(a)));
+            }
+        }
+        assert!(seen >= 10, "the fixtures hold abbreviations to split around: {seen}");
+    }
+
+    #[test]
     fn without_a_stated_contribution_the_weightiest_sentence_is_taken() {
         let text = "Helium films wet graphene well. The films of helium on graphene are thin \
                     films. It was cold in the laboratory all week.";

@@ -451,6 +451,17 @@ mod tests {
     }
 
     #[test]
+    fn a_short_abstract_is_three_sentences_without_the_tldr_excerpt() {
+        let text = "One a. Two b. Three c. Four d. Five e.";
+        let shown = |excerpt: Option<Range<usize>>| &text[short_abstract(text, excerpt)];
+        assert_eq!(shown(None), "One a. Two b. Three c.");
+        assert_eq!(shown(Some(0..6)), "Two b. Three c. Four d.", "starts after a first excerpt");
+        assert_eq!(shown(Some(14..22)), "One a. Two b.", "ends before a later one");
+        assert_eq!(shown(Some(23..30)), "One a. Two b. Three c.", "one past them changes nothing");
+        assert_eq!(&"Only one."[short_abstract("Only one.", Some(0..9))], "");
+    }
+
+    #[test]
     fn a_first_sentence_longer_than_the_cap_is_cut_at_a_word() {
         assert_eq!(trim_at_sentence("alpha beta, gamma delta", 13), "alpha beta…");
         assert_eq!(trim_at_sentence("ééééé ééééé", 12), "ééééé…");

@@ -78,3 +78,22 @@ fn spamassassin_scores_a_digest_below_two() {
         assert!(score < 2.0, "{file} scores {score}:\n{report}");
     }
 }
+
+/// Issue 14: the sample's `https://github.com/xiaojieli0903/Mamba-FSCIL` was shown as
+/// `https://github.com/xiaojieli0903/<mark>Mamba</mark>-FSCIL`, and mail clients linked only
+/// the part before the mark. It is a whole link now, with no mark inside.
+#[test]
+fn mamba_fscil_s_repository_url_is_one_link_without_a_mark() {
+    let config = format!(
+        "[newsletter]\ntitle = \"D\"\nfrom = \"d@example.org\"\nabstract = \"full\"\n\
+         [[sources]]\nname = \"hf\"\npath = \"{SAMPLE}\"\n\
+         [[subscribers]]\nemail = \"a@example.com\"\nkeywords = [\"Mamba\", \"github\"]\n"
+    );
+    let paperboy = Paperboy::new().config(&config).sample();
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    let html = paperboy.read("preview/a@example.com.html");
+    let url = "https://github.com/xiaojieli0903/Mamba-FSCIL";
+    assert!(html.contains(&format!("<a href=\"{url}\" ")), "{html}");
+    assert!(html.contains(&format!(">{url}</a>")), "{html}");
+    assert!(!html.contains("xiaojieli0903/<mark"), "{html}");
+}

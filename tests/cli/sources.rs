@@ -166,10 +166,7 @@ fn a_digest_shows_authors_upvotes_and_the_paper_pages() {
     setup.run(&["send", "--date", "2024-10-25"]).success();
     let email = Email::parse(&setup.read_bytes("outbox/2024-10-25/a@example.com.eml"));
     for part in [squash(&email.text), squash(&email.html)] {
-        assert!(
-            part.contains("Zesen Cheng, Hang Zhang, Kehan Li, …, Lidong Bing"),
-            "{part}"
-        );
+        assert!(part.contains("Zesen Cheng, Hang Zhang, Kehan Li, …, Lidong Bing"), "{part}");
         assert!(
             part.contains("arXiv:2410.17243 · submitted 2024-10-22 · 64 upvotes · 3 comments"),
             "{part}"
