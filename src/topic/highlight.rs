@@ -39,6 +39,13 @@ pub(crate) fn highlight_one(paper: &Paper, keyword: &Keyword) -> Highlight {
     let in_abstract = keyword.scope == Scope::TitleOrAbstract;
     let mut found = Highlight::default();
     let mut fields: Vec<&str> = Vec::new();
+    // Fields are numbered across scopes (title, abstract, the source's keywords, authors,
+    // categories), so words of several keywords sort in the order a reader meets them.
+    let base = match keyword.scope {
+        Scope::TitleOrAbstract | Scope::Title => 0,
+        Scope::Author => 2 + paper.keywords.len(),
+        Scope::Category => 2 + paper.keywords.len() + paper.authors.len(),
+    };
     match keyword.scope {
         Scope::TitleOrAbstract | Scope::Title => {
             fields.push(&paper.title);
@@ -53,10 +60,10 @@ pub(crate) fn highlight_one(paper: &Paper, keyword: &Keyword) -> Highlight {
     for (field, text) in fields.into_iter().enumerate() {
         let all = spans(text, &[keyword]);
         for range in &all {
-            found.push_word(&text[range.clone()], (field, range.start));
+            found.push_word(&text[range.clone()], (base + field, range.start));
         }
         // The title is field 0 and the abstract field 1 for the keywords that look there.
-        if in_title && field <= 1 {
+        if in_title && base + field <= 1 {
             let marks = outside_urls(text, all);
             if field == 0 { found.title = marks } else { found.abstract_text = marks }
         }
@@ -221,6 +228,13 @@ mod tests {
             found.words,
             ["Distilling", "Transformers", "Knowledge distillation", "distillation"]
         );
+    }
+
+    #[test]
+    fn an_author_s_matched_name_comes_after_the_title_s_words() {
+        let paper = Paper { authors: vec!["Ana Mamba".into()], ..paper("Mamba models", "a") };
+        let kw = keywords(&["author:ana", "model*"]);
+        assert_eq!(highlights(&paper, &[&kw[0], &kw[1]]).words, ["models", "Ana"]);
     }
 
     #[test]
