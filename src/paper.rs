@@ -55,6 +55,10 @@ pub struct Paper {
     /// Keywords the source attaches (the Hub's `ai_keywords`); matched as part of the abstract.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) keywords: Vec<String>,
+    /// A one-sentence summary the source writes (the Hub's `ai_summary`), cleaned like the
+    /// abstract; not matched, only shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) summary: Option<String>,
     /// Comments on the Hugging Face page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) comment_count: Option<u64>,
@@ -109,6 +113,7 @@ impl Paper {
             published: None,
             upvotes: None,
             keywords: Vec::new(),
+            summary: None,
             comment_count: None,
             arxiv_comment: None,
             journal_ref: None,
@@ -360,7 +365,7 @@ impl LinkFinder {
             if links.len() == MAX_LINKS {
                 break;
             }
-            let Some(url) = clean_url(found.as_str()) else { continue };
+            let Some((_, url)) = clean_url(found.as_str()) else { continue };
             if links.iter().any(|link| link.url.eq_ignore_ascii_case(&url)) {
                 continue;
             }
@@ -370,7 +375,34 @@ impl LinkFinder {
     }
 }
 
-fn clean_url(raw: &str) -> Option<String> {
+/// Where something that looks like a URL stands in `text`, with the link it makes when it
+/// is one (`href`): what the digest neither highlights inside nor leaves unlinked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UrlSpan {
+    /// Bytes of `text`: the link's own text, less the punctuation that ends a sentence; the
+    /// whole look-alike when it makes no link.
+    pub(crate) range: std::ops::Range<usize>,
+    /// The link, `https://` added to a bare `github.com/...`.
+    pub(crate) href: Option<String>,
+}
+
+/// Every URL-like run of `text`, in order, however many.
+pub(crate) fn url_spans(text: &str) -> Vec<UrlSpan> {
+    static FINDER: LazyLock<LinkFinder> = LazyLock::new(LinkFinder::new);
+    FINDER
+        .pattern
+        .find_iter(text)
+        .map(|found| match clean_url(found.as_str()) {
+            Some((len, url)) => {
+                UrlSpan { range: found.start()..found.start() + len, href: Some(url) }
+            }
+            None => UrlSpan { range: found.range(), href: None },
+        })
+        .collect()
+}
+
+/// The link `raw` makes, and how many of its bytes it keeps; `None` when it makes none.
+fn clean_url(raw: &str) -> Option<(usize, String)> {
     let trimmed = raw.trim_end_matches(|c: char| ".,;:!?'*".contains(c));
     let trimmed = trim_unbalanced(trimmed);
     let url =
@@ -381,7 +413,7 @@ fn clean_url(raw: &str) -> Option<String> {
         || parsed.query().is_some()
         || parsed.fragment().is_some()
         || url.ends_with('/');
-    (parsed.host_str()?.contains('.') && more_than_host).then_some(url)
+    (parsed.host_str()?.contains('.') && more_than_host).then_some((trimmed.len(), url))
 }
 
 /// Drops a closing bracket the URL did not open: `(see https://x.org/a)` ends before `)`.
@@ -416,6 +448,17 @@ mod tests {
             urls("Code is at https://github.com/yzd-v/cls_KD. More (https://x.org/a)."),
             ["https://github.com/yzd-v/cls_KD", "https://x.org/a"]
         );
+    }
+
+    #[test]
+    fn url_spans_cover_the_link_text_without_its_closing_punctuation() {
+        let text = "Code: https://github.com/xiaojieli0903/Mamba-FSCIL. See github.com/a/b, x.";
+        let spans = url_spans(text);
+        assert_eq!(&text[spans[0].range.clone()], "https://github.com/xiaojieli0903/Mamba-FSCIL");
+        assert_eq!(spans[1].href.as_deref(), Some("https://github.com/a/b"));
+        assert_eq!(&text[spans[1].range.clone()], "github.com/a/b");
+        let bare = url_spans("at https://x.org today");
+        assert_eq!(bare, [UrlSpan { range: 3..16, href: None }]);
     }
 
     #[test]

@@ -265,19 +265,26 @@ mod tests {
     }
 
     #[test]
-    fn a_small_digest_keeps_whole_abstracts() {
+    fn a_small_digest_keeps_whole_abstracts_when_asked_for_full_ones() {
         let papers = sample();
-        let done = composed(&config("\"knowledge distillation\"", 3), &papers);
-        assert!(!done.rendered.html.contains("Read the full abstract"));
-        assert!(!done.rendered.text.contains("Full abstract"));
+        let mut config = config("\"knowledge distillation\"", 3);
+        config.newsletter.abstract_length = crate::config::AbstractLength::Full;
+        let done = composed(&config, &papers);
+        assert!(!done.rendered.html.contains(">more</a>"));
+        assert!(!done.rendered.text.contains("More: "));
+        assert!(
+            done.rendered
+                .html
+                .contains("Our codes are available at <a href=\"https://github.com/yzd-v/cls_KD\"")
+        );
     }
 
     #[test]
-    fn fifty_papers_of_the_real_sample_fit_under_the_clipping_limit() {
+    fn forty_papers_of_the_real_sample_fit_under_the_clipping_limit() {
         let papers = sample();
-        let done = composed(&config("\"model\", \"learning\", \"data\"", 50), &papers);
-        assert_eq!(done.rendered.html.matches("class=\"paper\"").count(), 50);
-        assert!(done.bytes.len() <= MAX_MESSAGE_BYTES);
+        let done = composed(&config("\"model\", \"learning\", \"data\"", 40), &papers);
+        assert_eq!(done.rendered.html.matches("class=\"paper\"").count(), 40);
+        assert!(done.bytes.len() <= MAX_MESSAGE_BYTES, "{} bytes", done.bytes.len());
         for line in done.rendered.text.lines() {
             let url_only = line.split_whitespace().last().is_some_and(|word| word.contains("://"))
                 && line.split_whitespace().count() <= 3;
@@ -297,10 +304,8 @@ mod tests {
         let done = composed(&config("\"modell\"", 50), &papers);
         let size = done.bytes.len();
         assert!(size <= MAX_MESSAGE_BYTES, "{size} bytes");
-        assert_eq!(done.rendered.html.matches("Read the full abstract").count(), 50);
-        assert!(
-            done.rendered.text.contains("günstig.\n   Full abstract: https://arxiv.org/search/")
-        );
+        assert_eq!(done.rendered.html.matches(">more</a>").count(), 50);
+        assert!(done.rendered.text.contains("günstig.\n   More: https://huggingface.co/papers?q="));
     }
 
     /// The sample's papers repeated under distinct titles until there are `count`.

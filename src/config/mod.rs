@@ -90,6 +90,19 @@ pub(crate) struct Newsletter {
     pub(crate) site_url: Option<String>,
     /// How long a confirmation link works.
     pub(crate) subscribe_link_hours: u64,
+    /// `abstract`: about three sentences of each abstract, or all of it.
+    pub(crate) abstract_length: AbstractLength,
+}
+
+/// `newsletter.abstract`: how much of each abstract a digest shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum AbstractLength {
+    /// About three sentences, then a link to the paper.
+    #[default]
+    Short,
+    /// The whole abstract (unless the message would be too large).
+    Full,
 }
 
 impl Newsletter {

@@ -10,7 +10,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use super::range::Num;
-use super::{Problem, Security, TransportKind, dkim, span};
+use super::{AbstractLength, Problem, Security, TransportKind, dkim, span};
 use crate::lines::Lines;
 use crate::paper::AnnounceType;
 use crate::source::SourceFormat;
@@ -190,6 +190,9 @@ pub(super) struct RawNewsletter {
     /// How long a confirmation link works.
     #[serde(default = "default_subscribe_link_hours")]
     pub(super) subscribe_link_hours: Spanned<Num>,
+    /// How much of each abstract a digest shows.
+    #[serde(default, rename = "abstract")]
+    pub(super) abstract_length: AbstractLength,
 }
 
 fn default_subscribe_link_hours() -> Spanned<Num> {

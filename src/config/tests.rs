@@ -55,7 +55,7 @@ fn unknown_key_names_line_and_key() {
     assert_eq!(
         problems(&format!("{MINIMAL}titel = \"x\"\n")),
         [
-            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`, `site_url`, `subscribe_link_hours`"
+            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`"
         ]
     );
 }
@@ -120,6 +120,15 @@ fn smtp_transport_needs_an_smtp_table() {
             "dir/paperboy.toml:5: `delivery.transport`: is \"smtp\" but the config has no [smtp] table"
         ]
     );
+}
+
+#[test]
+fn abstracts_are_short_unless_the_newsletter_asks_for_them_full() {
+    let config = Config::parse(MINIMAL, Path::new("dir/paperboy.toml")).unwrap();
+    assert_eq!(config.newsletter.abstract_length, super::AbstractLength::Short);
+    let full = format!("{MINIMAL}abstract = \"full\"\n");
+    let config = Config::parse(&full, Path::new("dir/paperboy.toml")).unwrap();
+    assert_eq!(config.newsletter.abstract_length, super::AbstractLength::Full);
 }
 
 #[test]

@@ -216,6 +216,7 @@ impl Validator<'_> {
             feedback_url,
             site_url,
             subscribe_link_hours,
+            abstract_length: raw.abstract_length,
         })
     }
 

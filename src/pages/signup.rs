@@ -352,5 +352,8 @@ fn preview(
     )?
     .with_manage_links(ManageLinks::from_config(config)?);
     let digest = Digest::for_each_subscriber(config, [subscriber], &papers, date).remove(0);
-    Ok(Some((date, renderer.render_within(&digest, &config.newsletter, &crate::render::Fit::default())?.html)))
+    Ok(Some((
+        date,
+        renderer.render_within(&digest, &config.newsletter, &crate::render::Fit::default())?.html,
+    )))
 }

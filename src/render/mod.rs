@@ -4,6 +4,7 @@
 //! replace built-in ones of the same name. Templates are parsed once per run, before anything
 //! is sent, so a broken template stops the run instead of half of it. Nothing here sends.
 
+mod tldr;
 mod view;
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use tera::{Context, Tera, Value};
 
-use crate::config::Newsletter;
+use crate::config::{AbstractLength, Newsletter};
 use crate::digest::Digest;
 use crate::feedback::FeedbackLinks;
 use crate::journal::VoteKind;
@@ -180,7 +181,7 @@ impl Renderer {
         let cards = digest
             .picks
             .iter()
-            .map(|pick| self.card(digest, pick, fit))
+            .map(|pick| self.card(digest, pick, newsletter.abstract_length, fit))
             .collect::<Result<Vec<_>, _>>()?;
         let cards = match &self.feedback {
             Some(links) => with_votes(links, digest, cards),
@@ -315,20 +316,26 @@ impl Renderer {
         &self,
         digest: &Digest<'_>,
         pick: &Pick<'_>,
+        length: AbstractLength,
         fit: &Fit,
     ) -> Result<Arc<Card>, RenderError> {
         let abstract_chars = fit.abstract_chars;
         let abstracts = !fit.no_abstracts;
-        let mut key = format!("{}\0{abstract_chars:?}\0{abstracts}", pick.paper.id);
+        let mut key = format!("{}\0{length:?}\0{abstract_chars:?}\0{abstracts}", pick.paper.id);
         for keyword in &pick.matched {
             key.push('\0');
             key.push_str(keyword.as_str());
+        }
+        // The reason line differs between readers with the same keywords.
+        for author in &pick.followed {
+            key.push_str("\0@");
+            key.push_str(author);
         }
         let cached = self.cards.lock().ok().and_then(|cards| cards.by_key.get(&key).cloned());
         if let Some(card) = cached {
             return Ok(card);
         }
-        let mut view = PaperView::new(pick, abstract_chars, self.highlights(pick));
+        let mut view = PaperView::new(pick, length, abstract_chars, self.highlights(pick));
         view.feedback = self.feedback.as_ref().map(|links| {
             let [more, fewer] = links.markers().clone();
             FeedbackView { more, fewer }

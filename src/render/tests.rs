@@ -3,7 +3,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::*;
-use crate::config::Config;
+use crate::config::{AbstractLength, Config};
+use crate::paper::LinkKind;
 use crate::paper::Paper;
 use crate::source::{self, Source};
 use crate::unsubscribe::UnsubscribeLinks;
@@ -77,10 +78,11 @@ fn text_lines_fit_78_columns_except_lone_urls() {
     let subscriber = "email = \"a@example.com\"\nkeywords = [\"model\"]\nmax_papers = 74";
     let text = render_for(subscriber, &sample_papers()).text;
     for line in text.lines() {
-        let lone_url = !line.trim().contains(' ') && line.contains("://")
-            || line.trim_start().starts_with("Code: ")
-            || line.trim_start().starts_with("Project page: ")
-            || line.starts_with("Unsubscribe: ");
+        // `Code: URL`, `More: URL`: a label and an unbreakable URL.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let lone_url = words.last().is_some_and(|w| w.contains("://"))
+            && words[..words.len() - 1].iter().all(|w| !w.contains("://"))
+            && words[..words.len() - 1].join(" ").chars().count() < 20;
         assert!(line.chars().count() <= 78 || lone_url, "too long: {line}");
     }
 }
@@ -176,15 +178,24 @@ fn readers_with_the_same_matched_keywords_share_a_paper_card() {
     let renderer = renderer(&config, None);
     let pick = &digest.picks[0];
     let whole = Fit::default();
-    let first = renderer.card(&digest, pick, &whole).unwrap();
-    assert!(Arc::ptr_eq(&first, &renderer.card(&digest, pick, &whole).unwrap()));
+    let first = renderer.card(&digest, pick, AbstractLength::Short, &whole).unwrap();
+    assert!(Arc::ptr_eq(
+        &first,
+        &renderer.card(&digest, pick, AbstractLength::Short, &whole).unwrap()
+    ));
     let cut = Fit { abstract_chars: Some(200), ..Fit::default() };
-    assert!(!Arc::ptr_eq(&first, &renderer.card(&digest, pick, &cut).unwrap()));
+    assert!(!Arc::ptr_eq(
+        &first,
+        &renderer.card(&digest, pick, AbstractLength::Short, &cut).unwrap()
+    ));
     let bare = Fit { no_abstracts: true, ..Fit::default() };
-    assert!(!Arc::ptr_eq(&first, &renderer.card(&digest, pick, &bare).unwrap()));
+    assert!(!Arc::ptr_eq(
+        &first,
+        &renderer.card(&digest, pick, AbstractLength::Short, &bare).unwrap()
+    ));
     let mut other = pick.clone();
     other.matched.clear();
-    let unmarked = renderer.card(&digest, &other, &whole).unwrap();
+    let unmarked = renderer.card(&digest, &other, AbstractLength::Short, &whole).unwrap();
     assert!(first.html.contains("<mark"));
     assert!(!unmarked.html.contains("<mark"), "a card is never shown with another's marks");
 }
@@ -302,4 +313,204 @@ fn every_paper_carries_its_own_readers_vote_links_in_the_html_only() {
 fn without_feedback_url_the_cards_are_as_before() {
     let rendered = render_for(ALICE, &sample_papers());
     assert!(!rendered.html.contains("class=\"feedback\""));
+}
+
+/// Papers of a real fixture, as `source::parse` reads them.
+fn real_papers(name: &str) -> Vec<Paper> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    // A fixture that is not UTF-8 (`latin1.txt`) is no listing here.
+    let Ok(text) = std::fs::read_to_string(format!("{dir}/{name}")) else { return Vec::new() };
+    let day = name
+        .as_bytes()
+        .windows(10)
+        .position(|w| w[4] == b'-' && w[7] == b'-' && w[..4].iter().all(u8::is_ascii_digit))
+        .and_then(|at| NaiveDate::parse_from_str(&name[at..at + 10], "%Y-%m-%d").ok())
+        .unwrap_or_else(date);
+    source::parse(&text, &Source::file("real", name), day).map(|l| l.papers).unwrap_or_default()
+}
+
+/// Every listing of `tests/fixtures/real` and `tests/fixtures/sources`, with the sample page.
+fn every_real_fixture() -> Vec<(String, Vec<Paper>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut all = vec![("sample".to_owned(), sample_papers())];
+    for folder in ["real", "sources"] {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{dir}/{folder}"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.ends_with(".md"))
+            .collect();
+        names.sort();
+        for name in names {
+            let name = format!("{folder}/{name}");
+            all.push((name.clone(), real_papers(&name)));
+        }
+    }
+    all
+}
+
+/// The words of every URL in `text`, as keywords that match inside URLs.
+fn url_words(text: &str) -> Vec<String> {
+    crate::paper::url_spans(text)
+        .iter()
+        .flat_map(|url| text[url.range.clone()].split(|c: char| !c.is_alphanumeric()))
+        .filter(|word| word.len() >= 3 && word.chars().all(char::is_alphabetic))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn no_mark_lands_inside_a_url_of_any_real_paper() {
+    let mut urls_seen = 0;
+    for (name, papers) in every_real_fixture() {
+        for paper in &papers {
+            let mut keywords: Vec<String> =
+                ["Mamba", "github", "https", "com", "model", "learning"].map(String::from).into();
+            keywords.extend(url_words(&paper.abstract_text));
+            keywords.extend(url_words(&paper.title));
+            let list: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();
+            let subscriber = format!("email = \"a@example.com\"\nkeywords = [{}]", list.join(", "));
+            let config = config(&subscriber);
+            let one = std::slice::from_ref(paper);
+            let digest = digest_of(&config, one);
+            if digest.picks.is_empty() {
+                continue;
+            }
+            for length in [AbstractLength::Short, AbstractLength::Full] {
+                let renderer = renderer(&config, None);
+                let card =
+                    renderer.card(&digest, &digest.picks[0], length, &Fit::default()).unwrap();
+                for href in card.html.split("href=\"").skip(1) {
+                    let href = &href[..href.find('"').unwrap()];
+                    assert!(
+                        !href.contains("<mark") && !href.contains("&lt;mark"),
+                        "{name}: {href}"
+                    );
+                }
+                // Every link's text, and every URL-like run of the text outside links.
+                for inside in card.html.split("<a ").skip(1) {
+                    let link = &inside[..inside.find("</a>").unwrap()];
+                    let text = &link[link.find('>').unwrap() + 1..];
+                    if text.contains("://") {
+                        urls_seen += 1;
+                        assert!(!text.contains("<mark"), "{name}: {text}");
+                    }
+                }
+                for word in card.html.split_whitespace().filter(|w| w.contains("://")) {
+                    assert!(!word.contains("<mark"), "{name}: {word}");
+                }
+            }
+        }
+    }
+    assert!(urls_seen > 10, "the fixtures have URLs in their abstracts: {urls_seen}");
+}
+
+#[test]
+fn mamba_fscil_s_repository_link_stays_whole() {
+    let mut paper = Paper::for_test("Mamba for few-shot class-incremental learning");
+    paper.abstract_text = "We propose Mamba-FSCIL for few-shot class-incremental learning. \
+                           Code: https://github.com/xiaojieli0903/Mamba-FSCIL."
+        .into();
+    let html =
+        render_for("email = \"a@example.com\"\nkeywords = [\"Mamba\", \"github\"]", &[paper]).html;
+    let link = "<a href=\"https://github.com/xiaojieli0903/Mamba-FSCIL\" \
+                style=\"color:#1d4ed8;word-break:break-all\">https://github.com/xiaojieli0903/Mamba-FSCIL</a>";
+    assert!(html.contains(link), "{html}");
+    assert!(!html.contains("xiaojieli0903/<mark"), "{html}");
+}
+
+#[test]
+fn urls_in_abstracts_become_links_escaped_as_attributes() {
+    let mut paper = Paper::for_test("Knowledge distillation at scale");
+    paper.abstract_text =
+        "We propose a distillation method. See https://x.org/a?b=1&c=\"2 for more.".into();
+    let html = render_for(ALICE, &[paper]).html;
+    assert!(html.contains("<a href=\"https://x.org/a?b=1&amp;c=\""), "{html}");
+    assert!(!html.contains("c=\"2"), "no quote leaves the attribute: {html}");
+}
+
+fn one_paper_card(paper: Paper, newsletter_extra: &str) -> (String, String) {
+    let mut text = format!(
+        "[newsletter]\ntitle = \"Digest\"\nfrom = \"d@example.org\"\n{newsletter_extra}\n\
+         [[subscribers]]\nemail = \"a@example.com\"\nkeywords = [\"distill*\"]\n"
+    );
+    text.push('\n');
+    let config = Config::parse(&text, Path::new("paperboy.toml")).unwrap();
+    let papers = [paper];
+    let digest = digest_of(&config, &papers);
+    let rendered = renderer(&config, None).render(&digest, &config.newsletter).unwrap();
+    (rendered.html, rendered.text)
+}
+
+#[test]
+fn the_title_links_to_arxiv_else_the_hub_else_a_hub_search_for_the_title() {
+    let hub = real_papers("real/hf_daily_papers_2024-10-25_first8.json");
+    let distill = hub.iter().find(|p| p.title.starts_with("Distill Visual")).unwrap().clone();
+    let (html, text) = one_paper_card(distill.clone(), "");
+    assert!(html.contains("<a href=\"https://arxiv.org/abs/2410.18798\" style=\"color:#1d4ed8;text-decoration:none\">"), "{html}");
+    assert!(text.contains("LLMs to MLLMs\n   https://arxiv.org/abs/2410.18798\n"), "{text}");
+
+    let mut hub_only = distill.clone();
+    hub_only.arxiv_id = None;
+    hub_only.links.retain(|l| !matches!(l.kind, LinkKind::Abstract));
+    let (html, _) = one_paper_card(hub_only, "");
+    assert!(html.contains("<h2 class=\"paper-title\" style=\"margin:0 0 4px;font-size:17px;line-height:1.35\"><a href=\"https://huggingface.co/papers/2410.18798\""), "{html}");
+
+    let mut pasted = Paper::for_test("Distilling Step-by-Step: Smaller & Faster");
+    pasted.abstract_text = "We distill.".into();
+    let (html, text) = one_paper_card(pasted, "");
+    let search =
+        "https://huggingface.co/papers?q=Distilling%20Step-by-Step%3A%20Smaller%20%26%20Faster";
+    assert!(html.contains(&format!("<a href=\"{search}\"")), "{html}");
+    assert!(text.contains(&format!("\n   {search}\n")), "{text}");
+}
+
+#[test]
+fn the_tldr_is_the_hub_s_summary_else_a_marked_sentence_of_the_abstract() {
+    let hub = real_papers("real/hf_daily_papers_2024-10-25_first8.json");
+    let mut distill = hub.iter().find(|p| p.title.starts_with("Distill Visual")).unwrap().clone();
+    let (html, text) = one_paper_card(distill.clone(), "");
+    assert!(html.contains("<strong>TL;DR (from the abstract):</strong> In this paper, we propose Code-as-Intermediary Translation (CIT)"), "{html}");
+    assert!(text.contains("\n   TL;DR (from the abstract): In this paper, we propose"), "{text}");
+    distill.summary =
+        Some("CIT distills chart reasoning from LLMs into MLLMs through code.".into());
+    let (html, text) = one_paper_card(distill, "");
+    assert!(html.contains("<strong>TL;DR:</strong> CIT distills chart reasoning"), "{html}");
+    assert!(text.contains("\n   TL;DR: CIT distills chart reasoning"), "{text}");
+}
+
+#[test]
+fn abstracts_are_three_sentences_with_a_more_link_unless_full() {
+    let hub = real_papers("real/hf_daily_papers_2024-10-25_first8.json");
+    let distill = hub.iter().find(|p| p.title.starts_with("Distill Visual")).unwrap().clone();
+    let (html, text) = one_paper_card(distill.clone(), "");
+    assert!(html.contains("focusing on the two aspects. <a href=\"https://arxiv.org/abs/2410.18798\" style=\"color:#1d4ed8\">more</a></p>"), "{html}");
+    assert!(!html.contains("However, collecting"), "{html}");
+    assert!(text.contains("two aspects.\n   More: https://arxiv.org/abs/2410.18798\n"), "{text}");
+    let (html, text) = one_paper_card(distill, "abstract = \"full\"");
+    assert!(html.contains("https://github.com/hewei2001/ReachQA</a>.</p>"), "{html}");
+    assert!(!html.contains(">more</a>") && !text.contains("More: "), "{text}");
+}
+
+#[test]
+fn bylines_show_three_authors_an_ellipsis_and_the_last() {
+    let hub = real_papers("real/hf_daily_papers_2024-10-25_first8.json");
+    let (_, text) = one_paper_card(hub[0].clone(), "abstract = \"full\"");
+    let _ = text;
+    let names = |n: usize| (1..=n).map(|i| format!("A{i}")).collect::<Vec<_>>();
+    let mut paper = Paper::for_test("Distillation");
+    paper.authors = names(9);
+    let (html, text) = one_paper_card(paper.clone(), "");
+    assert!(html.contains(">A1, A2, A3, …, A9</p>"), "{html}");
+    assert!(text.contains("\n   A1, A2, A3, …, A9\n"), "{text}");
+    paper.authors = names(4);
+    assert!(one_paper_card(paper, "").0.contains(">A1, A2, A3, A4</p>"));
+}
+
+#[test]
+fn matched_shows_the_paper_s_words_not_the_patterns() {
+    let mut paper = Paper::for_test("Distilling Knowledge");
+    paper.abstract_text = "We study distillation. Distillation and distilling again.".into();
+    let (html, text) = one_paper_card(paper, "");
+    assert!(html.contains("Matched: Distilling, distillation</p>"), "{html}");
+    assert!(text.contains("\n   Matched: Distilling, distillation\n"), "{text}");
 }

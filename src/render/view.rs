@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::config::Newsletter;
+use super::Card;
+use super::tldr::excerpt;
+use crate::config::{AbstractLength, Newsletter};
 use crate::digest::Digest;
-use crate::paper::{LinkKind, Paper};
+use crate::paper::{LinkKind, Paper, url_spans};
+use crate::text::sentences::sentences;
 use crate::text::url_component;
 use crate::topic::{Highlight, Pick};
-
-use super::Card;
 
 /// The whole digest, as `digest.html` and `digest.txt` see it.
 #[derive(Debug, Serialize)]
@@ -88,28 +89,38 @@ pub(crate) struct SubscriberView<'a> {
 pub(crate) struct PaperView<'a> {
     pub(crate) id: &'a str,
     pub(crate) title: &'a str,
-    /// The abstract, cut at a sentence when the message would be too large.
+    /// What the title links to: the arXiv abstract page, else the Hub's page, else the
+    /// source's own, else a Hub search for the exact title.
+    pub(crate) url: String,
+    /// One sentence on what the paper does: the source's summary, else one of the abstract's.
+    pub(crate) tldr: Option<&'a str>,
+    /// Whether `tldr` is a sentence of the abstract rather than the source's summary.
+    pub(crate) tldr_excerpt: bool,
+    /// The abstract as shown: about three sentences (all of it with `abstract = "full"`), cut
+    /// further when the message would be too large.
     #[serde(rename = "abstract")]
     pub(crate) abstract_text: Cow<'a, str>,
-    /// Whether `abstract` was cut; templates then link to `url`.
+    /// Whether `abstract` is less than the whole; templates then link to `url` ("more").
     pub(crate) trimmed: bool,
-    /// Where the full text can be read.
-    pub(crate) url: String,
+    /// Code, project, PDF and the paper's other pages, less the one the title links to.
     pub(crate) links: Vec<LinkView<'a>>,
-    /// The subscriber's keywords that picked this paper, best first.
-    pub(crate) matched: Vec<&'a str>,
+    /// The words that matched, as the paper writes them, in order of first appearance.
+    pub(crate) matched: Vec<String>,
+    /// The subscriber's keywords (patterns such as `distill*`) that picked this paper.
+    pub(crate) matched_keywords: Vec<&'a str>,
     /// Why it was picked, beyond its keywords, in a short line: "By an author you follow:
     /// Juntao Li"; `None` when its keywords say it all.
     pub(crate) reason: Option<String>,
     /// The title in pieces, the matched words marked.
     pub(crate) title_parts: Vec<Segment<'a>>,
-    /// `abstract` in pieces, the matched words marked.
+    /// `abstract` in pieces: the matched words marked, URLs with an `href`.
     pub(crate) abstract_parts: Vec<Segment<'a>>,
     pub(crate) source: &'a str,
     /// Every source that listed it.
     pub(crate) sources: &'a [String],
     pub(crate) authors: &'a [String],
-    /// `Ana Lee, Bo Li and Cy Wu`, or the first six and `et al.`; empty without authors.
+    /// `Ana Lee, Bo Li, Cy Wu, …, Zoe Xu`: all of up to four, else the first three and the
+    /// last; empty without authors.
     pub(crate) byline: String,
     pub(crate) arxiv_id: Option<&'a str>,
     pub(crate) categories: &'a [String],
@@ -141,11 +152,12 @@ pub(crate) fn reason(pick: &Pick<'_>) -> Option<String> {
         .then(|| format!("By an author you follow: {}", pick.followed.join(", ")))
 }
 
-/// A piece of text, marked when a keyword matched it.
+/// A piece of text: marked when a keyword matched it, a link when it is a URL (never both).
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub(crate) struct Segment<'a> {
     pub(crate) text: &'a str,
     pub(crate) mark: bool,
+    pub(crate) href: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,30 +248,78 @@ pub(crate) fn trim_at_sentence(text: &str, limit: usize) -> Cow<'_, str> {
     }
 }
 
-/// A page with the paper's full abstract: its own page where the source gave one, else a
-/// title search on arXiv.
-fn full_text_url(paper: &Paper) -> String {
-    [LinkKind::Abstract, LinkKind::HuggingFace, LinkKind::Doi]
-        .into_iter()
-        .find_map(|kind| paper.link(kind))
-        .map_or_else(
-            || {
-                format!(
-                    "https://arxiv.org/search/?searchtype=title&query={}",
-                    url_component(&paper.title)
-                )
-            },
-            str::to_owned,
-        )
+/// The paper's own page: arXiv's abstract page, else the Hub's, else what the source
+/// links, else a Hub search for the exact title (a pasted page with no id).
+fn title_url(paper: &Paper) -> String {
+    let arxiv = paper.arxiv_id.as_ref().map(|id| {
+        paper
+            .link(LinkKind::Abstract)
+            .map_or_else(|| format!("https://arxiv.org/abs/{id}"), str::to_owned)
+    });
+    arxiv
+        .or_else(|| {
+            [LinkKind::HuggingFace, LinkKind::Abstract, LinkKind::Doi]
+                .into_iter()
+                .find_map(|kind| paper.link(kind))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| {
+            format!("https://huggingface.co/papers?q={}", url_component(&paper.title))
+        })
 }
 
-/// Authors for a line under the title: all of up to six, else the first six and `et al.`.
+/// How many sentences a short abstract keeps.
+const SHORT_SENTENCES: usize = 3;
+
+/// The part of the abstract a short one shows: its first [`SHORT_SENTENCES`] sentences, but
+/// never the TL;DR `excerpt` again. An excerpt among them ends the short abstract before it,
+/// or, when it is the first sentence, the short abstract starts after it; either way the
+/// text shown is one run of the abstract.
+fn short_abstract(whole: &str, excerpt: Option<Range<usize>>) -> Range<usize> {
+    let all = sentences(whole);
+    let Some(last) = all.get(SHORT_SENTENCES.min(all.len()).wrapping_sub(1)) else {
+        return 0..whole.trim_end().len();
+    };
+    let mut shown = 0..last.end;
+    if let Some(excerpt) = excerpt.filter(|excerpt| excerpt.start < shown.end) {
+        let at = all.iter().position(|s| s.start == excerpt.start).unwrap_or(0);
+        shown = match (at, all.get(at + 1)) {
+            (0, Some(next)) => {
+                let end = all.get(at + SHORT_SENTENCES).unwrap_or(&all[all.len() - 1]).end;
+                next.start..end
+            }
+            (0, None) => 0..0,
+            _ => 0..all[at - 1].end,
+        };
+    }
+    shown
+}
+
+/// The small links under the byline: the PDF first, then code and project pages, then the
+/// paper's other pages; not the page the title links to.
+fn small_links<'p>(paper: &'p Paper, title_url: &str) -> Vec<LinkView<'p>> {
+    let rank = |kind: LinkKind| match kind {
+        LinkKind::Pdf => 0,
+        LinkKind::Code | LinkKind::Project => 1,
+        _ => 2,
+    };
+    let mut links: Vec<&crate::paper::Link> =
+        paper.links.iter().filter(|link| link.url != title_url).collect();
+    links.sort_by_key(|link| rank(link.kind));
+    links
+        .into_iter()
+        .map(|link| LinkView { kind: link.kind, label: link.kind.label(), url: &link.url })
+        .collect()
+}
+
+/// Authors for a line under the title: all of up to four, else the first three, `…` and
+/// the last (the senior author, by the custom of most fields).
 fn byline(authors: &[String]) -> String {
     match authors {
-        [] => String::new(),
-        [one] => one.clone(),
-        [first @ .., last] if authors.len() <= 6 => format!("{} and {last}", first.join(", ")),
-        _ => format!("{} et al.", authors[..6].join(", ")),
+        [first @ .., last] if authors.len() > 4 => {
+            format!("{}, {ELLIPSIS}, {last}", first[..3].join(", "))
+        }
+        _ => authors.join(", "),
     }
 }
 
@@ -296,13 +356,24 @@ fn follows(topics: &[&str], own: &[&str]) -> String {
 impl<'a> PaperView<'a> {
     pub(crate) fn new(
         pick: &Pick<'a>,
+        length: AbstractLength,
         abstract_chars: Option<usize>,
         marks: Highlight,
     ) -> PaperView<'a> {
         let paper = pick.paper;
+        let whole = paper.abstract_text.as_str();
+        let excerpt = match paper.summary {
+            Some(_) => None,
+            None => excerpt(whole),
+        };
+        let shown_range = match length {
+            AbstractLength::Short => short_abstract(whole, excerpt.clone()),
+            AbstractLength::Full => 0..whole.len(),
+        };
+        let short = &whole[shown_range.clone()];
         let abstract_text = match abstract_chars {
-            Some(limit) => trim_at_sentence(&paper.abstract_text, limit),
-            None => Cow::Borrowed(paper.abstract_text.as_str()),
+            Some(limit) => trim_at_sentence(short, limit),
+            None => Cow::Borrowed(short),
         };
         // Only a cut inside a sentence adds an ellipsis (and owns its text); an abstract that
         // ends in "…" of its own is shown whole.
@@ -311,24 +382,37 @@ impl<'a> PaperView<'a> {
             Cow::Owned(text) => text.len() - ELLIPSIS.len(),
             Cow::Borrowed(text) => text.len(),
         };
-        let mut abstract_parts = segments(&paper.abstract_text[..shown], &marks.abstract_text);
+        let start = shown_range.start;
+        let words = marks.words;
+        let abstract_marks: Vec<Range<usize>> = marks
+            .abstract_text
+            .iter()
+            .filter(|mark| mark.start >= start)
+            .map(|mark| mark.start - start..mark.end - start)
+            .collect();
+        let mut abstract_parts = segments(&short[..shown], &abstract_marks, true);
         if cut_mid_sentence {
-            abstract_parts.push(Segment { text: ELLIPSIS, mark: false });
+            abstract_parts.push(Segment { text: ELLIPSIS, mark: false, href: None });
         }
+        let (tldr, tldr_excerpt) = match (&paper.summary, excerpt) {
+            (Some(summary), _) => (Some(summary.as_str()), false),
+            (None, excerpt) => (excerpt.map(|range| &whole[range]), true),
+        };
+        let url = title_url(paper);
         PaperView {
             id: paper.id.as_str(),
             title: &paper.title,
-            title_parts: segments(&paper.title, &marks.title),
-            trimmed: shown < paper.abstract_text.len(),
+            title_parts: segments(&paper.title, &marks.title, false),
+            tldr,
+            tldr_excerpt,
+            // A one-sentence abstract is all in the TL;DR: nothing more to read.
+            trimmed: shown > 0 && (start > 0 || start + shown < whole.trim_end().len()),
             abstract_text,
             abstract_parts,
-            url: full_text_url(paper),
-            links: paper
-                .links
-                .iter()
-                .map(|link| LinkView { kind: link.kind, label: link.kind.label(), url: &link.url })
-                .collect(),
-            matched: pick.matched.iter().map(|k| k.as_str()).collect(),
+            links: small_links(paper, &url),
+            url,
+            matched: words,
+            matched_keywords: pick.matched.iter().map(|k| k.as_str()).collect(),
             reason: reason(pick),
             source: &paper.source,
             sources: &paper.sources,
@@ -349,23 +433,34 @@ impl<'a> PaperView<'a> {
 
 const ELLIPSIS: &str = "…";
 
-/// `text` cut into marked and unmarked pieces; marks past its end are clipped.
-fn segments<'t>(text: &'t str, marks: &[Range<usize>]) -> Vec<Segment<'t>> {
-    let mut parts = Vec::new();
-    let mut at = 0;
+/// `text` cut into marked and unmarked pieces, and with `links` its URLs into linked ones;
+/// marks past its end are clipped. Marks never touch a URL (see `highlight_one`), so the
+/// two kinds of piece never overlap; a mark that did would be dropped, not nested.
+fn segments<'t>(text: &'t str, marks: &[Range<usize>], links: bool) -> Vec<Segment<'t>> {
+    let mut pieces: Vec<(Range<usize>, Option<String>)> = Vec::new();
+    if links {
+        pieces.extend(
+            url_spans(text).into_iter().filter_map(|url| Some((url.range, Some(url.href?)))),
+        );
+    }
     for mark in marks {
         let (start, end) = (mark.start.min(text.len()), mark.end.min(text.len()));
-        if start >= end {
-            continue;
+        if start < end && !pieces.iter().any(|(at, _)| start < at.end && at.start < end) {
+            pieces.push((start..end, None));
         }
-        if at < start {
-            parts.push(Segment { text: &text[at..start], mark: false });
+    }
+    pieces.sort_by_key(|(range, _)| range.start);
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for (range, href) in pieces {
+        if at < range.start {
+            parts.push(Segment { text: &text[at..range.start], mark: false, href: None });
         }
-        parts.push(Segment { text: &text[start..end], mark: true });
-        at = end;
+        parts.push(Segment { text: &text[range.clone()], mark: href.is_none(), href });
+        at = range.end;
     }
     if at < text.len() {
-        parts.push(Segment { text: &text[at..], mark: false });
+        parts.push(Segment { text: &text[at..], mark: false, href: None });
     }
     parts
 }
@@ -399,9 +494,20 @@ mod tests {
             ..crate::paper::Paper::for_test("x")
         };
         let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new(), followed: Vec::new() };
-        let view = PaperView::new(&pick, Some(1000), Highlight::default());
+        let view = PaperView::new(&pick, AbstractLength::Full, Some(1000), Highlight::default());
         assert!(!view.trimmed);
-        assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false }]);
+        assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false, href: None }]);
+    }
+
+    #[test]
+    fn a_short_abstract_is_three_sentences_without_the_tldr_excerpt() {
+        let text = "One a. Two b. Three c. Four d. Five e.";
+        let shown = |excerpt: Option<Range<usize>>| &text[short_abstract(text, excerpt)];
+        assert_eq!(shown(None), "One a. Two b. Three c.");
+        assert_eq!(shown(Some(0..6)), "Two b. Three c. Four d.", "starts after a first excerpt");
+        assert_eq!(shown(Some(14..22)), "One a. Two b.", "ends before a later one");
+        assert_eq!(shown(Some(23..30)), "One a. Two b. Three c.", "one past them changes nothing");
+        assert_eq!(&"Only one."[short_abstract("Only one.", Some(0..9))], "");
     }
 
     #[test]

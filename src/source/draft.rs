@@ -25,6 +25,8 @@ pub(crate) struct Draft {
     pub(crate) upvotes: Option<u64>,
     /// Keywords the source attaches, such as the Hub's `ai_keywords`.
     pub(crate) keywords: Vec<String>,
+    /// A summary the source writes, such as the Hub's `ai_summary`, as it wrote it.
+    pub(crate) summary: Option<String>,
     pub(crate) comment_count: Option<u64>,
     pub(crate) arxiv_comment: Option<String>,
     pub(crate) journal_ref: Option<String>,
@@ -85,6 +87,7 @@ impl Draft {
         paper.upvotes = self.upvotes;
         paper.keywords =
             self.keywords.iter().map(|k| clean::plain(k)).filter(|k| !k.is_empty()).collect();
+        paper.summary = self.summary.as_deref().map(clean::plain).filter(|s| !s.is_empty());
         paper.comment_count = self.comment_count;
         paper.arxiv_comment = arxiv_comment;
         paper.journal_ref = self.journal_ref.as_deref().map(clean::plain).filter(|j| !j.is_empty());

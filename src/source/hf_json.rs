@@ -3,8 +3,8 @@
 //! An array of entries, each with the day it was featured (`publishedAt`, the listing date),
 //! `numComments`, and a `paper` with `id` (a bare arXiv id), `title`, `summary`,
 //! `authors[].name`, `publishedAt` (the arXiv date), `upvotes`, and in newer responses
-//! `githubRepo`, `projectPage`, `ai_keywords` and `withdrawnAt`. Every field but `paper.id` and a title is
-//! optional; withdrawn papers are left out. A field of the wrong type is an error naming its
+//! `githubRepo`, `projectPage`, `ai_keywords`, `ai_summary` and `withdrawnAt`. Every field
+//! but `paper.id` and a title is optional; withdrawn papers are left out. A field of the wrong type is an error naming its
 //! JSON path, so a change in the API is heard of rather than silently read wrong.
 
 use chrono::{DateTime, NaiveDate};
@@ -113,6 +113,7 @@ fn entry_draft(entry: &Fields<'_>) -> Result<Option<Draft>, (String, String)> {
             }
         }
     }
+    let ai_summary = paper.field("ai_summary").string()?.map(str::to_owned);
     let mut links = Vec::new();
     if let Some(repo) = paper.field("githubRepo").string()?.filter(|r| !r.trim().is_empty()) {
         links.push(Link::new(LinkKind::Code, repo.trim()));
@@ -135,6 +136,7 @@ fn entry_draft(entry: &Fields<'_>) -> Result<Option<Draft>, (String, String)> {
         published: paper.field("publishedAt").date()?,
         upvotes: paper.field("upvotes").count()?,
         keywords,
+        summary: ai_summary,
         comment_count: entry.field("numComments").count()?,
         date: featured,
         ..Draft::default()
@@ -258,6 +260,23 @@ mod tests {
         assert_eq!(
             parse_str(wrong).unwrap_err().to_string(),
             "day.json: at `[0].paper.ai_keywords[0]`: expected a string, found a number"
+        );
+    }
+
+    #[test]
+    fn ai_summary_is_kept_cleaned_as_the_summary() {
+        let text = r#"[{"paper": {"id": "2508.00001", "title": "x",
+            "ai_summary": "Inf-CL  scales\ncontrastive loss to $10^6$ batches."}}]"#;
+        let papers = parse_str(text).unwrap().papers;
+        assert_eq!(
+            papers[0].summary.as_deref(),
+            Some("Inf-CL scales contrastive loss to 10⁶ batches.")
+        );
+        assert_eq!(parse_str(REAL).unwrap().papers[0].summary, None);
+        let wrong = r#"[{"paper": {"id": "2508.00001", "title": "x", "ai_summary": 1}}]"#;
+        assert_eq!(
+            parse_str(wrong).unwrap_err().to_string(),
+            "day.json: at `[0].paper.ai_summary`: expected a string, found a number"
         );
     }
 

@@ -4,6 +4,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub(crate) mod plural;
+pub(crate) mod sentences;
 
 /// Control characters (a line break in a quoted value above all) as escapes, so a message
 /// stays one line and cannot fake a second `error:` line.

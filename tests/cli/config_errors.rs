@@ -23,7 +23,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
     check(&format!("{NEWSLETTER}colour = \"blue\"\n")).stderr_is(
         "error: paperboy.toml:4: `newsletter.colour`: unknown field `colour`, expected one of \
          `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, \
-         `feedback_url`, `site_url`, `subscribe_link_hours`\n",
+         `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`\n",
     );
 }
 
@@ -239,5 +239,15 @@ fn a_missing_smtp_host_names_smtp_host_and_types_are_said_in_plain_words() {
         "error: paperboy.toml:4: `newsletter.send_empty`: expected true or false, found the \
          string \"yes\"\n\
          error: paperboy.toml:6: `smtp.host`: is missing; it has no default\n",
+    );
+}
+
+#[test]
+fn an_abstract_length_other_than_short_or_full_is_named_with_its_line() {
+    let run = check(&format!("{NEWSLETTER}abstract = \"medium\"\n"));
+    assert_eq!(run.stderr_lines().len(), 1, "{run}");
+    run.stderr_has(
+        "error: paperboy.toml:4: `newsletter.abstract`: unknown variant `medium`, expected \
+         `short` or `full`",
     );
 }

@@ -66,7 +66,8 @@ fn digest_ids(paperboy: &Paperboy, date: &str) -> Vec<String> {
         return Vec::new();
     }
     let text = Email::parse(&paperboy.read_bytes(&path)).text;
-    text.split("https://arxiv.org/abs/")
+    // Each paper's page stands on its own line under its title (and after `More:` again).
+    text.split("\n   https://arxiv.org/abs/")
         .skip(1)
         .map(|rest| rest.split(|c: char| c.is_whitespace()).next().unwrap().to_owned())
         .collect()
