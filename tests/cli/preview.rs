@@ -46,7 +46,8 @@ keywords = ["protein folding"]
 [[subscribers]]
 email = "dave@example.com"
 keywords = ["the"]
-max_papers = 100
+# As many as fit whole under the 100,000-byte cap, so that no run warns.
+max_papers = 40
 "#
     )
 }
@@ -190,7 +191,7 @@ fn text_lines_fit_78_columns_except_lines_that_hold_one_long_url() {
             );
         }
     }
-    assert!(checked > 1000, "Dave's digest should cover most of the sample ({checked} lines)");
+    assert!(checked > 600, "Dave's 40 papers should take many lines ({checked} lines)");
 }
 
 /// Sends one GET for `path` with this `Host:` header and returns the status line.
