@@ -444,18 +444,19 @@ pub(crate) fn subscriber_address(text: &str) -> Result<Address, String> {
     Ok(email)
 }
 
-/// A source URL is fetched as it stands but for `{date}`, the one placeholder.
+/// A source URL is fetched as it stands but for `{date}` and `{week}`, the placeholders.
 fn check_source_url(url: &str) -> Result<(), String> {
     // Before parsing: `Url` drops tabs and line breaks and encodes spaces without a word.
     if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("`{url}` must not contain {bad:?}"));
     }
-    check_scheme(url, &url.replace("{date}", "2025-08-05"), &["https", "http"]).map_err(|err| {
+    let sample = url.replace("{date}", "2025-08-05").replace("{week}", "2025-W32");
+    check_scheme(url, &sample, &["https", "http"]).map_err(|err| {
         err.unwrap_or_else(|| format!("`{url}` must start with https:// or http://"))
     })?;
-    let without = url.replace("{date}", "");
+    let without = url.replace("{date}", "").replace("{week}", "");
     if without.contains('{') || without.contains('}') {
-        return Err(format!("`{url}`: `{{date}}` is the only placeholder"));
+        return Err(format!("`{url}`: `{{date}}` and `{{week}}` are the only placeholders"));
     }
     Ok(())
 }
