@@ -18,6 +18,7 @@
 //! modules name each other without a circle.
 
 mod atomic;
+mod cadence;
 mod cli;
 mod clock;
 mod cmd;
@@ -70,7 +71,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     if cli.quiet && cli.verbose {
         anyhow::bail!(error::UsageError::new("--quiet and --verbose cannot be used together"));
     }
-    let ctx = Ctx { config_path: &cli.config, clock: Clock::System, verbose: cli.verbose };
+    let clock = Clock::from_env().map_err(error::UsageError::new)?;
+    let ctx = Ctx { config_path: &cli.config, clock, verbose: cli.verbose };
     match &cli.command {
         Command::Init(args) => cmd::init::run(args, &ctx),
         Command::Subscriber(command) => cmd::subscriber::run(command, &ctx),

@@ -25,6 +25,7 @@ use lettre::Address;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
+use crate::cadence::Cadence;
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Source};
 use crate::topic::{Interest, Keyword, Lexicon, Topic};
@@ -80,6 +81,8 @@ pub(crate) struct Newsletter {
     pub(crate) send_empty: bool,
     /// A folder whose templates override the built-in ones.
     pub(crate) templates: Option<PathBuf>,
+    /// The subscribers' default `frequency`, `weekday`, `send_at` and `timezone`.
+    pub(crate) cadence: Cadence,
 }
 
 /// `[delivery]`: how digests leave.
@@ -170,6 +173,8 @@ pub struct Subscriber {
     pub(crate) max_papers: Option<usize>,
     /// Its topics and own rules, compiled: `interest.own` holds its own keywords.
     pub(crate) interest: Interest,
+    /// When its digest goes: daily or weekly, from which local hour.
+    pub(crate) cadence: Cadence,
 }
 
 impl Config {

@@ -176,6 +176,15 @@ pub(super) struct RawNewsletter {
     pub(super) send_empty: bool,
     /// Folder of templates that override the built-in ones.
     pub(super) templates: Option<String>,
+    // The subscribers' defaults for when their digest goes (cadence).
+    /// `daily` or `weekly`.
+    pub(super) frequency: Option<Spanned<String>>,
+    /// `monday` … `sunday`: a weekly digest's day.
+    pub(super) weekday: Option<Spanned<String>>,
+    /// `HH:MM`, local time.
+    pub(super) send_at: Option<Spanned<String>>,
+    /// An IANA zone name.
+    pub(super) timezone: Option<Spanned<String>>,
 }
 
 fn default_max_papers() -> Spanned<Num> {
@@ -365,4 +374,14 @@ pub(super) struct RawSubscriber {
     pub(super) max_papers: Option<Spanned<Num>>,
     pub(super) min_score: Option<Spanned<Num>>,
     pub(super) min_upvotes: Option<Spanned<Num>>,
+    // When this subscriber's digest goes; unset keys take the newsletter's (cadence).
+    /// `daily` or `weekly`.
+    pub(super) frequency: Option<Spanned<String>>,
+    /// `monday` … `sunday`: a weekly digest's day.
+    pub(super) weekday: Option<Spanned<String>>,
+    /// `HH:MM`, local time.
+    pub(super) send_at: Option<Spanned<String>>,
+    /// An IANA zone name.
+    pub(super) timezone: Option<Spanned<String>>,
 }
+

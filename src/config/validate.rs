@@ -17,6 +17,7 @@ use super::raw::{
     read_part, subscriber_count,
 };
 use super::{Config, Delivery, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim};
+use crate::cadence::{self, Cadence};
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
@@ -174,6 +175,8 @@ impl Validator<'_> {
             self.problem(url, "newsletter.unsubscribe_url".into(), message);
         }
         let max_papers = self.whole(&raw.max_papers, "newsletter.max_papers", range::MAX_PAPERS);
+        let keys = [raw.frequency, raw.weekday, raw.send_at, raw.timezone];
+        let cadence = self.cadence(Cadence::default(), keys, &|field| format!("newsletter.{field}"));
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -185,7 +188,36 @@ impl Validator<'_> {
             max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
+            cadence,
         })
+    }
+
+    /// `frequency`, `weekday`, `send_at` and `timezone`, in that order; each one unset is
+    /// `base`'s.
+    fn cadence(
+        &mut self,
+        base: Cadence,
+        [frequency, weekday, send_at, timezone]: [Option<Spanned<String>>; 4],
+        key: &dyn Fn(&str) -> String,
+    ) -> Cadence {
+        fn read<T>(
+            validator: &mut Validator<'_>,
+            raw: Option<Spanned<String>>,
+            key: String,
+            parse: impl Fn(&str) -> Result<T, String>,
+        ) -> Option<T> {
+            let raw = raw?;
+            parse(raw.get_ref()).map_err(|message| validator.problem(&raw, key, message)).ok()
+        }
+        Cadence {
+            frequency: read(self, frequency, key("frequency"), str::parse)
+                .unwrap_or(base.frequency),
+            weekday: read(self, weekday, key("weekday"), cadence::parse_weekday)
+                .unwrap_or(base.weekday),
+            send_at: read(self, send_at, key("send_at"), cadence::parse_send_at).or(base.send_at),
+            timezone: read(self, timezone, key("timezone"), cadence::parse_timezone)
+                .or(base.timezone),
+        }
     }
 
     fn sources(&mut self, raw: Vec<RawSource>) -> Vec<Source> {
@@ -373,6 +405,8 @@ impl Validator<'_> {
             let max_papers: Option<usize> =
                 raw.max_papers.map(|max| self.whole(&max, &key("max_papers"), range::MAX_PAPERS));
             let (min_score, min_upvotes) = self.minimums(raw.min_score, raw.min_upvotes, &key);
+            let keys = [raw.frequency, raw.weekday, raw.send_at, raw.timezone];
+            let cadence = self.cadence(list.default_cadence, keys, &key);
             let own = Rules {
                 keywords: self.ids(&raw.keywords, &key("keywords")),
                 require: self.ids(&raw.require, &key("require")),
@@ -399,6 +433,7 @@ impl Validator<'_> {
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
                 max_papers,
                 interest,
+                cadence,
             });
         }
     }
@@ -409,6 +444,8 @@ struct SubscriberList<'c> {
     topics: &'c [Topic],
     by_name: HashMap<&'c str, usize>,
     default_max: usize,
+    /// The newsletter's `frequency`, `weekday`, `send_at` and `timezone`.
+    default_cadence: Cadence,
     /// Addresses in lowercase, to catch one listed twice.
     seen: HashSet<String>,
     /// Subscribers read, valid or not: the next one's index in `subscribers[i]`.
@@ -422,6 +459,7 @@ impl<'c> SubscriberList<'c> {
             topics,
             by_name: topics.iter().enumerate().map(|(at, t)| (t.name.as_str(), at)).collect(),
             default_max: newsletter.map_or(10, |n| n.max_papers),
+            default_cadence: newsletter.map(|n| n.cadence).unwrap_or_default(),
             seen: HashSet::new(),
             count: 0,
             subscribers: Vec::new(),

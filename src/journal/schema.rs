@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Journal, JournalError, sqlite};
 
 /// The migrations, in order: applying the first N gives schema version N.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
@@ -62,6 +62,12 @@ CREATE TABLE listings (
     PRIMARY KEY (date, paper)
 ) WITHOUT ROWID;
 CREATE INDEX listings_by_paper ON listings (paper, date);
+"#,
+    // 3: a weekly digest names its week (the Monday, ISO) and the listing dates it covers;
+    // a daily one leaves both empty.
+    r#"
+ALTER TABLE digests ADD COLUMN week TEXT;
+ALTER TABLE digests ADD COLUMN covers TEXT;
 "#,
 ];
 

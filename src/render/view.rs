@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::config::Newsletter;
-use crate::digest::Digest;
+use crate::digest::{Digest, Week};
 use crate::paper::{LinkKind, Paper};
 use crate::text::url_component;
 use crate::topic::{Highlight, Pick};
@@ -31,6 +31,8 @@ pub(crate) struct DigestView<'a> {
     pub(crate) subscriber: SubscriberView<'a>,
     pub(crate) papers: Vec<CardView<'a>>,
     pub(crate) unsubscribe_url: Option<String>,
+    /// For a weekly digest, its week; `null` for a daily one.
+    pub(crate) week: Option<WeekView>,
 }
 
 /// A paper as `digest.html` and `digest.txt` see it: rendered already, by `paper.html` and
@@ -159,6 +161,35 @@ impl<'a> DigestView<'a> {
             },
             papers,
             unsubscribe_url,
+            week: digest.week.map(WeekView::new),
+        }
+    }
+}
+
+/// A weekly digest's week, as the templates see it.
+#[derive(Debug, Serialize)]
+pub(crate) struct WeekView {
+    /// `2025-08-04`: the Monday of the week, as in "week of 2025-08-04".
+    pub(crate) monday: String,
+    /// The listing dates it ranks, `2025-07-29`, oldest first.
+    pub(crate) days: Vec<String>,
+    /// `Tue 29 Jul, Wed 30 Jul and Mon 4 Aug`: the same, for a sentence.
+    pub(crate) covers: String,
+}
+
+impl WeekView {
+    fn new(week: &Week) -> WeekView {
+        let short: Vec<String> =
+            week.covers.iter().map(|day| day.format("%a %-d %b").to_string()).collect();
+        let covers = match short.split_last() {
+            None => "no recorded listing".to_owned(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        };
+        WeekView {
+            monday: week.monday.format("%Y-%m-%d").to_string(),
+            days: week.covers.iter().map(|day| day.format("%Y-%m-%d").to_string()).collect(),
+            covers,
         }
     }
 }
@@ -321,14 +352,18 @@ fn segments<'t>(text: &'t str, marks: &[Range<usize>]) -> Vec<Segment<'t>> {
     parts
 }
 
-/// `Daily Papers Digest — 2025-08-05 — 7 papers for you`.
+/// `Daily Papers Digest — 2025-08-05 — 7 papers for you`; a weekly digest's says
+/// `week of 2025-08-04` instead of the date.
 pub(crate) fn subject(title: &str, digest: &Digest<'_>) -> String {
     let count = match digest.picks.len() {
         0 => "no new papers for you".to_owned(),
         1 => "1 paper for you".to_owned(),
         n => format!("{n} papers for you"),
     };
-    format!("{title} — {} — {count}", digest.date.format("%Y-%m-%d"))
+    match digest.week {
+        Some(week) => format!("{title} — week of {} — {count}", week.monday.format("%Y-%m-%d")),
+        None => format!("{title} — {} — {count}", digest.date.format("%Y-%m-%d")),
+    }
 }
 
 #[cfg(test)]
