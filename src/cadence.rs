@@ -61,7 +61,12 @@ pub(crate) struct Cadence {
 
 impl Default for Cadence {
     fn default() -> Cadence {
-        Cadence { frequency: Frequency::Daily, weekday: Weekday::Mon, send_at: None, timezone: None }
+        Cadence {
+            frequency: Frequency::Daily,
+            weekday: Weekday::Mon,
+            send_at: None,
+            timezone: None,
+        }
     }
 }
 
@@ -198,6 +203,44 @@ pub(crate) fn parse_timezone(text: &str) -> Result<Tz, String> {
             "`{text}` is not a time zone; write an IANA name such as \"Europe/Berlin\" or \"UTC\""
         ),
     })
+}
+
+/// The config's spelling of a frequency, for `subscriber add/set --frequency`.
+impl Frequency {
+    pub(crate) fn canonical(text: &str) -> Result<String, String> {
+        text.parse::<Frequency>().map(|frequency| frequency.as_str().to_owned())
+    }
+}
+
+/// The config's spelling of a weekday, for `--weekday`.
+pub(crate) fn canonical_weekday(text: &str) -> Result<String, String> {
+    parse_weekday(text).map(|day| weekday_name(day).to_owned())
+}
+
+/// The config's spelling of an hour, for `--send-at`.
+pub(crate) fn canonical_send_at(text: &str) -> Result<String, String> {
+    parse_send_at(text).map(|at| at.format("%H:%M").to_string())
+}
+
+/// The zone's IANA name, for `--timezone`.
+pub(crate) fn canonical_timezone(text: &str) -> Result<String, String> {
+    parse_timezone(text).map(|zone| zone.name().to_owned())
+}
+
+impl Cadence {
+    /// `weekly on monday, from 07:30 Europe/Berlin`; `None` for a daily digest at any hour.
+    pub(crate) fn describe(&self) -> Option<String> {
+        let mut text = match self.frequency {
+            Frequency::Daily => "daily".to_owned(),
+            Frequency::Weekly => format!("weekly on {}", weekday_name(self.weekday)),
+        };
+        if self.send_at.is_some() || self.timezone.is_some() {
+            text.push_str(&format!(", from {}", self.hour()));
+        } else if self.frequency == Frequency::Daily {
+            return None;
+        }
+        Some(text)
+    }
 }
 
 impl fmt::Display for Frequency {

@@ -26,9 +26,7 @@ impl Clock {
             Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim())
                 .map(|at| Clock::Fixed(at.with_timezone(&Utc)))
                 .map_err(|err| {
-                    format!(
-                        "{NOW_VAR}=`{text}` is not an instant like 2025-08-05T06:00:00Z: {err}"
-                    )
+                    format!("{NOW_VAR}=`{text}` is not an instant like 2025-08-05T06:00:00Z: {err}")
                 }),
             _ => Ok(Clock::System),
         }

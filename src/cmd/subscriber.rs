@@ -58,6 +58,12 @@ fn fields_of(args: &SubscriberFieldArgs) -> SubscriberFields {
         keywords: given(&args.keywords),
         exclude: given(&args.exclude),
         max_papers: args.max_papers,
+        cadence: [
+            args.frequency.clone(),
+            args.weekday.clone(),
+            args.send_at.clone(),
+            args.timezone.clone(),
+        ],
         ..SubscriberFields::default()
     }
 }
@@ -70,6 +76,7 @@ fn is_nothing(fields: &SubscriberFields) -> bool {
         && fields.keywords.is_none()
         && fields.exclude.is_none()
         && fields.max_papers.is_none()
+        && fields.cadence.iter().all(Option::is_none)
 }
 
 #[derive(Serialize)]
@@ -120,6 +127,9 @@ fn show(config: &Config, email: &str, format: Format) -> anyhow::Result<()> {
     writeln!(out, "{}{name}", subscriber.email)?;
     let max = subscriber.max_papers.unwrap_or(config.newsletter.max_papers);
     writeln!(out, "max papers: {max}")?;
+    if let Some(cadence) = subscriber.cadence.describe() {
+        writeln!(out, "digest: {cadence}")?;
+    }
     for &index in &subscriber.interest.topics {
         let topic = &config.topics[index];
         writeln!(out, "topic {}:", topic.name)?;

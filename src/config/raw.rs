@@ -384,4 +384,3 @@ pub(super) struct RawSubscriber {
     /// An IANA zone name.
     pub(super) timezone: Option<Spanned<String>>,
 }
-

@@ -176,7 +176,8 @@ impl Validator<'_> {
         }
         let max_papers = self.whole(&raw.max_papers, "newsletter.max_papers", range::MAX_PAPERS);
         let keys = [raw.frequency, raw.weekday, raw.send_at, raw.timezone];
-        let cadence = self.cadence(Cadence::default(), keys, &|field| format!("newsletter.{field}"));
+        let cadence =
+            self.cadence(Cadence::default(), keys, &|field| format!("newsletter.{field}"));
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,

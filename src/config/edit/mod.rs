@@ -72,6 +72,9 @@ pub(crate) struct SubscriberFields {
     pub(crate) exclude: Option<Vec<String>>,
     /// Replaces `max_papers`.
     pub(crate) max_papers: Option<usize>,
+    /// Replace `frequency`, `weekday`, `send_at` and `timezone`, spelled as the config
+    /// writes them.
+    pub(crate) cadence: [Option<String>; 4],
 }
 
 /// A topic for `topic add`.
@@ -432,6 +435,13 @@ impl ConfigEdit {
         }
         if let Some(max) = fields.max_papers {
             set_value(table, "max_papers", Value::from(i64::try_from(max).unwrap_or(i64::MAX)));
+        }
+        for (key, value) in
+            ["frequency", "weekday", "send_at", "timezone"].iter().zip(&fields.cadence)
+        {
+            if let Some(value) = value {
+                set_value(table, key, Value::from(value.as_str()));
+            }
         }
         Ok(())
     }
