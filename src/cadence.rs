@@ -70,6 +70,9 @@ impl Default for Cadence {
     }
 }
 
+/// The latest a digest of a date falls due, in UTC on that date.
+const LAST_HOUR: NaiveTime = NaiveTime::from_hms_opt(23, 0, 0).expect("23:00 is a time of day");
+
 /// Whether a digest goes in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Due {
@@ -94,12 +97,17 @@ impl Cadence {
     }
 
     /// The instant the digest of `date` falls due, when the reader set an hour or a zone.
+    ///
+    /// Runs read the listing of their UTC date, so an hour that falls on the next UTC day
+    /// (an evening west of UTC) would never come for this date's digest: it is brought
+    /// forward to [`LAST_HOUR`] UTC of `date`, which an hourly cron line reaches too.
     pub(crate) fn due_at(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
         if self.send_at.is_none() && self.timezone.is_none() {
             return None;
         }
         let local = date.and_time(self.send_at.unwrap_or(NaiveTime::MIN));
-        Some(resolve(self.timezone.unwrap_or(Tz::UTC), local))
+        let at = resolve(self.timezone.unwrap_or(Tz::UTC), local);
+        Some(at.min(date.and_time(LAST_HOUR).and_utc()))
     }
 
     /// `07:30 Asia/Tokyo`, as `send --dry-run` names a reader's hour.
@@ -315,6 +323,15 @@ mod tests {
         let tokyo = reader("07:30", "Asia/Tokyo");
         assert_eq!(tokyo.due(day(2025, 8, 5), at("2025-08-05T00:00:00Z")), Due::Now);
         assert_eq!(tokyo.hour(), "07:30 Asia/Tokyo");
+    }
+
+    #[test]
+    fn an_evening_west_of_utc_is_brought_forward_into_the_listings_utc_day() {
+        // 20:00 in Los Angeles on 5 August is 03:00 UTC on the 6th, when runs read the 6th.
+        let evening = reader("20:00", "America/Los_Angeles");
+        assert_eq!(evening.due_at(day(2025, 8, 5)), Some(at("2025-08-05T23:00:00Z")));
+        let morning = reader("07:00", "America/Los_Angeles");
+        assert_eq!(morning.due_at(day(2025, 8, 5)), Some(at("2025-08-05T14:00:00Z")));
     }
 
     #[test]

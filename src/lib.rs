@@ -11,9 +11,10 @@
 //!
 //! `config` loads and checks the TOML that drives all of it; `cmd` holds one module per
 //! subcommand; `outcome` decides how a run ends and says so; `clock` is the only reader
-//! of the system time; `text` holds the helpers every layer may use.
+//! of the system time; `cadence` says when a subscriber's digest is due; `text` holds the
+//! helpers every layer may use.
 //!
-//! Lower layers (`paper`, `source`, `topic`, `text`) never name the higher ones, and
+//! Lower layers (`paper`, `source`, `topic`, `text`, `cadence`) never name the higher ones, and
 //! `deliver` knows nothing of rendering: `tests/cli/layers.rs` checks both, and that the
 //! modules name each other without a circle.
 
