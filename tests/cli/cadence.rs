@@ -173,7 +173,8 @@ fn a_week_of_daily_runs_sends_daily_and_weekly_readers_each_digest_once() {
     assert!(week_matches.len() > 3, "the week must offer more than Walt's cap: {week_matches:?}");
     // Wes: one digest on Sunday of every matching paper of the six recorded days, each once.
     let wes = digest(&setup, "2025-08-10", WES).expect("Wes's weekly digest");
-    let mut shown = titles_in(&wes, &every_title);
+    let ranked = titles_in(&wes, &every_title);
+    let mut shown = ranked.clone();
     shown.sort();
     assert_eq!(shown, week_matches);
     assert_eq!(
@@ -191,6 +192,8 @@ fn a_week_of_daily_runs_sends_daily_and_weekly_readers_each_digest_once() {
     let walt_titles = titles_in(&walt, &every_title);
     assert_eq!(walt_titles.len(), 3, "{walt_titles:?}");
     assert!(walt_titles.iter().all(|t| week_matches.contains(t)));
+    // Ranked together: Walt's three are the top three of Wes's week, in the same order.
+    assert_eq!(walt_titles, ranked[..3]);
     // The journal shows the weekly digests as such.
     let history = setup.run(&["history", "--date", "2025-08-10", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
