@@ -132,19 +132,21 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     };
     let schedule = Schedule::new(&subscribers, day.date, ctx.clock.now());
     let subscribers = schedule.now.clone();
-    let weekly = if schedule.now.iter().any(|s| s.cadence.frequency == Frequency::Weekly) {
-        week_listing(&config, day.date, &day.papers)?
-    } else {
-        (Week { monday: monday_of(day.date), covers: Vec::new() }, Vec::new())
+    // The week's listings are read only when a weekly reader is due.
+    let week = match subscribers.iter().any(|s| s.cadence.frequency == Frequency::Weekly) {
+        true => Some(week_listing(&config, day.date, &day.papers)?),
+        false => None,
     };
-    let (week, week_papers) = weekly;
     let history = |papers: &[Paper]| -> anyhow::Result<_> {
         if args.resend { Ok(HashMap::new()) } else { sent_before(&config, papers, day.date) }
     };
-    let digests = Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
-        .signed_by(signer.as_ref())
-        .with_history(history(&day.papers)?)
-        .with_week(&week, &week_papers, history(&week_papers)?);
+    let mut digests =
+        Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
+            .signed_by(signer.as_ref())
+            .with_history(history(&day.papers)?);
+    if let Some((week, papers)) = &week {
+        digests = digests.with_week(week, papers, history(papers)?);
+    }
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
         let mut tally = dry_run(&digests, args.force)?;
