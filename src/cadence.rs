@@ -136,9 +136,16 @@ fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-/// The Monday of `date`'s ISO week: what "week of 2025-08-04" names.
+/// The Monday of `date`'s ISO week.
 pub(crate) fn monday_of(date: NaiveDate) -> NaiveDate {
     date - TimeDelta::days(i64::from(date.weekday().num_days_from_monday()))
+}
+
+/// What "week of 2025-08-04" names for a weekly digest sent on `date`: the Monday of the ISO
+/// week that holds most of its seven days (the middle one's), so that a Monday reader's
+/// digest is named after the week just ended, not the one that starts that day.
+pub(crate) fn week_of_digest(date: NaiveDate) -> NaiveDate {
+    monday_of(date - TimeDelta::days(3))
 }
 
 /// `monday` … `sunday`, in any case.
@@ -341,6 +348,17 @@ mod tests {
         assert_eq!(weekly.due(day(2025, 8, 5), at("2025-08-05T06:00:00Z")), Due::OtherDay);
         assert_eq!(monday_of(day(2025, 8, 10)), day(2025, 8, 4));
         assert_eq!(monday_of(day(2025, 8, 4)), day(2025, 8, 4));
+    }
+
+    #[test]
+    fn a_weekly_digest_is_named_after_the_week_most_of_its_days_are_in() {
+        // Sunday: Monday 4 to Sunday 10 August, the ISO week itself.
+        assert_eq!(week_of_digest(day(2025, 8, 10)), day(2025, 8, 4));
+        // Monday 11 August: six of its seven days are the week of the 4th.
+        assert_eq!(week_of_digest(day(2025, 8, 11)), day(2025, 8, 4));
+        // Thursday 7 August: Friday 1 to Thursday 7, four days of them in the week of the 4th.
+        assert_eq!(week_of_digest(day(2025, 8, 7)), day(2025, 8, 4));
+        assert_eq!(week_of_digest(day(2025, 8, 6)), day(2025, 7, 28));
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct Digest<'a> {
 /// What a weekly digest sums up: the listings recorded over the seven days up to its date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Week {
-    /// The Monday of the digest date's ISO week: "week of 2025-08-04".
+    /// "week of 2025-08-04": the Monday of the ISO week most of its seven days are in.
     pub(crate) monday: NaiveDate,
     /// The dates whose listings it ranks, oldest first; a day whose run was missed is absent.
     pub(crate) covers: Vec<NaiveDate>,

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use crate::cadence::{Due, Frequency, monday_of};
+use crate::cadence::{Due, Frequency, week_of_digest};
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
@@ -477,5 +477,5 @@ fn week_listing(
             papers.push(paper);
         }
     }
-    Ok((Week { monday: monday_of(date), covers: covers.into_iter().collect() }, papers))
+    Ok((Week { monday: week_of_digest(date), covers: covers.into_iter().collect() }, papers))
 }
