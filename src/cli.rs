@@ -348,6 +348,25 @@ pub(crate) struct SubscriberFieldArgs {
     /// Send again to a paused subscriber (with `set`).
     #[arg(long)]
     pub(crate) resume: bool,
+    /// `daily` or `weekly` (one digest of the week's best, on --weekday).
+    #[arg(long, value_name = "daily|weekly", value_parser = cadence_value(crate::cadence::Frequency::canonical))]
+    pub(crate) frequency: Option<String>,
+    /// The day a weekly digest goes: `monday` … `sunday`.
+    #[arg(long, value_name = "DAY", value_parser = cadence_value(crate::cadence::canonical_weekday))]
+    pub(crate) weekday: Option<String>,
+    /// The local hour from which the day's digest is due, `HH:MM`.
+    #[arg(long, value_name = "HH:MM", value_parser = cadence_value(crate::cadence::canonical_send_at))]
+    pub(crate) send_at: Option<String>,
+    /// The subscriber's IANA time zone, such as `Europe/Berlin`.
+    #[arg(long, value_name = "ZONE", value_parser = cadence_value(crate::cadence::canonical_timezone))]
+    pub(crate) timezone: Option<String>,
+}
+
+/// A cadence option checked as its config key is, and written back as the config spells it.
+fn cadence_value(
+    canonical: fn(&str) -> Result<String, String>,
+) -> impl clap::builder::TypedValueParser<Value = String> {
+    move |text: &str| canonical(text)
 }
 
 /// A whole-number option in the range its config key has, so the two cannot disagree.

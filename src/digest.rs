@@ -20,6 +20,17 @@ pub struct Digest<'a> {
     pub picks: Vec<Pick<'a>>,
     /// The config the subscriber and its keywords belong to.
     pub(crate) config: &'a Config,
+    /// For a weekly digest, the week it sums up; `None` for a daily one.
+    pub(crate) week: Option<&'a Week>,
+}
+
+/// What a weekly digest sums up: the listings recorded over the seven days up to its date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Week {
+    /// "week of 2025-08-04": the Monday of the ISO week most of its seven days are in.
+    pub(crate) monday: NaiveDate,
+    /// The dates whose listings it ranks, oldest first; a day whose run was missed is absent.
+    pub(crate) covers: Vec<NaiveDate>,
 }
 
 impl<'a> Digest<'a> {
@@ -68,6 +79,7 @@ impl<'a> Picker<'a> {
             date: self.date,
             picks: self.matcher.select(&subscriber.interest, sent),
             config: self.config,
+            week: None,
         }
     }
 

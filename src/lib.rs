@@ -11,13 +11,15 @@
 //!
 //! `config` loads and checks the TOML that drives all of it; `cmd` holds one module per
 //! subcommand; `outcome` decides how a run ends and says so; `clock` is the only reader
-//! of the system time; `text` holds the helpers every layer may use.
+//! of the system time; `cadence` says when a subscriber's digest is due; `text` holds the
+//! helpers every layer may use.
 //!
-//! Lower layers (`paper`, `source`, `topic`, `text`) never name the higher ones, and
+//! Lower layers (`paper`, `source`, `topic`, `text`, `cadence`) never name the higher ones, and
 //! `deliver` knows nothing of rendering: `tests/cli/layers.rs` checks both, and that the
 //! modules name each other without a circle.
 
 mod atomic;
+mod cadence;
 mod cli;
 mod clock;
 mod cmd;
@@ -75,7 +77,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     if cli.quiet && cli.verbose {
         anyhow::bail!(error::UsageError::new("--quiet and --verbose cannot be used together"));
     }
-    let ctx = Ctx { config_path: &cli.config, clock: Clock::System, verbose: cli.verbose };
+    let clock = Clock::from_env().map_err(error::UsageError::new)?;
+    let ctx = Ctx { config_path: &cli.config, clock, verbose: cli.verbose };
     match &cli.command {
         Command::Init(args) => cmd::init::run(args, &ctx),
         Command::Subscriber(command) => cmd::subscriber::run(command, &ctx),

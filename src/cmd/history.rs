@@ -66,13 +66,17 @@ fn print_text(runs: &[RunRecord], digests: &[DigestRecord]) -> std::io::Result<(
             .and_then(|value| value.as_str().map(str::to_owned))
             .unwrap_or_default();
         let reply = digest.last_reply.as_deref().unwrap_or("-");
+        let mut papers = count(digest.papers.len(), "paper");
+        if let Some(week) = &digest.week {
+            papers.push_str(&format!(" (weekly, week of {week})"));
+        }
         say!(
             "{}  {:<width$}  {status:<8}  {}  {}  {}  {reply}",
             digest.date,
             digest.subscriber,
             count_as(digest.attempts as usize, "try", "tries"),
             digest.message_id,
-            count(digest.papers.len(), "paper"),
+            papers,
         )?;
     }
     Ok(())

@@ -5,11 +5,19 @@
 //! dispatcher, which picks, renders and sends each one in a worker and records every step. Only
 //! one `send` runs on a journal at a time: a second one exits at once with status 75.
 //!
+//! Each subscriber's cadence decides whether their digest is due in this run at all: a weekly
+//! reader gets one on their weekday only, made of the week's recorded listings ranked
+//! together; a reader with `send_at` only once their local hour has passed. What is not due
+//! yet is left alone, for a later run: cron runs `send` every 15 minutes.
+//!
 //! One subscriber's failure never stops the others: it is reported on stderr, counted, and
 //! decides the exit status at the end.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use crate::cadence::{Due, Frequency, week_of_digest};
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
@@ -17,7 +25,7 @@ use crate::compose::{Composed, Shortened, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
 use crate::deliver::dispatch::{self, JournalWriter, Policy, Prepared, Recipient, Work};
 use crate::deliver::{DeliveryError, Letter, Mailer};
-use crate::digest::{Digest, Picker};
+use crate::digest::{Digest, Picker, Week};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
 use crate::library::Libraries;
@@ -39,6 +47,10 @@ pub(crate) struct Tally {
     pub(crate) already_sent: usize,
     /// Not sent because the address is suppressed.
     pub(crate) suppressed: usize,
+    /// Not due yet: the reader's `send_at` has not come in their timezone.
+    pub(crate) later: usize,
+    /// Weekly readers whose weekday this is not.
+    pub(crate) other_day: usize,
 }
 
 impl Tally {
@@ -70,6 +82,8 @@ impl Tally {
             (self.run.deferred, "deferred"),
             (self.already_sent, "already sent"),
             (self.suppressed, "suppressed"),
+            (self.later, "due later"),
+            (self.other_day, "weekly on another day"),
         ] {
             if count > 0 {
                 line.push_str(&format!(", {what} {count}"));
@@ -120,20 +134,35 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         Some(shard) => format!("digests for {}, shard {shard}", day.date),
         None => format!("digests for {}", day.date),
     };
-    let history =
-        if args.resend { HashMap::new() } else { sent_before(&config, &day.papers, day.date)? };
-    let digests = Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
-        .signed_by(signer.as_ref())
-        .with_history(history);
+    let schedule = Schedule::new(&subscribers, day.date, ctx.clock.now());
+    let subscribers = schedule.now.clone();
+    // The week's listings are read only when a weekly reader is due.
+    let week = match subscribers.iter().any(|s| s.cadence.frequency == Frequency::Weekly) {
+        true => Some(week_listing(&config, day.date, &day.papers)?),
+        false => None,
+    };
+    let history = |papers: &[Paper]| -> anyhow::Result<_> {
+        if args.resend { Ok(HashMap::new()) } else { sent_before(&config, papers, day.date) }
+    };
+    let mut digests =
+        Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
+            .signed_by(signer.as_ref())
+            .with_history(history(&day.papers)?);
+    if let Some((week, papers)) = &week {
+        digests = digests.with_week(week, papers, history(papers)?);
+    }
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
-        let tally = dry_run(&digests, args.force)?;
+        let mut tally = dry_run(&digests, args.force)?;
         digests.warn_shortened();
+        schedule.say_later()?;
+        schedule.count(&mut tally);
         status!("{} ({scope})", tally.summary("dry run: would send"))?;
         return Ok(outcome::combine(tally.exit(), sources_exit));
     };
-    let tally = deliver_due(args, ctx, &digests, &mailer, &day.papers)?;
+    let mut tally = deliver_due(args, ctx, &digests, &mailer, &day.papers)?;
     digests.warn_shortened();
+    schedule.count(&mut tally);
     status!("{} ({scope} to {})", tally.summary("sent"), mailer.destination())?;
     if let Some(line) = outcome::sources_line(&day.reports) {
         status!("{line}")?;
@@ -218,6 +247,14 @@ fn deliver_due(
         .map(|&job| (digests.subscribers[job].email.to_string(), digests.message_id(job)))
         .collect();
     journal.plan(run, date, &plan, ctx.clock.now())?;
+    let weeks: Vec<(String, NaiveDate, Vec<NaiveDate>)> = due
+        .iter()
+        .filter_map(|&job| {
+            let week = digests.week_of(job)?;
+            Some((digests.subscribers[job].email.to_string(), week.monday, week.covers.clone()))
+        })
+        .collect();
+    journal.label_weeks(date, &weeks)?;
     let ledger = JournalWriter::new(journal, run, date, ctx.clock);
     let report = Report::new(due.len(), ctx.verbose);
     let policy = Policy::for_config(config);
@@ -275,6 +312,15 @@ struct Digests<'a> {
     history: HashMap<String, SentPapers>,
     /// The digests that left papers out to stay under the size limit.
     shortened: Shortened,
+    /// What weekly readers' digests are made of.
+    weekly: Option<Weekly<'a>>,
+}
+
+/// The week's listings, picked from together, and what weekly readers already got of them.
+struct Weekly<'a> {
+    week: &'a Week,
+    picker: Picker<'a>,
+    history: HashMap<String, SentPapers>,
 }
 
 impl<'a> Digests<'a> {
@@ -297,7 +343,24 @@ impl<'a> Digests<'a> {
             clock,
             history: HashMap::new(),
             shortened: Shortened::default(),
+            weekly: None,
         }
+    }
+
+    fn with_week(
+        self,
+        week: &'a Week,
+        papers: &'a [Paper],
+        history: HashMap<String, SentPapers>,
+    ) -> Digests<'a> {
+        let picker = Picker::new(self.config, papers, self.date);
+        Digests { weekly: Some(Weekly { week, picker, history }), ..self }
+    }
+
+    /// The week a job's digest sums up, when its reader is weekly.
+    fn week_of(&self, job: usize) -> Option<&'a Week> {
+        let weekly = self.weekly.as_ref()?;
+        (self.subscribers[job].cadence.frequency == Frequency::Weekly).then_some(weekly.week)
     }
 
     fn signed_by(self, signer: Option<&'a Signer>) -> Digests<'a> {
@@ -311,6 +374,10 @@ impl<'a> Digests<'a> {
     fn digest(&self, job: usize) -> Digest<'a> {
         let subscriber = self.subscribers[job];
         let none = SentPapers::new();
+        if let (Some(week), Some(weekly)) = (self.week_of(job), &self.weekly) {
+            let sent = history_of(&weekly.history, subscriber).unwrap_or(&none);
+            return Digest { week: Some(week), ..weekly.picker.digest(subscriber, sent) };
+        }
         self.picker.digest(subscriber, history_of(&self.history, subscriber).unwrap_or(&none))
     }
 
@@ -376,4 +443,84 @@ impl Work for Digests<'_> {
             wanted: self.wanted(&digest),
         }
     }
+}
+
+/// Who of the chosen subscribers is due in this run, by their cadence, and who is not.
+struct Schedule<'c> {
+    now: Vec<&'c Subscriber>,
+    /// Not yet, and from when.
+    later: Vec<(&'c Subscriber, DateTime<Utc>)>,
+    other_day: usize,
+}
+
+impl<'c> Schedule<'c> {
+    fn new(subscribers: &[&'c Subscriber], date: NaiveDate, now: DateTime<Utc>) -> Schedule<'c> {
+        let mut schedule = Schedule { now: Vec::new(), later: Vec::new(), other_day: 0 };
+        for &subscriber in subscribers {
+            match subscriber.cadence.due(date, now) {
+                Due::Now => schedule.now.push(subscriber),
+                Due::Later(at) => schedule.later.push((subscriber, at)),
+                Due::OtherDay => schedule.other_day += 1,
+            }
+        }
+        schedule.later.sort_by_key(|&(_, at)| at);
+        schedule
+    }
+
+    fn count(&self, tally: &mut Tally) {
+        tally.later = self.later.len();
+        tally.other_day = self.other_day;
+    }
+
+    /// `later: bob@example.com at 07:30 Asia/Tokyo (2025-08-04 22:30 UTC)`, one line each, or
+    /// a count and the first when there are many.
+    fn say_later(&self) -> anyhow::Result<()> {
+        let line = |subscriber: &Subscriber, at: &DateTime<Utc>| {
+            let utc = at.format("%Y-%m-%d %H:%M UTC");
+            format!("{} at {} ({utc})", subscriber.email, subscriber.cadence.hour())
+        };
+        match self.later.as_slice() {
+            [] => {}
+            many @ [(first, at), ..] if many.len() > MAX_LATER_LINES => {
+                say!("later: {} digests, the first to {}", many.len(), line(first, at))?;
+            }
+            few => {
+                for (subscriber, at) in few {
+                    say!("later: {}", line(subscriber, at))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Beyond this many readers not due yet, `--dry-run` counts them instead of naming each.
+const MAX_LATER_LINES: usize = 20;
+
+/// The listings of the seven days up to `date` (today's is `today`, the others as earlier
+/// runs recorded them in the journal), each paper once as it was last listed, and the week
+/// they make. A day no run recorded is simply not covered.
+fn week_listing(
+    config: &Config,
+    date: NaiveDate,
+    today: &[Paper],
+) -> anyhow::Result<(Week, Vec<Paper>)> {
+    let first = date - TimeDelta::days(6);
+    let earlier = match (Journal::open_existing(&config.delivery.state)?, date.pred_opt()) {
+        (Some(journal), Some(yesterday)) => journal.listed_between(first, yesterday)?,
+        _ => Vec::new(),
+    };
+    let mut covers: BTreeSet<NaiveDate> = earlier.iter().map(|(day, _)| *day).collect();
+    if !today.is_empty() {
+        covers.insert(date);
+    }
+    let mut seen = HashSet::new();
+    let mut papers: Vec<Paper> = Vec::new();
+    let newest_first = today.iter().cloned().chain(earlier.into_iter().rev().map(|(_, p)| p));
+    for paper in newest_first {
+        if seen.insert(paper.id.clone()) {
+            papers.push(paper);
+        }
+    }
+    Ok((Week { monday: week_of_digest(date), covers: covers.into_iter().collect() }, papers))
 }

@@ -69,6 +69,12 @@ fn fields_of(args: &SubscriberFieldArgs) -> SubscriberFields {
             (false, true) => Some(false),
             (false, false) => None,
         },
+        cadence: [
+            args.frequency.clone(),
+            args.weekday.clone(),
+            args.send_at.clone(),
+            args.timezone.clone(),
+        ],
         ..SubscriberFields::default()
     }
 }
@@ -82,6 +88,7 @@ fn is_nothing(fields: &SubscriberFields) -> bool {
         && fields.exclude.is_none()
         && fields.max_papers.is_none()
         && fields.paused.is_none()
+        && fields.cadence.iter().all(Option::is_none)
 }
 
 #[derive(Serialize)]
@@ -151,6 +158,9 @@ fn show(config: &Config, email: &str, format: Format) -> anyhow::Result<()> {
     writeln!(out, "max papers: {max}")?;
     if subscriber.paused {
         writeln!(out, "paused: gets no digest until resumed")?;
+    }
+    if let Some(cadence) = subscriber.cadence.describe() {
+        writeln!(out, "digest: {cadence}")?;
     }
     for &index in &subscriber.interest.topics {
         let topic = &config.topics[index];

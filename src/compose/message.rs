@@ -233,6 +233,7 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2025, 8, 5).unwrap(),
             picks: Vec::new(),
             config,
+            week: None,
         };
         let rendered = RenderedDigest {
             subject: crate::render::subject_line(&config.newsletter.title, &digest),

@@ -394,6 +394,7 @@ mod tests {
             date: date(),
             picks: Vec::new(),
             config: &config,
+            week: None,
         };
         let paper = |source: &str| Paper { source: source.to_owned(), ..Paper::for_test("x") };
         let day = "https://huggingface.co/papers/date/2025-08-05";

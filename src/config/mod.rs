@@ -25,6 +25,7 @@ use lettre::Address;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
+use crate::cadence::Cadence;
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Source};
 use crate::topic::{Interest, Keyword, Lexicon, Topic};
@@ -92,6 +93,8 @@ pub(crate) struct Newsletter {
     pub(crate) subscribe_link_hours: u64,
     /// `abstract`: about three sentences of each abstract, or all of it.
     pub(crate) abstract_length: AbstractLength,
+    /// The subscribers' default `frequency`, `weekday`, `send_at` and `timezone`.
+    pub(crate) cadence: Cadence,
 }
 
 /// `newsletter.abstract`: how much of each abstract a digest shows.
@@ -228,6 +231,8 @@ pub struct Subscriber {
     pub(crate) library: Option<PathBuf>,
     /// `paused = true`: kept in the list, skipped by `send`.
     pub(crate) paused: bool,
+    /// When its digest goes: daily or weekly, from which local hour.
+    pub(crate) cadence: Cadence,
 }
 
 impl Config {

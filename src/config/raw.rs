@@ -193,6 +193,15 @@ pub(super) struct RawNewsletter {
     /// How much of each abstract a digest shows.
     #[serde(default, rename = "abstract")]
     pub(super) abstract_length: AbstractLength,
+    // The subscribers' defaults for when their digest goes (cadence).
+    /// `daily` or `weekly`.
+    pub(super) frequency: Option<Spanned<String>>,
+    /// `monday` … `sunday`: a weekly digest's day.
+    pub(super) weekday: Option<Spanned<String>>,
+    /// `HH:MM`, local time.
+    pub(super) send_at: Option<Spanned<String>>,
+    /// An IANA zone name.
+    pub(super) timezone: Option<Spanned<String>>,
 }
 
 fn default_subscribe_link_hours() -> Spanned<Num> {
@@ -433,6 +442,15 @@ pub(super) struct RawSubscriber {
     /// Skipped by `send`, kept in the list.
     #[serde(default)]
     pub(super) paused: bool,
+    // When this subscriber's digest goes; unset keys take the newsletter's (cadence).
+    /// `daily` or `weekly`.
+    pub(super) frequency: Option<Spanned<String>>,
+    /// `monday` … `sunday`: a weekly digest's day.
+    pub(super) weekday: Option<Spanned<String>>,
+    /// `HH:MM`, local time.
+    pub(super) send_at: Option<Spanned<String>>,
+    /// An IANA zone name.
+    pub(super) timezone: Option<Spanned<String>>,
 }
 
 /// `[library]`: how readers' libraries are read.

@@ -55,7 +55,7 @@ fn unknown_key_names_line_and_key() {
     assert_eq!(
         problems(&format!("{MINIMAL}titel = \"x\"\n")),
         [
-            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`"
+            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`, `frequency`, `weekday`, `send_at`, `timezone`"
         ]
     );
 }
@@ -487,4 +487,36 @@ fn a_feedback_url_without_one_of_its_holes_names_the_field_and_the_missing_holes
         "{MINIMAL}feedback_url = \"https://example.org/v/{{paper}}/{{vote}}?e={{email}}&t={{token}}\"\n"
     );
     parse(&text).unwrap();
+}
+
+#[test]
+fn a_source_url_may_ask_for_the_week_and_nothing_else() {
+    let text = format!(
+        "{MINIMAL}[[sources]]\nname = \"a\"\n\
+         url = \"https://huggingface.co/api/daily_papers?week={{week}}\"\n"
+    );
+    parse(&text).unwrap();
+    let text =
+        format!("{MINIMAL}[[sources]]\nname = \"a\"\nurl = \"https://x.org/?m={{month}}\"\n");
+    assert_eq!(
+        problems(&text),
+        [
+            "dir/paperboy.toml:6: `sources[0].url`: `https://x.org/?m={month}`: `{date}` and `{week}` are the only placeholders"
+        ]
+    );
+}
+
+#[test]
+fn cadence_keys_default_to_the_newsletters() {
+    let text = format!(
+        "{MINIMAL}frequency = \"weekly\"\nweekday = \"friday\"\ntimezone = \"Asia/Tokyo\"\n\
+         [[subscribers]]\nemail = \"a@example.com\"\n\n\
+         [[subscribers]]\nemail = \"b@example.com\"\nfrequency = \"daily\"\nsend_at = \"06:15\"\n"
+    );
+    let config = parse(&text).unwrap();
+    let [a, b] = [&config.subscribers[0].cadence, &config.subscribers[1].cadence];
+    assert_eq!(a.describe().as_deref(), Some("weekly on friday, from 00:00 Asia/Tokyo"));
+    assert_eq!(b.describe().as_deref(), Some("daily, from 06:15 Asia/Tokyo"));
+    let plain = parse(MINIMAL).unwrap();
+    assert_eq!(plain.newsletter.cadence, crate::cadence::Cadence::default());
 }

@@ -20,6 +20,7 @@ use super::{
     Config, Delivery, LibrarySettings, Newsletter, Problem, ServeSettings, Smtp, Subscriber,
     TransportKind, dkim,
 };
+use crate::cadence::{self, Cadence};
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
 use crate::topic::{AuthorName, Interest, Keyword, Lexicon, Rules, Topic};
@@ -202,6 +203,9 @@ impl Validator<'_> {
                 format!("{site}/feedback?email={{email}}&paper={{paper}}&vote={{vote}}&token={{token}}")
             })
         });
+        let keys = [raw.frequency, raw.weekday, raw.send_at, raw.timezone];
+        let cadence =
+            self.cadence(Cadence::default(), keys, &|field| format!("newsletter.{field}"));
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -217,6 +221,7 @@ impl Validator<'_> {
             site_url,
             subscribe_link_hours,
             abstract_length: raw.abstract_length,
+            cadence,
         })
     }
 
@@ -271,6 +276,34 @@ impl Validator<'_> {
                 range::CONFIRMATIONS_PER_ADDRESS_HOUR,
             ),
             trusted_proxy,
+        }
+    }
+
+    /// `frequency`, `weekday`, `send_at` and `timezone`, in that order; each one unset is
+    /// `base`'s.
+    fn cadence(
+        &mut self,
+        base: Cadence,
+        [frequency, weekday, send_at, timezone]: [Option<Spanned<String>>; 4],
+        key: &dyn Fn(&str) -> String,
+    ) -> Cadence {
+        fn read<T>(
+            validator: &mut Validator<'_>,
+            raw: Option<Spanned<String>>,
+            key: String,
+            parse: impl Fn(&str) -> Result<T, String>,
+        ) -> Option<T> {
+            let raw = raw?;
+            parse(raw.get_ref()).map_err(|message| validator.problem(&raw, key, message)).ok()
+        }
+        Cadence {
+            frequency: read(self, frequency, key("frequency"), str::parse)
+                .unwrap_or(base.frequency),
+            weekday: read(self, weekday, key("weekday"), cadence::parse_weekday)
+                .unwrap_or(base.weekday),
+            send_at: read(self, send_at, key("send_at"), cadence::parse_send_at).or(base.send_at),
+            timezone: read(self, timezone, key("timezone"), cadence::parse_timezone)
+                .or(base.timezone),
         }
     }
 
@@ -518,6 +551,8 @@ impl Validator<'_> {
             let max_papers: Option<usize> =
                 raw.max_papers.map(|max| self.whole(&max, &key("max_papers"), range::MAX_PAPERS));
             let (min_score, min_upvotes) = self.minimums(raw.min_score, raw.min_upvotes, &key);
+            let keys = [raw.frequency, raw.weekday, raw.send_at, raw.timezone];
+            let cadence = self.cadence(list.default_cadence, keys, &key);
             let own = Rules {
                 keywords: self.ids(&raw.keywords, &key("keywords")),
                 require: self.ids(&raw.require, &key("require")),
@@ -548,6 +583,7 @@ impl Validator<'_> {
                 interest,
                 library,
                 paused: raw.paused,
+                cadence,
             });
         }
     }
@@ -558,6 +594,8 @@ struct SubscriberList<'c> {
     topics: &'c [Topic],
     by_name: HashMap<&'c str, usize>,
     default_max: usize,
+    /// The newsletter's `frequency`, `weekday`, `send_at` and `timezone`.
+    default_cadence: Cadence,
     /// Addresses in lowercase, to catch one listed twice.
     seen: HashSet<String>,
     /// Subscribers read, valid or not: the next one's index in `subscribers[i]`.
@@ -571,6 +609,7 @@ impl<'c> SubscriberList<'c> {
             topics,
             by_name: topics.iter().enumerate().map(|(at, t)| (t.name.as_str(), at)).collect(),
             default_max: newsletter.map_or(10, |n| n.max_papers),
+            default_cadence: newsletter.map(|n| n.cadence).unwrap_or_default(),
             seen: HashSet::new(),
             count: 0,
             subscribers: Vec::new(),
@@ -593,18 +632,19 @@ pub(crate) fn subscriber_address(text: &str) -> Result<Address, String> {
     Ok(email)
 }
 
-/// A source URL is fetched as it stands but for `{date}`, the one placeholder.
+/// A source URL is fetched as it stands but for `{date}` and `{week}`, the placeholders.
 fn check_source_url(url: &str) -> Result<(), String> {
     // Before parsing: `Url` drops tabs and line breaks and encodes spaces without a word.
     if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("`{url}` must not contain {bad:?}"));
     }
-    check_scheme(url, &url.replace("{date}", "2025-08-05"), &["https", "http"]).map_err(|err| {
+    let sample = url.replace("{date}", "2025-08-05").replace("{week}", "2025-W32");
+    check_scheme(url, &sample, &["https", "http"]).map_err(|err| {
         err.unwrap_or_else(|| format!("`{url}` must start with https:// or http://"))
     })?;
-    let without = url.replace("{date}", "");
+    let without = url.replace("{date}", "").replace("{week}", "");
     if without.contains('{') || without.contains('}') {
-        return Err(format!("`{url}`: `{{date}}` is the only placeholder"));
+        return Err(format!("`{url}`: `{{date}}` and `{{week}}` are the only placeholders"));
     }
     Ok(())
 }

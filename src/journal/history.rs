@@ -28,6 +28,11 @@ pub(crate) struct DigestRecord {
     pub(crate) sent_at: Option<String>,
     /// The ids of the papers it carried (when sent).
     pub(crate) papers: Vec<String>,
+    /// A weekly digest's week, its Monday (`2025-08-04`); none for a daily one.
+    pub(crate) week: Option<String>,
+    /// The listing dates a weekly digest covers, oldest first; empty for a daily one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) covers: Vec<String>,
 }
 
 /// One run, as `history` shows it.
@@ -142,8 +147,8 @@ impl Journal {
             .conn
             .prepare(
                 "SELECT d.date, d.subscriber, d.message_id, d.status, d.attempts, d.last_reply, \
-                 d.updated_at, d.sent_at, CASE d.status WHEN 'sent' THEN d.papers END \
-                 FROM digests d WHERE (?1 IS NULL OR d.date = ?1) \
+                 d.updated_at, d.sent_at, CASE d.status WHEN 'sent' THEN d.papers END, \
+                 d.week, d.covers FROM digests d WHERE (?1 IS NULL OR d.date = ?1) \
                  AND (?2 IS NULL OR d.subscriber = ?2) ORDER BY d.date, d.subscriber",
             )
             .map_err(|e| self.err(e))?;
@@ -163,6 +168,11 @@ impl Journal {
                     updated_at: row.get(6)?,
                     sent_at: row.get(7)?,
                     papers,
+                    week: row.get(9)?,
+                    covers: row
+                        .get::<_, Option<String>>(10)?
+                        .and_then(|days| serde_json::from_str(&days).ok())
+                        .unwrap_or_default(),
                 })
             })
             .map_err(|e| self.err(e))?;

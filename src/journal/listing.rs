@@ -60,7 +60,6 @@ impl Journal {
         Ok(listed)
     }
 
-    #[allow(dead_code, reason = "read by weekly digests, which are being built")]
     /// The dates from `first` to `last` that have a recorded listing.
     pub(crate) fn listing_dates(
         &self,
@@ -79,6 +78,41 @@ impl Journal {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// Marks the digests of `date` planned for weekly readers (address, Monday of the week,
+    /// the listing dates covered) as weekly, for `history`. One transaction, right after the
+    /// plan.
+    pub(crate) fn label_weeks(
+        &self,
+        date: NaiveDate,
+        weekly: &[(String, NaiveDate, Vec<NaiveDate>)],
+    ) -> Result<(), JournalError> {
+        if weekly.is_empty() {
+            return Ok(());
+        }
+        let transaction = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        {
+            let mut update = transaction
+                .prepare_cached(
+                    "UPDATE digests SET week = ?3, covers = ?4 WHERE date = ?1 AND subscriber = ?2",
+                )
+                .map_err(|e| self.err(e))?;
+            for (address, monday, covers) in weekly {
+                let covers: Vec<String> = covers.iter().map(NaiveDate::to_string).collect();
+                let covers = serde_json::to_string(&covers).expect("strings serialize to JSON");
+                update
+                    .execute(params![
+                        date.to_string(),
+                        super::address_key(address),
+                        monday.to_string(),
+                        covers
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        transaction.commit().map_err(|e| self.err(e))
+    }
+
+    #[allow(dead_code, reason = "read by votes, which are being built")]
     /// The paper with this id as it was last listed, if any run recorded it.
     pub(crate) fn listed_paper(&self, id: &PaperId) -> Result<Option<Paper>, JournalError> {
         let record: Option<String> = self

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{Journal, JournalError, sqlite};
 
 /// The migrations, in order: applying the first N gives schema version N.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY,
@@ -88,6 +88,12 @@ CREATE TABLE pending (
     confirmed_at  TEXT
 ) WITHOUT ROWID;
 CREATE INDEX pending_by_address ON pending (address);
+"#,
+    // 5: a weekly digest names its week (the Monday, ISO) and the listing dates it covers;
+    // a daily one leaves both empty.
+    r#"
+ALTER TABLE digests ADD COLUMN week TEXT;
+ALTER TABLE digests ADD COLUMN covers TEXT;
 "#,
 ];
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Card;
 use super::tldr::excerpt;
 use crate::config::{AbstractLength, Newsletter};
-use crate::digest::Digest;
+use crate::digest::{Digest, Week};
 use crate::paper::{LinkKind, Paper, url_spans};
 use crate::text::sentences::sentences;
 use crate::text::url_component;
@@ -36,6 +36,8 @@ pub(crate) struct DigestView<'a> {
     pub(crate) more: Option<MoreView>,
     /// The reader's own preferences page, when the newsletter has a `site_url`.
     pub(crate) manage_url: Option<String>,
+    /// For a weekly digest, its week; `null` for a daily one.
+    pub(crate) week: Option<WeekView>,
 }
 
 /// `140 more papers matched today`, for the end of a digest that had to leave papers out.
@@ -218,6 +220,35 @@ impl<'a> DigestView<'a> {
             unsubscribe_url,
             more: None,
             manage_url: None,
+            week: digest.week.map(WeekView::new),
+        }
+    }
+}
+
+/// A weekly digest's week, as the templates see it.
+#[derive(Debug, Serialize)]
+pub(crate) struct WeekView {
+    /// `2025-08-04`: the Monday of the week, as in "week of 2025-08-04".
+    pub(crate) monday: String,
+    /// The listing dates it ranks, `2025-07-29`, oldest first.
+    pub(crate) days: Vec<String>,
+    /// `Tue 29 Jul, Wed 30 Jul and Mon 4 Aug`: the same, for a sentence.
+    pub(crate) covers: String,
+}
+
+impl WeekView {
+    fn new(week: &Week) -> WeekView {
+        let short: Vec<String> =
+            week.covers.iter().map(|day| day.format("%a %-d %b").to_string()).collect();
+        let covers = match short.split_last() {
+            None => "no recorded listing".to_owned(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        };
+        WeekView {
+            monday: week.monday.format("%Y-%m-%d").to_string(),
+            days: week.covers.iter().map(|day| day.format("%Y-%m-%d").to_string()).collect(),
+            covers,
         }
     }
 }
@@ -465,14 +496,18 @@ fn segments<'t>(text: &'t str, marks: &[Range<usize>], links: bool) -> Vec<Segme
     parts
 }
 
-/// `Daily Papers Digest — 2025-08-05 — 7 papers for you`.
+/// `Daily Papers Digest — 2025-08-05 — 7 papers for you`; a weekly digest's says
+/// `week of 2025-08-04` instead of the date.
 pub(crate) fn subject(title: &str, digest: &Digest<'_>) -> String {
     let count = match digest.picks.len() {
         0 => "no new papers for you".to_owned(),
         1 => "1 paper for you".to_owned(),
         n => format!("{n} papers for you"),
     };
-    format!("{title} — {} — {count}", digest.date.format("%Y-%m-%d"))
+    match digest.week {
+        Some(week) => format!("{title} — week of {} — {count}", week.monday.format("%Y-%m-%d")),
+        None => format!("{title} — {} — {count}", digest.date.format("%Y-%m-%d")),
+    }
 }
 
 #[cfg(test)]

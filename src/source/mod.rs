@@ -111,7 +111,8 @@ impl fmt::Display for SourceFormat {
 pub(crate) enum Location {
     /// A file, already resolved against the config file's folder.
     Path(PathBuf),
-    /// An `http(s)://` URL; `{date}` stands for the run date, `YYYY-MM-DD`.
+    /// An `http(s)://` URL; `{date}` stands for the run date, `YYYY-MM-DD`, and `{week}`
+    /// for its ISO week, `2025-W32` (the Hub's `?week=` listing).
     Url(String),
 }
 
@@ -139,10 +140,14 @@ impl Source {
         }
     }
 
-    /// The URL to fetch for `date`, with `{date}` filled in; `None` for a file source.
+    /// The URL to fetch for `date`, with `{date}` and `{week}` filled in; `None` for a file
+    /// source.
     pub(crate) fn url_for(&self, date: NaiveDate) -> Option<String> {
         match &self.location {
-            Location::Url(url) => Some(url.replace("{date}", &date.format("%Y-%m-%d").to_string())),
+            Location::Url(url) => Some(
+                url.replace("{date}", &date.format("%Y-%m-%d").to_string())
+                    .replace("{week}", &date.format("%G-W%V").to_string()),
+            ),
             Location::Path(_) => None,
         }
     }
@@ -373,5 +378,21 @@ mod tests {
         };
         let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
         assert_eq!(source.url_for(date).as_deref(), Some("https://x.org/api?date=2025-08-05"));
+    }
+
+    #[test]
+    fn the_week_in_a_url_is_the_iso_week_of_the_run_date() {
+        let source = Source {
+            name: "hf".into(),
+            location: Location::Url("https://huggingface.co/api/daily_papers?week={week}".into()),
+            format: None,
+            announce: default_announce(),
+        };
+        let url = |y, m, d| source.url_for(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        let week = |w: &str| Some(format!("https://huggingface.co/api/daily_papers?week={w}"));
+        assert_eq!(url(2025, 8, 5), week("2025-W32"));
+        // The ISO year, not the calendar year, at the turn of the year.
+        assert_eq!(url(2024, 12, 30), week("2025-W01"));
+        assert_eq!(url(2027, 1, 1), week("2026-W53"));
     }
 }

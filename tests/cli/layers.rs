@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Modules every other module may build on.
-const LOWER: [&str; 4] = ["paper", "source", "topic", "text"];
+const LOWER: [&str; 5] = ["paper", "source", "topic", "text", "cadence"];
 
 /// Modules a lower one must never name.
 const HIGHER: [&str; 12] = [

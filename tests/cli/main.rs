@@ -7,6 +7,7 @@ mod smtp;
 
 mod book;
 mod browser;
+mod cadence;
 mod check;
 mod config_errors;
 mod conventions;

@@ -74,6 +74,9 @@ pub(crate) struct SubscriberFields {
     pub(crate) max_papers: Option<usize>,
     /// `paused = true` when `Some(true)`; `Some(false)` takes the key out.
     pub(crate) paused: Option<bool>,
+    /// Replace `frequency`, `weekday`, `send_at` and `timezone`, spelled as the config
+    /// writes them.
+    pub(crate) cadence: [Option<String>; 4],
 }
 
 /// A topic for `topic add`.
@@ -435,6 +438,13 @@ impl ConfigEdit {
                 table.remove("paused");
             }
             None => {}
+        }
+        for (key, value) in
+            ["frequency", "weekday", "send_at", "timezone"].iter().zip(&fields.cadence)
+        {
+            if let Some(value) = value {
+                set_value(table, key, Value::from(value.as_str()));
+            }
         }
         Ok(())
     }
