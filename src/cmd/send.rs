@@ -118,8 +118,10 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     };
     let history =
         if args.resend { HashMap::new() } else { sent_before(&config, &day.papers, day.date)? };
-    let digests = Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
-        .signed_by(signer.as_ref())
+    let profiles = crate::profiles::Profiles::load(&config)?;
+    let digests =
+        Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock, profiles)
+            .signed_by(signer.as_ref())
         .with_history(history);
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
@@ -258,8 +260,9 @@ impl<'a> Digests<'a> {
         date: chrono::NaiveDate,
         renderer: &'a Renderer,
         clock: Clock,
+        profiles: crate::profiles::Profiles,
     ) -> Digests<'a> {
-        let picker = Picker::new(config, papers, date);
+        let picker = Picker::with_libraries(config, papers, date, profiles);
         Digests {
             config,
             subscribers,

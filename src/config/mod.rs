@@ -61,7 +61,13 @@ pub struct Config {
     pub lexicon: Lexicon,
     /// Everyone who gets a digest, in file order.
     pub subscribers: Vec<Subscriber>,
+    /// `[library]`: how reading lists are read.
+    pub(crate) library: LibrarySettings,
 }
+
+/// `[library]`: how reading lists are read. Nothing to set yet.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LibrarySettings {}
 
 /// `[newsletter]`: what every digest shares.
 #[derive(Debug)]
@@ -80,6 +86,8 @@ pub(crate) struct Newsletter {
     pub(crate) send_empty: bool,
     /// A folder whose templates override the built-in ones.
     pub(crate) templates: Option<PathBuf>,
+    /// The `min_similarity` of subscribers and topics that set none.
+    pub(crate) min_similarity: f32,
 }
 
 /// `[delivery]`: how digests leave.
@@ -170,6 +178,8 @@ pub struct Subscriber {
     pub(crate) max_papers: Option<usize>,
     /// Its topics and own rules, compiled: `interest.own` holds its own keywords.
     pub(crate) interest: Interest,
+    /// The reader's own papers, which similarity ranks the day's papers by.
+    pub(crate) library: Option<PathBuf>,
 }
 
 impl Config {

@@ -117,11 +117,14 @@ pub(crate) const MAX_FAILURES_IN_A_ROW: Limit = Limit::whole("a whole number", 1
 pub(crate) const MIN_SCORE: Limit = Limit::fraction(0.0, 1000.0);
 /// `min_upvotes` of a topic or a subscriber.
 pub(crate) const MIN_UPVOTES: Limit = Limit::whole("a whole number", 0, 1_000_000);
+/// `min_similarity` of the newsletter, a topic or a subscriber: a cosine similarity.
+pub(crate) const MIN_SIMILARITY: Limit = Limit::fraction(0.0, 1.0);
 
 /// Every number of the config with its range, in the order the docs list them.
 #[cfg(test)]
 pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("newsletter.max_papers", MAX_PAPERS),
+    ("newsletter.min_similarity", MIN_SIMILARITY),
     ("fetch.timeout_secs", TIMEOUT_SECS),
     ("fetch.connect_timeout_secs", TIMEOUT_SECS),
     ("fetch.retries", FETCH_RETRIES),
@@ -135,9 +138,11 @@ pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("smtp.max_failures_in_a_row", MAX_FAILURES_IN_A_ROW),
     ("topics.NAME.min_score", MIN_SCORE),
     ("topics.NAME.min_upvotes", MIN_UPVOTES),
+    ("topics.NAME.min_similarity", MIN_SIMILARITY),
     ("subscribers[i].max_papers", MAX_PAPERS),
     ("subscribers[i].min_score", MIN_SCORE),
     ("subscribers[i].min_upvotes", MIN_UPVOTES),
+    ("subscribers[i].min_similarity", MIN_SIMILARITY),
 ];
 
 /// A number as written, of any size, or what was written instead.

@@ -158,7 +158,15 @@ pub(super) struct RawConfig {
     pub(super) topics: BTreeMap<String, RawTopic>,
     /// Absent when every subscriber is in `[[subscribers]]` tables parsed in batches.
     pub(super) subscribers: Option<Vec<RawSubscriber>>,
+    /// `[library]`: how reading lists are read.
+    #[serde(default)]
+    pub(super) library: RawLibrary,
 }
+
+/// `[library]`: nothing to set yet for CSL-JSON.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLibrary {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -176,6 +184,8 @@ pub(super) struct RawNewsletter {
     pub(super) send_empty: bool,
     /// Folder of templates that override the built-in ones.
     pub(super) templates: Option<String>,
+    /// Similarity to a reader's library at or above which a paper is picked without keywords.
+    pub(super) min_similarity: Option<Spanned<Num>>,
 }
 
 fn default_max_papers() -> Spanned<Num> {
@@ -339,6 +349,9 @@ pub(super) struct RawTopic {
     pub(super) exclude: Vec<Spanned<String>>,
     pub(super) min_score: Option<Spanned<Num>>,
     pub(super) min_upvotes: Option<Spanned<Num>>,
+    /// A shared reading list, relative to the config file.
+    pub(super) library: Option<String>,
+    pub(super) min_similarity: Option<Spanned<Num>>,
 }
 
 /// One batch of `[[subscribers]]` tables, parsed on its own.
@@ -365,4 +378,7 @@ pub(super) struct RawSubscriber {
     pub(super) max_papers: Option<Spanned<Num>>,
     pub(super) min_score: Option<Spanned<Num>>,
     pub(super) min_upvotes: Option<Spanned<Num>>,
+    /// The reader's own papers, relative to the config file.
+    pub(super) library: Option<String>,
+    pub(super) min_similarity: Option<Spanned<Num>>,
 }

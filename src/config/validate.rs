@@ -19,6 +19,7 @@ use super::raw::{
 use super::{Config, Delivery, Newsletter, Problem, Smtp, Subscriber, TransportKind, dkim};
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
+use crate::topic::similar::DEFAULT_MIN_SIMILARITY;
 use crate::topic::{Interest, Keyword, Lexicon, Rules, Topic};
 
 /// Collects every problem before giving up, so one run shows them all.
@@ -72,7 +73,11 @@ impl Validator<'_> {
                     min_score,
                     min_upvotes,
                 };
-                Topic { name, rules }
+                let library = topic.library.map(|file| self.base.join(file));
+                let min_similarity = topic.min_similarity.map(|raw| {
+                    self.number(&raw, &key("min_similarity"), range::MIN_SIMILARITY) as f32
+                });
+                Topic { name, rules, library, min_similarity }
             })
             .collect();
         let mut list = SubscriberList::new(&topics, newsletter.as_ref());
@@ -116,6 +121,7 @@ impl Validator<'_> {
                 topics,
                 subscribers,
                 lexicon: self.lexicon,
+                library: super::LibrarySettings::default(),
             }),
             _ => Err(self.problems),
         }
@@ -174,6 +180,9 @@ impl Validator<'_> {
             self.problem(url, "newsletter.unsubscribe_url".into(), message);
         }
         let max_papers = self.whole(&raw.max_papers, "newsletter.max_papers", range::MAX_PAPERS);
+        let min_similarity = raw.min_similarity.map_or(DEFAULT_MIN_SIMILARITY, |raw| {
+            self.number(&raw, "newsletter.min_similarity", range::MIN_SIMILARITY) as f32
+        });
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -185,6 +194,7 @@ impl Validator<'_> {
             max_papers,
             send_empty: raw.send_empty,
             templates: raw.templates.map(|dir| self.base.join(dir)),
+            min_similarity,
         })
     }
 
@@ -392,6 +402,9 @@ impl Validator<'_> {
                 topics: followed,
                 own,
                 max_papers: max_papers.unwrap_or(list.default_max),
+                min_similarity: raw.min_similarity.map(|raw| {
+                    self.number(&raw, &key("min_similarity"), range::MIN_SIMILARITY) as f32
+                }),
             };
             let Some(email) = email else { continue };
             list.subscribers.push(Subscriber {
@@ -399,6 +412,7 @@ impl Validator<'_> {
                 name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
                 max_papers,
                 interest,
+                library: raw.library.map(|file| self.base.join(file)),
             });
         }
     }

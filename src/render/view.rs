@@ -73,6 +73,8 @@ pub(crate) struct PaperView<'a> {
     pub(crate) links: Vec<LinkView<'a>>,
     /// The subscriber's keywords that picked this paper, best first.
     pub(crate) matched: Vec<&'a str>,
+    /// Why it was picked beyond keywords: "like your 'Title' (0.41): a, b, c".
+    pub(crate) reason: Option<String>,
     /// The title in pieces, the matched words marked.
     pub(crate) title_parts: Vec<Segment<'a>>,
     /// `abstract` in pieces, the matched words marked.
@@ -282,6 +284,7 @@ impl<'a> PaperView<'a> {
                 .map(|link| LinkView { kind: link.kind, label: link.kind.label(), url: &link.url })
                 .collect(),
             matched: pick.matched.iter().map(|k| k.as_str()).collect(),
+            reason: pick.reason.clone(),
             source: &paper.source,
             sources: &paper.sources,
             authors: &paper.authors,
@@ -349,7 +352,7 @@ mod tests {
             abstract_text: "It goes on…".into(),
             ..crate::paper::Paper::for_test("x")
         };
-        let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new() };
+        let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new(), reason: None };
         let view = PaperView::new(&pick, Some(1000), Highlight::default());
         assert!(!view.trimmed);
         assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false }]);
