@@ -45,6 +45,8 @@ impl Validator<'_> {
         batches: &[Range<usize>],
         path: &Path,
     ) -> Result<Config, Vec<Problem>> {
+        // Nothing to check in `[library]` yet but its keys, which serde checked.
+        let super::raw::RawLibrary {} = raw.library;
         let newsletter = self.newsletter(raw.newsletter);
         let sources = self.sources(raw.sources);
         let fetch = self.fetch(raw.fetch);

@@ -26,6 +26,7 @@ pub(crate) struct Entry {
 /// A library file, read.
 #[derive(Debug, Clone)]
 pub(crate) struct Library {
+    #[expect(dead_code, reason = "messages name the file from the caller's path")]
     pub(crate) path: PathBuf,
     pub(crate) entries: Vec<Entry>,
 }

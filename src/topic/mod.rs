@@ -351,6 +351,7 @@ impl<'a> Matcher<'a> {
     ///
     /// Topics were scored once for the day, so a subscriber costs a few vector additions
     /// over the day's papers, then a look at the few papers that can make its top.
+    #[cfg(test)]
     pub(crate) fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
         self.select_liking(interest, &[], sent)
     }

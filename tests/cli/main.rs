@@ -26,4 +26,5 @@ mod preview;
 mod readme;
 mod send;
 mod serve;
+mod similar;
 mod sources;
