@@ -70,7 +70,7 @@ impl<'a> Picker<'a> {
     }
 
     /// [`Picker::new`], with the day's papers compared once with every reading list.
-    pub(crate) fn with_libraries(
+    pub fn with_libraries(
         config: &'a Config,
         papers: &'a [Paper],
         date: NaiveDate,

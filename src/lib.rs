@@ -55,6 +55,7 @@ use cmd::Ctx;
 pub mod bench {
     pub use crate::config::Config;
     pub use crate::digest::Picker;
+    pub use crate::profiles::Profiles;
     pub use crate::journal::Journal;
     pub use crate::paper::{Paper, PaperId};
     pub use crate::topic::SentPapers;

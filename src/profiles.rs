@@ -19,13 +19,13 @@ use crate::topic::similar::{Document, Profile};
 
 /// The distinct reading lists of a config, profiled, in first-named order.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Profiles {
+pub struct Profiles {
     pub(crate) lists: Vec<(PathBuf, Profile)>,
 }
 
 impl Profiles {
     /// Every library the config names, from the kept profiles where they are current.
-    pub(crate) fn load(config: &Config) -> anyhow::Result<Profiles> {
+    pub fn load(config: &Config) -> anyhow::Result<Profiles> {
         let mut paths: Vec<&Path> = Vec::new();
         let named = config.topics.iter().filter_map(|t| t.library.as_deref());
         for path in named.chain(config.subscribers.iter().filter_map(|s| s.library.as_deref())) {

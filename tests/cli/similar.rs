@@ -123,3 +123,22 @@ fn the_profile_is_kept_and_the_library_not_read_again_while_size_and_time_stay()
     set_time(modified + Duration::from_secs(60));
     paperboy.run(&["send", "--date", SAMPLE_DATE, "--dry-run"]).code(1).stderr_has("kd.json:1:");
 }
+
+#[test]
+fn min_similarity_of_the_subscriber_or_the_newsletter_decides_what_similarity_alone_picks() {
+    let strict = reader("library = \"libraries/kd.json\"\nmin_similarity = 0.9");
+    strict.run(&["send", "--date", SAMPLE_DATE]).success();
+    assert!(!strict.path(&format!("outbox/{SAMPLE_DATE}/a@example.com.eml")).exists());
+    let text = config("library = \"libraries/kd.json\"")
+        .replace("[[sources]]", "min_similarity = 0.3\n[[sources]]");
+    let newsletter = reader("").config(&text);
+    newsletter.run(&["send", "--date", SAMPLE_DATE]).success();
+    // Only the library's own three papers, listed today, are that similar.
+    assert_eq!(cards(&newsletter).len(), 3);
+}
+
+#[test]
+fn a_library_that_is_not_csl_json_is_an_error_naming_the_file_and_line() {
+    let paperboy = reader("library = \"libraries/bad.json\"").file("libraries/bad.json", "[\n{\"title\": 3}\n]");
+    paperboy.run(&["send", "--date", SAMPLE_DATE]).code(1).stderr_has("bad.json:2: item 1:");
+}
