@@ -92,9 +92,10 @@ impl<'a> Picker<'a> {
             return Vec::new();
         }
         let default = self.config.newsletter.min_similarity;
-        let own = subscriber.library.as_ref().map(|path| {
-            (path, subscriber.interest.min_similarity.unwrap_or(default))
-        });
+        let own = subscriber
+            .library
+            .as_ref()
+            .map(|path| (path, subscriber.interest.min_similarity.unwrap_or(default)));
         let topics = subscriber.interest.topics.iter().filter_map(|&t| {
             let topic = &self.config.topics[t];
             Some((topic.library.as_ref()?, topic.min_similarity.unwrap_or(default)))
@@ -112,7 +113,11 @@ impl<'a> Picker<'a> {
         Digest {
             subscriber,
             date: self.date,
-            picks: self.matcher.select_liking(&subscriber.interest, &self.likings(subscriber), sent),
+            picks: self.matcher.select_liking(
+                &subscriber.interest,
+                &self.likings(subscriber),
+                sent,
+            ),
             config: self.config,
         }
     }

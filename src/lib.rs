@@ -55,9 +55,9 @@ use cmd::Ctx;
 pub mod bench {
     pub use crate::config::Config;
     pub use crate::digest::Picker;
-    pub use crate::profiles::Profiles;
     pub use crate::journal::Journal;
     pub use crate::paper::{Paper, PaperId};
+    pub use crate::profiles::Profiles;
     pub use crate::topic::SentPapers;
 
     /// Reading a listing.

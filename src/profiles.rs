@@ -75,7 +75,8 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
     {
         return Ok(profile);
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read library {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read library {}", path.display()))?;
     let hash = Sha256::digest(&bytes);
     let same_content = kept.as_ref().filter(|k| k[32..HEADER] == hash[..]);
     let profile = match same_content.and_then(|k| Profile::from_bytes(&k[HEADER..])) {
@@ -97,8 +98,14 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
     out.extend_from_slice(&hash);
     out.extend_from_slice(&profile.to_bytes());
     // A profile that cannot be kept is made again next run: worth a warning, not a failure.
-    if let Err(err) = std::fs::create_dir_all(folder).and_then(|()| crate::atomic::write(&kept_path, &out)) {
-        crate::messages::warning(format!("cannot keep the profile of {} in {}: {err}", path.display(), folder.display()));
+    if let Err(err) =
+        std::fs::create_dir_all(folder).and_then(|()| crate::atomic::write(&kept_path, &out))
+    {
+        crate::messages::warning(format!(
+            "cannot keep the profile of {} in {}: {err}",
+            path.display(),
+            folder.display()
+        ));
     }
     Ok(profile)
 }

@@ -122,7 +122,7 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let digests =
         Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock, profiles)
             .signed_by(signer.as_ref())
-        .with_history(history);
+            .with_history(history);
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
         let tally = dry_run(&digests, args.force)?;

@@ -66,16 +66,38 @@ struct CslDate {
 /// Reads the library at `path`.
 pub(crate) fn load(path: &Path, _settings: &LibrarySettings) -> Result<Library, LibraryError> {
     let fail = |line, message: String| LibraryError { path: path.to_owned(), line, message };
-    let text = std::fs::read_to_string(path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
+    // The common case in one pass; only a file with a mistake is read again to say where.
+    if let Ok(items) = serde_json::from_str::<Vec<CslItem>>(&text)
+        && let Ok(entries) = entries(items, &item_lines(&text), &fail)
+    {
+        return Ok(Library { path: path.to_owned(), entries });
+    }
     let items: Vec<serde_json::Value> = serde_json::from_str(&text)
         .map_err(|err| fail(Some(err.line()), format!("not a CSL-JSON list of items: {err}")))?;
     // serde_json gives no positions for values, so each item's line is found by its start.
     let starts = item_lines(&text);
-    let mut entries = Vec::with_capacity(items.len());
+    let mut items_read = Vec::with_capacity(items.len());
     for (at, value) in items.into_iter().enumerate() {
         let line = starts.get(at).copied().unwrap_or(1);
         let item: CslItem = serde_json::from_value(value)
             .map_err(|err| fail(Some(line), format!("item {}: {err}", at + 1)))?;
+        items_read.push(item);
+    }
+    let entries = entries(items_read, &starts, &fail)?;
+    Ok(Library { path: path.to_owned(), entries })
+}
+
+/// The entries of CSL-JSON items that start on the lines `starts`.
+fn entries(
+    items: Vec<CslItem>,
+    starts: &[usize],
+    fail: &dyn Fn(Option<usize>, String) -> LibraryError,
+) -> Result<Vec<Entry>, LibraryError> {
+    let mut entries = Vec::with_capacity(items.len());
+    for (at, item) in items.into_iter().enumerate() {
+        let line = starts.get(at).copied().unwrap_or(1);
         let Some(title) = item.title.filter(|t| !t.trim().is_empty()) else {
             return Err(fail(Some(line), format!("item {} has no `title`", at + 1)));
         };
@@ -90,8 +112,12 @@ pub(crate) fn load(path: &Path, _settings: &LibrarySettings) -> Result<Library, 
             })
             .collect();
         let added = item.issued.and_then(|d| {
-            let parts: Vec<i64> =
-                d.date_parts.first()?.iter().filter_map(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).collect();
+            let parts: Vec<i64> = d
+                .date_parts
+                .first()?
+                .iter()
+                .filter_map(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                .collect();
             let year = i32::try_from(*parts.first()?).ok()?;
             let month = parts.get(1).map_or(1, |&m| m as u32);
             let day = parts.get(2).map_or(1, |&d| d as u32);
@@ -100,14 +126,16 @@ pub(crate) fn load(path: &Path, _settings: &LibrarySettings) -> Result<Library, 
         let abstract_text = item.abstract_text.unwrap_or_default().trim().to_owned();
         entries.push(Entry { title: title.trim().to_owned(), abstract_text, authors, added, line });
     }
-    Ok(Library { path: path.to_owned(), entries })
+    Ok(entries)
 }
 
 /// The line each top-level item of a JSON array starts on.
 fn item_lines(text: &str) -> Vec<usize> {
     let (mut depth, mut in_string, mut escaped, mut line) = (0usize, false, false, 1);
     let mut starts = Vec::new();
-    for c in text.chars() {
+    // Every character that matters is ASCII, and UTF-8 never repeats an ASCII byte inside a
+    // longer character.
+    for c in text.bytes().map(char::from) {
         if c == '\n' {
             line += 1;
         }

@@ -207,10 +207,7 @@ impl<'a> Matcher<'a> {
         }
         match by_keywords {
             Outcome::NoMatch => {
-                let min = likings
-                    .iter()
-                    .map(|l| l.min_similarity)
-                    .fold(f32::MAX, f32::min);
+                let min = likings.iter().map(|l| l.min_similarity).fold(f32::MAX, f32::min);
                 Outcome::NotSimilar { similarity: f64::from(similarity), min: f64::from(min) }
             }
             other => other,

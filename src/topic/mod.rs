@@ -429,7 +429,13 @@ impl<'a> Matcher<'a> {
     /// keywords and similarity pick score 2 and more, papers one way picks under 1
     /// (keyword scores squashed into that range, similarities as they are), so the order
     /// within each way stays the same.
-    fn combine(&self, interest: &Interest, likings: &[Liking], scores: &mut [f32], blocked: &[u64]) {
+    fn combine(
+        &self,
+        interest: &Interest,
+        likings: &[Liking],
+        scores: &mut [f32],
+        blocked: &[u64],
+    ) {
         let min_score = interest.own.min_score.unwrap_or(0.0);
         for (paper, score) in scores.iter_mut().enumerate() {
             if bit(blocked, paper as u32) {

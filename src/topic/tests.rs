@@ -36,7 +36,12 @@ impl Setup {
             exclude: self.ids(exclude),
             ..Rules::default()
         };
-        self.topics.push(Topic { name: name.to_owned(), rules, library: None, min_similarity: None });
+        self.topics.push(Topic {
+            name: name.to_owned(),
+            rules,
+            library: None,
+            min_similarity: None,
+        });
         self.topics.len() - 1
     }
 

@@ -82,7 +82,8 @@ fn papers_keywords_and_the_library_both_pick_come_before_papers_one_way_picks() 
 
 #[test]
 fn exclude_still_applies_to_papers_similarity_picks() {
-    let paperboy = reader("library = \"libraries/kd.json\"\nexclude = [\"teacher\"]\nmax_papers = 30");
+    let paperboy =
+        reader("library = \"libraries/kd.json\"\nexclude = [\"teacher\"]\nmax_papers = 30");
     paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
     let cards = cards(&paperboy);
     assert!(!cards.is_empty());
@@ -139,6 +140,7 @@ fn min_similarity_of_the_subscriber_or_the_newsletter_decides_what_similarity_al
 
 #[test]
 fn a_library_that_is_not_csl_json_is_an_error_naming_the_file_and_line() {
-    let paperboy = reader("library = \"libraries/bad.json\"").file("libraries/bad.json", "[\n{\"title\": 3}\n]");
+    let paperboy = reader("library = \"libraries/bad.json\"")
+        .file("libraries/bad.json", "[\n{\"title\": 3}\n]");
     paperboy.run(&["send", "--date", SAMPLE_DATE]).code(1).stderr_has("bad.json:2: item 1:");
 }

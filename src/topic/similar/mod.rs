@@ -21,6 +21,11 @@ use crate::paper::Paper;
 /// How many of a paper's best matches among the liked documents are averaged.
 pub(crate) const TOP_K: usize = 3;
 
+/// A profile document keeps only its this many heaviest terms: they carry nearly all of its
+/// cosine with a paper, and the light ones (common words, with long postings) would cost most
+/// of the time of comparing it with the day.
+pub(crate) const DOC_TERMS: usize = 64;
+
 /// The similarity at or above which a paper is picked by similarity alone, where neither the
 /// subscriber, its topic nor the newsletter sets `min_similarity`.
 pub(crate) const DEFAULT_MIN_SIMILARITY: f32 = 0.08;
@@ -52,7 +57,9 @@ impl Vector {
 
 /// One profile, compared with every paper of the day.
 struct Scored {
-    profile: Profile,
+    /// The titles of the liked and the disliked documents; their counts are vectors now.
+    liked_titles: Vec<String>,
+    disliked_titles: Vec<String>,
     liked: Vec<Vector>,
     disliked: Vec<Vector>,
     /// By paper: the similarity (mean of the best `TOP_K` liked cosines).
@@ -128,11 +135,17 @@ impl Similarity {
         }
         let n = documents as f32;
         let idf: Vec<f32> = df.iter().map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln()).collect();
-        let vector = |counts: &mut dyn Iterator<Item = (u32, u32)>| {
+        let vector = |counts: &mut dyn Iterator<Item = (u32, u32)>, keep: usize| {
             let mut pairs: Vec<(u32, f32)> = counts
                 .map(|(term, count)| (term, (1.0 + (count as f32).ln()) * idf[term as usize]))
                 .filter(|&(_, w)| w > 0.0)
                 .collect();
+            if pairs.len() > keep {
+                pairs.select_nth_unstable_by(keep - 1, |a, b| {
+                    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+                });
+                pairs.truncate(keep);
+            }
             pairs.sort_unstable_by_key(|&(term, _)| term);
             let norm = pairs.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
             Vector {
@@ -140,8 +153,10 @@ impl Similarity {
                 weights: pairs.iter().map(|&(_, w)| w / norm).collect(),
             }
         };
-        let paper_vectors: Vec<Vector> =
-            paper_counts.iter().map(|counts| vector(&mut counts.iter().copied())).collect();
+        let paper_vectors: Vec<Vector> = paper_counts
+            .iter()
+            .map(|counts| vector(&mut counts.iter().copied(), usize::MAX))
+            .collect();
         let postings = Postings::new(&paper_vectors, vocabulary.terms.len());
         let mut scratch = vec![0.0f32; papers.len()];
         let scored = profiles
@@ -150,7 +165,10 @@ impl Similarity {
             .map(|(profile, local)| {
                 let docs = |docs: &[profile::ProfileDoc]| -> Vec<Vector> {
                     docs.iter()
-                        .map(|d| vector(&mut d.counts.iter().map(|&(t, c)| (local[t as usize], c))))
+                        .map(|d| {
+                            let counts = d.counts.iter().map(|&(t, c)| (local[t as usize], c));
+                            vector(&mut counts.into_iter(), DOC_TERMS)
+                        })
                         .collect()
                 };
                 let liked = docs(&profile.liked);
@@ -162,8 +180,11 @@ impl Similarity {
                 } else {
                     postings.top_mean(&disliked, 1, papers.len(), &mut scratch)
                 };
+                let titles =
+                    |docs: Vec<profile::ProfileDoc>| docs.into_iter().map(|d| d.title).collect();
                 Scored {
-                    profile,
+                    liked_titles: titles(profile.liked),
+                    disliked_titles: titles(profile.disliked),
                     liked,
                     disliked,
                     liked_score,
@@ -188,13 +209,13 @@ impl Similarity {
     /// it out; cheap, for the reason line of every pick.
     pub(crate) fn best(&self, profile: usize, paper: u32, disliked: bool) -> Option<Likeness<'_>> {
         let scored = &self.scored[profile];
-        let (best, vectors, docs) = if disliked {
-            (&scored.best_disliked, &scored.disliked, &scored.profile.disliked)
+        let (best, vectors, titles) = if disliked {
+            (&scored.best_disliked, &scored.disliked, &scored.disliked_titles)
         } else {
-            (&scored.best_liked, &scored.liked, &scored.profile.liked)
+            (&scored.best_liked, &scored.liked, &scored.liked_titles)
         };
         let doc = *best.get(paper as usize)? as usize;
-        (doc < docs.len()).then(|| self.likeness(&vectors[doc], &docs[doc].title, paper, disliked))
+        (doc < titles.len()).then(|| self.likeness(&vectors[doc], &titles[doc], paper, disliked))
     }
 
     /// The `n` documents of a profile that `paper` is most like, liked and disliked, best
@@ -202,19 +223,25 @@ impl Similarity {
     pub(crate) fn most_like(&self, profile: usize, paper: u32, n: usize) -> Vec<Likeness<'_>> {
         let scored = &self.scored[profile];
         let paper_vector = &self.papers[paper as usize];
-        let liked = scored.liked.iter().zip(&scored.profile.liked).map(|(v, d)| (v, d, false));
+        let liked = scored.liked.iter().zip(&scored.liked_titles).map(|(v, d)| (v, d, false));
         let disliked =
-            scored.disliked.iter().zip(&scored.profile.disliked).map(|(v, d)| (v, d, true));
-        let mut all: Vec<(f32, &Vector, &profile::ProfileDoc, bool)> = liked
+            scored.disliked.iter().zip(&scored.disliked_titles).map(|(v, d)| (v, d, true));
+        let mut all: Vec<(f32, &Vector, &String, bool)> = liked
             .chain(disliked)
             .map(|(v, d, bad)| (paper_vector.dot(v), v, d, bad))
             .filter(|&(s, ..)| s > 0.0)
             .collect();
         all.sort_by(|a, b| b.0.total_cmp(&a.0));
-        all.into_iter().take(n).map(|(_, v, d, bad)| self.likeness(v, &d.title, paper, bad)).collect()
+        all.into_iter().take(n).map(|(_, v, d, bad)| self.likeness(v, d, paper, bad)).collect()
     }
 
-    fn likeness<'s>(&'s self, doc: &Vector, title: &'s str, paper: u32, disliked: bool) -> Likeness<'s> {
+    fn likeness<'s>(
+        &'s self,
+        doc: &Vector,
+        title: &'s str,
+        paper: u32,
+        disliked: bool,
+    ) -> Likeness<'s> {
         let paper_vector = &self.papers[paper as usize];
         let mut shared: Vec<(f32, u32)> = Vec::new();
         let (mut i, mut j) = (0, 0);

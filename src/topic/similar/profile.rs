@@ -29,23 +29,42 @@ impl Document {
     pub(crate) fn new(title: &str, abstract_text: &str, added: Option<NaiveDate>) -> Document {
         let mut at: FxHashMap<String, usize> = FxHashMap::default();
         let mut counts: Vec<(String, u32)> = Vec::new();
-        let mut add = |text: &str, weight: u32| {
-            each_folded(text, |word| {
-                let Some(term) = term(word) else { return };
-                match at.get(&term) {
-                    Some(&i) => counts[i].1 += weight,
-                    None => {
-                        at.insert(term.clone(), counts.len());
-                        counts.push((term, weight));
+        TERMS.with(|terms| {
+            let mut terms = terms.borrow_mut();
+            // A library's words repeat from entry to entry: each is put in the singular once.
+            if terms.len() > TERM_CACHE {
+                terms.clear();
+            }
+            let mut add = |text: &str, weight: u32| {
+                each_folded(text, |word| {
+                    let term = match terms.get(word) {
+                        Some(term) => term,
+                        None => terms.entry(word.to_owned()).or_insert_with(|| term(word)),
+                    };
+                    let Some(term) = term else { return };
+                    match at.get(term) {
+                        Some(&i) => counts[i].1 += weight,
+                        None => {
+                            at.insert(term.clone(), counts.len());
+                            counts.push((term.clone(), weight));
+                        }
                     }
-                }
-            });
-        };
-        add(title, TITLE_WEIGHT);
-        add(abstract_text, 1);
+                });
+            };
+            add(title, TITLE_WEIGHT);
+            add(abstract_text, 1);
+        });
         Document { title: title.trim().to_owned(), added, counts }
     }
 }
+
+// Folded words and their terms, remembered per thread up to `TERM_CACHE` words.
+thread_local! {
+    static TERMS: std::cell::RefCell<FxHashMap<String, Option<String>>> =
+        std::cell::RefCell::new(FxHashMap::default());
+}
+
+const TERM_CACHE: usize = 200_000;
 
 /// The term a folded word stands for in similarity: its singular, as keywords match it;
 /// `None` for words that say nothing of a subject (numbers, single letters, function words).
@@ -64,17 +83,17 @@ pub(crate) fn term(folded: &str) -> Option<String> {
 const STOPWORDS: &[&str] = &[
     "about", "above", "across", "after", "again", "against", "all", "also", "although", "am",
     "among", "an", "and", "any", "approach", "are", "as", "at", "be", "been", "before", "being",
-    "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "during",
-    "each", "either", "et", "etc", "few", "for", "from", "further", "had", "has", "have",
-    "having", "he", "her", "here", "hers", "him", "his", "how", "however", "if", "in", "into",
-    "is", "it", "its", "itself", "just", "may", "me", "method", "might", "more", "most", "much",
-    "must", "my", "new", "no", "nor", "not", "novel", "of", "off", "on", "once", "only", "or",
-    "other", "our", "ours", "out", "over", "paper", "propose", "proposed", "result", "results",
-    "same", "she", "should", "show", "so", "some", "such", "than", "that", "the", "their",
-    "them", "then", "there", "these", "they", "this", "those", "through", "thus", "to", "too",
-    "under", "until", "up", "us", "use", "used", "using", "very", "via", "was", "we", "were",
-    "what", "when", "where", "whether", "which", "while", "who", "whom", "why", "will", "with",
-    "within", "without", "work", "would", "yet", "you", "your",
+    "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "during", "each",
+    "either", "et", "etc", "few", "for", "from", "further", "had", "has", "have", "having", "he",
+    "her", "here", "hers", "him", "his", "how", "however", "if", "in", "into", "is", "it", "its",
+    "itself", "just", "may", "me", "method", "might", "more", "most", "much", "must", "my", "new",
+    "no", "nor", "not", "novel", "of", "off", "on", "once", "only", "or", "other", "our", "ours",
+    "out", "over", "paper", "propose", "proposed", "result", "results", "same", "she", "should",
+    "show", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "through", "thus", "to", "too", "under", "until", "up", "us", "use",
+    "used", "using", "very", "via", "was", "we", "were", "what", "when", "where", "whether",
+    "which", "while", "who", "whom", "why", "will", "with", "within", "without", "work", "would",
+    "yet", "you", "your",
 ];
 
 /// A document of a profile, its terms numbered in the profile's own term list.
@@ -170,8 +189,11 @@ impl Profile {
             for _ in 0..count {
                 let title = r.str()?.to_owned();
                 let days = i32::from_le_bytes(r.take(4)?.try_into().ok()?);
-                let added =
-                    if days == i32::MIN { None } else { NaiveDate::from_num_days_from_ce_opt(days) };
+                let added = if days == i32::MIN {
+                    None
+                } else {
+                    NaiveDate::from_num_days_from_ce_opt(days)
+                };
                 let pairs = r.u32()? as usize;
                 let mut counts = Vec::with_capacity(pairs.min(bytes.len()));
                 for _ in 0..pairs {
@@ -238,7 +260,8 @@ mod tests {
 
     #[test]
     fn terms_are_singular_and_function_words_drop_out() {
-        let doc = Document::new("Students of Teachers", "The students learn from 3 teachers.", None);
+        let doc =
+            Document::new("Students of Teachers", "The students learn from 3 teachers.", None);
         let terms: Vec<(&str, u32)> = doc.counts.iter().map(|(t, c)| (t.as_str(), *c)).collect();
         assert_eq!(terms, [("student", 3), ("teacher", 3), ("learn", 1)]);
     }
