@@ -22,7 +22,7 @@ fn check(config: &str) -> Run {
 fn an_unknown_key_is_named_with_its_table_and_line() {
     check(&format!("{NEWSLETTER}colour = \"blue\"\n")).stderr_is(
         "error: paperboy.toml:4: `newsletter.colour`: unknown field `colour`, expected one of \
-         `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`\n",
+         `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `min_similarity`\n",
     );
 }
 
