@@ -9,7 +9,9 @@
 # Needs: smtp-sink and smtp-source (Debian: postfix; the postfix daemon need not run), GNU
 # time, python3, and a release build (`cargo build --release`; PAPERBOY=path overrides).
 # Environment: SUBSCRIBERS (10000), CONNECTIONS (4), ROUNDS (3: each side's best counts),
-# PORT (a free one is picked).
+# PORT (a free one is picked), OWN (0; 1: every subscriber has interests of their own: half
+# keywords of their own, half a library of their own (CSL-JSON, 20 of the sample's papers,
+# 1,000 distinct files), and their own max_papers from 3 to 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,9 +39,10 @@ cp examples/hf-daily-papers-aug5.txt "$work/listing.txt"
 
 # Every subscriber follows one of these keyword sets, so digests differ in size and content
 # (1 to 10 papers each) the way a real list's do.
-python3 - "$work" "$SUBSCRIBERS" "$CONNECTIONS" "$PORT" <<'EOF'
-import sys
+python3 - "$work" "$SUBSCRIBERS" "$CONNECTIONS" "$PORT" "${OWN:-0}" <<'EOF'
+import json, os, random, sys
 work, count, connections, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+own = sys.argv[5] == "1"
 interests = [
     ["Mamba", "state space model"], ["knowledge distillation", "distill*"], ["diffusion model*"],
     ["agent*"], ["reinforcement learning"], ["vision transformer", "ViT"], ["benchmark*"],
@@ -69,10 +72,30 @@ timeout_secs = 30
 max_connections = {connections}
 '''
 subscribers = []
+if own:
+    # The sample's papers (title and abstract paragraphs after the page chrome) and words.
+    paragraphs = [p.strip() for p in open(f"{work}/listing.txt").read().split("\n\n") if p.strip()][6:]
+    papers = list(zip(paragraphs[0::2], paragraphs[1::2]))
+    words = sorted({w.lower() for t, _ in papers for w in t.replace(":", " ").split() if len(w) > 5})
+    rng = random.Random(5)
+    os.makedirs(f"{work}/libraries", exist_ok=True)
+    for n in range(1000):
+        items = [{"id": f"i{k}", "type": "article-journal", "title": t, "abstract": a}
+                 for k, (t, a) in enumerate(rng.sample(papers, 20))]
+        json.dump(items, open(f"{work}/libraries/{n}.json", "w"))
 for i in range(count):
-    keywords = ", ".join(f'"{k}"' for k in interests[i % len(interests)])
+    if own and i % 2:
+        interest = f'library = "libraries/{(i // 2) % 1000}.json"\n'
+    elif own:
+        keywords = ", ".join(f'"{w}"' for w in random.Random(i).sample(words, 3))
+        interest = f'keywords = [{keywords}]\n'
+    else:
+        keywords = ", ".join(f'"{k}"' for k in interests[i % len(interests)])
+        interest = f'keywords = [{keywords}]\n'
+    if own:
+        interest += f'max_papers = {3 + i % 8}\n'
     subscribers.append(f'[[subscribers]]\nemail = "reader{i}@lab{i % 97}.example.com"\n'
-                       f'name = "Reader {i}"\nkeywords = [{keywords}]\n')
+                       f'name = "Reader {i}"\n{interest}')
 body = "\n".join(subscribers)
 open(f"{work}/smtp.toml", "w").write(head % ("smtp", "smtp") + "\n" + body)
 open(f"{work}/file.toml", "w").write(head % ("file", "file") + "\n" + body)

@@ -7,7 +7,12 @@ use chrono::NaiveDate;
 
 use crate::config::{Config, Subscriber};
 use crate::paper::Paper;
-use crate::topic::{DayIndex, Keyword, Matcher, Pick, SentPapers};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::profiles::Profiles;
+use crate::topic::similar::Similarity;
+use crate::topic::{DayIndex, Keyword, Liking, Matcher, Pick, SentPapers};
 
 /// The papers one subscriber gets for one date, best first.
 #[derive(Debug, Clone)]
@@ -63,13 +68,55 @@ pub struct Picker<'a> {
     config: &'a Config,
     matcher: Matcher<'a>,
     date: NaiveDate,
+    /// Each reading list's number in the matcher's similarity, by path.
+    lists: HashMap<PathBuf, usize>,
 }
 
 impl<'a> Picker<'a> {
     /// Indexes the papers and evaluates the config's topics once.
     pub fn new(config: &'a Config, papers: &'a [Paper], date: NaiveDate) -> Picker<'a> {
         let index = DayIndex::new(papers);
-        Picker { config, matcher: Matcher::new(&index, &config.lexicon, &config.topics), date }
+        let matcher = Matcher::new(&index, &config.lexicon, &config.topics);
+        Picker { config, matcher, date, lists: HashMap::new() }
+    }
+
+    /// [`Picker::new`], with the day's papers compared once with every reading list.
+    pub fn with_libraries(
+        config: &'a Config,
+        papers: &'a [Paper],
+        date: NaiveDate,
+        profiles: Profiles,
+    ) -> Picker<'a> {
+        let picker = Picker::new(config, papers, date);
+        if profiles.lists.is_empty() {
+            return picker;
+        }
+        let (paths, profiles): (Vec<PathBuf>, Vec<_>) = profiles.lists.into_iter().unzip();
+        let lists = paths.into_iter().enumerate().map(|(at, path)| (path, at)).collect();
+        let matcher = picker.matcher.with_similarity(Similarity::new(papers, profiles));
+        Picker { matcher, lists, ..picker }
+    }
+
+    /// The reading lists a subscriber's papers are compared with: its own, its topics'.
+    pub(crate) fn likings(&self, subscriber: &Subscriber) -> Vec<Liking> {
+        if self.lists.is_empty() {
+            return Vec::new();
+        }
+        let default = self.config.newsletter.min_similarity;
+        let own = subscriber
+            .library
+            .as_ref()
+            .map(|path| (path, subscriber.interest.min_similarity.unwrap_or(default)));
+        let topics = subscriber.interest.topics.iter().filter_map(|&t| {
+            let topic = &self.config.topics[t];
+            Some((topic.library.as_ref()?, topic.min_similarity.unwrap_or(default)))
+        });
+        own.into_iter()
+            .chain(topics)
+            .filter_map(|(path, min_similarity)| {
+                Some(Liking { profile: *self.lists.get(path)?, min_similarity })
+            })
+            .collect()
     }
 
     /// One subscriber's digest, leaving out the papers in `sent`.
@@ -77,7 +124,11 @@ impl<'a> Picker<'a> {
         Digest {
             subscriber,
             date: self.date,
-            picks: self.matcher.select(&subscriber.interest, sent),
+            picks: self.matcher.select_liking(
+                &subscriber.interest,
+                &self.likings(subscriber),
+                sent,
+            ),
             config: self.config,
             week: None,
         }

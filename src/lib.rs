@@ -37,6 +37,7 @@ mod messages;
 mod outcome;
 mod pages;
 mod paper;
+mod profiles;
 mod render;
 mod report;
 mod serve;
@@ -62,6 +63,7 @@ pub mod bench {
     pub use crate::digest::Picker;
     pub use crate::journal::Journal;
     pub use crate::paper::{Paper, PaperId};
+    pub use crate::profiles::Profiles;
     pub use crate::topic::SentPapers;
 
     /// Reading a listing.

@@ -19,8 +19,10 @@ pub(crate) fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let history = sent_before(&config, &day.papers, day.date)?;
     let none = SentPapers::new();
     let sent = history_of(&history, subscriber).unwrap_or(&none);
-    let picker = Picker::new(&config, &day.papers, day.date);
-    let mut verdicts = picker.matcher().explain(&subscriber.interest, sent);
+    let profiles = crate::profiles::Profiles::load(&config)?;
+    let picker = Picker::with_libraries(&config, &day.papers, day.date, profiles);
+    let likings = picker.likings(subscriber);
+    let mut verdicts = picker.matcher().explain_liking(&subscriber.interest, &likings, sent);
     // Counted over the whole listing: `--paper` narrows what is shown, not the digest.
     let picked = verdicts.iter().filter(|v| matches!(v.outcome, Outcome::Picked { .. })).count();
     if let Some(id) = &args.paper {
@@ -60,7 +62,7 @@ fn write_verdict(
     let (title, id) = (shown.show(&verdict.paper.title), shown.show(verdict.paper.id.as_str()));
     writeln!(out, "{title}  [{id}]")?;
     match verdict.outcome {
-        Outcome::NoMatch => writeln!(out, "  {}", verdict.outcome)?,
+        _ if verdict.matches.is_empty() => writeln!(out, "  {}", verdict.outcome)?,
         _ => writeln!(out, "  {} · score {:.2}", verdict.outcome, verdict.score)?,
     }
     if !verdict.followed.is_empty() {
@@ -74,6 +76,12 @@ fn write_verdict(
             format!(": {}", shown.show(&found.words.join("; ")))
         };
         writeln!(out, "  matched `{}` ({}, {:.2}){words}", found.keyword, found.from, found.score)?;
+    }
+    if let Some(similarity) = verdict.similarity {
+        writeln!(out, "  similarity {similarity:.2}")?;
+    }
+    for like in &verdict.likes {
+        writeln!(out, "  {}", shown.show(like))?;
     }
     Ok(())
 }

@@ -78,6 +78,8 @@ struct Loaded {
     config: Config,
     day: Day,
     history: HashMap<String, SentPapers>,
+    /// The reading lists, profiled once for every picker of the run.
+    profiles: crate::profiles::Profiles,
 }
 
 impl Loaded {
@@ -85,11 +87,13 @@ impl Loaded {
         let config = Config::load(config_path)?;
         let day = read_day(&config, day, clock, false)?;
         let history = sent_before(&config, &day.papers, day.date)?;
-        Ok(Loaded { config, day, history })
+        let profiles = crate::profiles::Profiles::load(&config)?;
+        Ok(Loaded { config, day, history, profiles })
     }
 
     fn picker(&self) -> Picker<'_> {
-        Picker::new(&self.config, &self.day.papers, self.day.date)
+        let profiles = self.profiles.clone();
+        Picker::with_libraries(&self.config, &self.day.papers, self.day.date, profiles)
     }
 
     fn digest<'a>(&'a self, picker: &Picker<'a>, subscriber: &'a Subscriber) -> Digest<'a> {

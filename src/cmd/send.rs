@@ -28,10 +28,10 @@ use crate::deliver::{DeliveryError, Letter, Mailer};
 use crate::digest::{Digest, Picker, Week};
 use crate::error::Exit;
 use crate::journal::{Journal, JournalError, RunCounts, RunLock, RunOutcome, Status, address_key};
-use crate::library::Libraries;
 use crate::messages;
 use crate::outcome;
 use crate::paper::Paper;
+use crate::profiles::Profiles;
 use crate::render::Renderer;
 use crate::report::{Report, init_verbose_logging};
 use crate::topic::SentPapers;
@@ -129,7 +129,6 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if config.subscribers.is_empty() {
         messages::warning(format!("{} lists no [[subscribers]]", config.path.display()));
     }
-    report_libraries(&config, &subscribers);
     let scope = match args.shard {
         Some(shard) => format!("digests for {}, shard {shard}", day.date),
         None => format!("digests for {}", day.date),
@@ -144,12 +143,25 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let history = |papers: &[Paper]| -> anyhow::Result<_> {
         if args.resend { Ok(HashMap::new()) } else { sent_before(&config, papers, day.date) }
     };
-    let mut digests =
-        Digests::new(&config, &subscribers, &day.papers, day.date, &renderer, ctx.clock)
-            .signed_by(signer.as_ref())
-            .with_history(history(&day.papers)?);
+    let profiles = Profiles::load(&config)?;
+    // A reader's unreadable library fails the run, but only after everyone's digest went.
+    let libraries_exit = match report_libraries(&config, &subscribers, &profiles) {
+        true => Exit::Failure,
+        false => Exit::Ok,
+    };
+    let mut digests = Digests::new(
+        &config,
+        &subscribers,
+        &day.papers,
+        day.date,
+        &renderer,
+        ctx.clock,
+        profiles.clone(),
+    )
+    .signed_by(signer.as_ref())
+    .with_history(history(&day.papers)?);
     if let Some((week, papers)) = &week {
-        digests = digests.with_week(week, papers, history(papers)?);
+        digests = digests.with_week(week, papers, history(papers)?, profiles);
     }
     let sources_exit = outcome::sources_exit(&day.reports, day.papers.len());
     let Some(mailer) = mailer else {
@@ -158,7 +170,8 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         schedule.say_later()?;
         schedule.count(&mut tally);
         status!("{} ({scope})", tally.summary("dry run: would send"))?;
-        return Ok(outcome::combine(tally.exit(), sources_exit));
+        let exit = outcome::combine(tally.exit(), libraries_exit);
+        return Ok(outcome::combine(exit, sources_exit));
     };
     let mut tally = deliver_due(args, ctx, &digests, &mailer, &day.papers)?;
     digests.warn_shortened();
@@ -167,26 +180,23 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if let Some(line) = outcome::sources_line(&day.reports) {
         status!("{line}")?;
     }
-    Ok(outcome::combine(tally.exit(), sources_exit))
+    Ok(outcome::combine(outcome::combine(tally.exit(), libraries_exit), sources_exit))
 }
 
-/// Reads the libraries of the run's subscribers and says what is wrong with them: a library
-/// that cannot be read is reported for each of its readers, whose digests still go out by
-/// their keywords and followed authors; the others are not held up.
-fn report_libraries(config: &Config, subscribers: &[&Subscriber]) {
-    let libraries = Libraries::load(config, subscribers.iter().copied());
-    for (_, read) in &libraries.read {
-        if let Ok(library) = read {
-            library.warnings.iter().for_each(messages::warning);
-        }
-    }
+/// Says which libraries could not be read, for each of their readers, whose digests still go
+/// out by their keywords and followed authors; the others are not held up. True when any was
+/// reported.
+fn report_libraries(config: &Config, subscribers: &[&Subscriber], profiles: &Profiles) -> bool {
+    let mut reported = false;
     for subscriber in subscribers {
-        for read in libraries.of(config, subscriber) {
-            if let Err(err) = read {
-                messages::error(format!("{}: {err}", subscriber.email));
+        for path in crate::library::paths_of(config, subscriber) {
+            if let Some((_, why)) = profiles.failed.iter().find(|(failed, _)| failed == path) {
+                messages::error(format!("{}: {why}", subscriber.email));
+                reported = true;
             }
         }
     }
+    reported
 }
 
 /// `--dry-run`: what a run would send now (the journal is read when there is one, never
@@ -331,8 +341,9 @@ impl<'a> Digests<'a> {
         date: chrono::NaiveDate,
         renderer: &'a Renderer,
         clock: Clock,
+        profiles: Profiles,
     ) -> Digests<'a> {
-        let picker = Picker::new(config, papers, date);
+        let picker = Picker::with_libraries(config, papers, date, profiles);
         Digests {
             config,
             subscribers,
@@ -352,8 +363,9 @@ impl<'a> Digests<'a> {
         week: &'a Week,
         papers: &'a [Paper],
         history: HashMap<String, SentPapers>,
+        profiles: Profiles,
     ) -> Digests<'a> {
-        let picker = Picker::new(self.config, papers, self.date);
+        let picker = Picker::with_libraries(self.config, papers, self.date, profiles);
         Digests { weekly: Some(Weekly { week, picker, history }), ..self }
     }
 

@@ -95,6 +95,8 @@ pub(crate) struct Newsletter {
     pub(crate) abstract_length: AbstractLength,
     /// The subscribers' default `frequency`, `weekday`, `send_at` and `timezone`.
     pub(crate) cadence: Cadence,
+    /// The `min_similarity` of subscribers and topics that set none.
+    pub(crate) min_similarity: f32,
 }
 
 /// `newsletter.abstract`: how much of each abstract a digest shows.

@@ -126,12 +126,15 @@ pub(crate) const CONFIRMATIONS_PER_ADDRESS_HOUR: Limit = Limit::whole("a whole n
 
 /// `library.arxiv_delay_secs`: arXiv asks for 3 s between requests.
 pub(crate) const ARXIV_DELAY_SECS: Limit = Limit::whole("a whole number of seconds", 0, 60);
+/// `min_similarity` of the newsletter, a topic or a subscriber: a cosine similarity.
+pub(crate) const MIN_SIMILARITY: Limit = Limit::fraction(0.0, 1.0);
 
 /// Every number of the config with its range, in the order the docs list them.
 #[cfg(test)]
 pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("newsletter.max_papers", MAX_PAPERS),
     ("newsletter.subscribe_link_hours", SUBSCRIBE_LINK_HOURS),
+    ("newsletter.min_similarity", MIN_SIMILARITY),
     ("fetch.timeout_secs", TIMEOUT_SECS),
     ("fetch.connect_timeout_secs", TIMEOUT_SECS),
     ("fetch.retries", FETCH_RETRIES),
@@ -146,9 +149,11 @@ pub(crate) const LIMITS: &[(&str, Limit)] = &[
     ("smtp.max_failures_in_a_row", MAX_FAILURES_IN_A_ROW),
     ("topics.NAME.min_score", MIN_SCORE),
     ("topics.NAME.min_upvotes", MIN_UPVOTES),
+    ("topics.NAME.min_similarity", MIN_SIMILARITY),
     ("subscribers[i].max_papers", MAX_PAPERS),
     ("subscribers[i].min_score", MIN_SCORE),
     ("subscribers[i].min_upvotes", MIN_UPVOTES),
+    ("subscribers[i].min_similarity", MIN_SIMILARITY),
     ("serve.subscribe_per_client_hour", SUBSCRIBE_PER_CLIENT_HOUR),
     ("serve.confirmations_per_address_hour", CONFIRMATIONS_PER_ADDRESS_HOUR),
 ];

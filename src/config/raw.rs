@@ -202,6 +202,8 @@ pub(super) struct RawNewsletter {
     pub(super) send_at: Option<Spanned<String>>,
     /// An IANA zone name.
     pub(super) timezone: Option<Spanned<String>>,
+    /// Similarity to a reader's library at or above which a paper is picked without keywords.
+    pub(super) min_similarity: Option<Spanned<Num>>,
 }
 
 fn default_subscribe_link_hours() -> Spanned<Num> {
@@ -408,6 +410,7 @@ pub(super) struct RawTopic {
     pub(super) authors: Vec<Spanned<String>>,
     /// Shown beside the topic's checkbox on the sign-up and preferences pages.
     pub(super) description: Option<String>,
+    pub(super) min_similarity: Option<Spanned<Num>>,
 }
 
 /// One batch of `[[subscribers]]` tables, parsed on its own.
@@ -451,6 +454,8 @@ pub(super) struct RawSubscriber {
     pub(super) send_at: Option<Spanned<String>>,
     /// An IANA zone name.
     pub(super) timezone: Option<Spanned<String>>,
+    /// Similarity to a reader's library at or above which a paper is picked without keywords.
+    pub(super) min_similarity: Option<Spanned<Num>>,
 }
 
 /// `[library]`: how readers' libraries are read.

@@ -55,7 +55,7 @@ fn unknown_key_names_line_and_key() {
     assert_eq!(
         problems(&format!("{MINIMAL}titel = \"x\"\n")),
         [
-            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`, `frequency`, `weekday`, `send_at`, `timezone`"
+            "dir/paperboy.toml:4: `newsletter.titel`: unknown field `titel`, expected one of `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`, `frequency`, `weekday`, `send_at`, `timezone`, `min_similarity`"
         ]
     );
 }
@@ -337,6 +337,7 @@ fn a_rate_per_second_of_1e_300_is_out_of_its_range() {
 fn every_number_of_the_config_has_a_range() {
     let text = "[newsletter]\ntitle = \"T\"\nfrom = \"d@example.org\"\nmax_papers = 1001\n\
          subscribe_link_hours = 0\n\
+         min_similarity = 2\n\
          [fetch]\ntimeout_secs = 3601\nconnect_timeout_secs = 0\nretries = 11\n\
          [library]\narxiv_delay_secs = 61\n\
          [smtp]\nhost = \"h\"\nport = 0\ntimeout_secs = 1e9\nmax_connections = 101\n\
@@ -344,8 +345,9 @@ fn every_number_of_the_config_has_a_range() {
          max_attempts = 11\nretry_backoff_ms = 60001\nretry_budget_secs = -1\n\
          max_failures_in_a_row = 100001\n\
          [topics.t]\nkeywords = [\"x\"]\nmin_score = 1001.0\nmin_upvotes = -1\n\
+         min_similarity = -0.5\n\
          [[subscribers]]\nemail = \"a@x.org\"\nmax_papers = 1.5\nmin_score = inf\n\
-         min_upvotes = 1000001\n\
+         min_upvotes = 1000001\nmin_similarity = 1.5\n\
          [serve]\nsubscribe_per_client_hour = 0\nconfirmations_per_address_hour = 11\n";
     let keys: Vec<String> = parse(text)
         .unwrap_err()

@@ -23,6 +23,7 @@ use super::{
 use crate::cadence::{self, Cadence};
 use crate::lines::Lines;
 use crate::source::{FetchSettings, Location, Source, SourceFormat, default_announce};
+use crate::topic::similar::DEFAULT_MIN_SIMILARITY;
 use crate::topic::{AuthorName, Interest, Keyword, Lexicon, Rules, Topic};
 
 /// Collects every problem before giving up, so one run shows them all.
@@ -81,7 +82,10 @@ impl Validator<'_> {
                 let library = self.library_path(topic.library.as_ref(), &key("library"));
                 let description = topic.description.map(|d| d.trim().to_owned());
                 let description = description.filter(|d| !d.is_empty());
-                Topic { name, rules, library, description }
+                let min_similarity = topic.min_similarity.map(|raw| {
+                    self.number(&raw, &key("min_similarity"), range::MIN_SIMILARITY) as f32
+                });
+                Topic { name, rules, library, description, min_similarity }
             })
             .collect();
         let mut list = SubscriberList::new(&topics, newsletter.as_ref());
@@ -206,6 +210,9 @@ impl Validator<'_> {
         let keys = [raw.frequency, raw.weekday, raw.send_at, raw.timezone];
         let cadence =
             self.cadence(Cadence::default(), keys, &|field| format!("newsletter.{field}"));
+        let min_similarity = raw.min_similarity.map_or(DEFAULT_MIN_SIMILARITY, |raw| {
+            self.number(&raw, "newsletter.min_similarity", range::MIN_SIMILARITY) as f32
+        });
         Some(Newsletter {
             title: raw.title.into_inner().trim().to_owned(),
             from: from?,
@@ -222,6 +229,7 @@ impl Validator<'_> {
             subscribe_link_hours,
             abstract_length: raw.abstract_length,
             cadence,
+            min_similarity,
         })
     }
 
@@ -574,6 +582,9 @@ impl Validator<'_> {
                 topics: followed,
                 own,
                 max_papers: max_papers.unwrap_or(list.default_max),
+                min_similarity: raw.min_similarity.map(|raw| {
+                    self.number(&raw, &key("min_similarity"), range::MIN_SIMILARITY) as f32
+                }),
             };
             let Some(email) = email else { continue };
             list.subscribers.push(Subscriber {

@@ -123,22 +123,6 @@ pub(crate) struct Libraries {
 }
 
 impl Libraries {
-    /// Reads every library of these subscribers: their own and their topics'.
-    pub(crate) fn load<'c>(
-        config: &'c Config,
-        subscribers: impl IntoIterator<Item = &'c Subscriber>,
-    ) -> Libraries {
-        let mut paths: Vec<&Path> = Vec::new();
-        for subscriber in subscribers {
-            for path in paths_of(config, subscriber) {
-                if !paths.contains(&path) {
-                    paths.push(path);
-                }
-            }
-        }
-        Libraries::read_all(config, paths)
-    }
-
     /// Reads every library the config names, followed or not, as `check` does.
     pub(crate) fn load_every(config: &Config) -> Libraries {
         let mut paths: Vec<&Path> = Vec::new();
@@ -156,20 +140,6 @@ impl Libraries {
         let read =
             paths.into_iter().map(|path| (path.to_owned(), load(path, &config.library))).collect();
         Libraries { read }
-    }
-
-    /// A subscriber's libraries as read, its own first.
-    pub(crate) fn of<'l>(
-        &'l self,
-        config: &Config,
-        subscriber: &Subscriber,
-    ) -> Vec<&'l Result<Library, LibraryError>> {
-        let paths = paths_of(config, subscriber);
-        self.read
-            .iter()
-            .filter(|(path, _)| paths.contains(&path.as_path()))
-            .map(|(_, read)| read)
-            .collect()
     }
 }
 

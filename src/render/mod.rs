@@ -331,6 +331,10 @@ impl Renderer {
             key.push_str("\0@");
             key.push_str(author);
         }
+        if let Some(reason) = &pick.reason {
+            key.push_str("\0\0");
+            key.push_str(reason);
+        }
         let cached = self.cards.lock().ok().and_then(|cards| cards.by_key.get(&key).cloned());
         if let Some(card) = cached {
             return Ok(card);

@@ -150,8 +150,10 @@ pub(crate) struct FeedbackView {
 
 /// The reason line of a picked paper.
 pub(crate) fn reason(pick: &Pick<'_>) -> Option<String> {
-    (!pick.followed.is_empty())
-        .then(|| format!("By an author you follow: {}", pick.followed.join(", ")))
+    if !pick.followed.is_empty() {
+        return Some(format!("By an author you follow: {}", pick.followed.join(", ")));
+    }
+    pick.reason.as_ref().map(|like| format!("Why: {like}"))
 }
 
 /// A piece of text: marked when a keyword matched it, a link when it is a URL (never both).
@@ -528,7 +530,13 @@ mod tests {
             abstract_text: "It goes on…".into(),
             ..crate::paper::Paper::for_test("x")
         };
-        let pick = Pick { paper: &paper, score: 1.0, matched: Vec::new(), followed: Vec::new() };
+        let pick = Pick {
+            paper: &paper,
+            score: 1.0,
+            matched: Vec::new(),
+            followed: Vec::new(),
+            reason: None,
+        };
         let view = PaperView::new(&pick, AbstractLength::Full, Some(1000), Highlight::default());
         assert!(!view.trimmed);
         assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false, href: None }]);

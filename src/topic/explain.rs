@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::highlight::spans;
 use super::keyword::{Keyword, KeywordId, Scope};
-use super::{Interest, Matcher, Rules, SentPapers};
+use super::{Interest, Liking, Matcher, Rules, SentPapers};
 use crate::paper::Paper;
 
 /// One paper's fate for one subscriber.
@@ -20,6 +20,11 @@ pub(crate) struct Verdict<'a> {
     pub(crate) matches: Vec<Match<'a>>,
     /// Its authors whom the subscriber follows, as the paper writes them.
     pub(crate) followed: Vec<&'a str>,
+    /// Its similarity to the subscriber's reading lists (the best), when it has any.
+    pub(crate) similarity: Option<f64>,
+    /// The documents of those lists it is most like, best first: "like your 'Title'
+    /// (0.41): distillation, teacher, student".
+    pub(crate) likes: Vec<String>,
     /// Picked, or why not.
     pub(crate) outcome: Outcome,
 }
@@ -46,6 +51,10 @@ pub(crate) enum Outcome {
     },
     /// None of the subscriber's keywords occurs in it.
     NoMatch,
+    /// No keyword picks it, and it is not similar enough to the subscriber's reading lists.
+    NotSimilar { similarity: f64, min: f64 },
+    /// It is more like a paper the subscriber voted down than like their reading list.
+    Disliked { title: String },
     /// An exclude keyword occurs in it.
     Excluded {
         keyword: String,
@@ -86,6 +95,14 @@ impl std::fmt::Display for Outcome {
         match self {
             Outcome::Picked { rank } => write!(f, "picked, #{rank}"),
             Outcome::NoMatch => write!(f, "left out: no keyword matched"),
+            Outcome::NotSimilar { similarity, min } => write!(
+                f,
+                "left out: no keyword matched and similarity {similarity:.2} is under \
+                 min_similarity {min}"
+            ),
+            Outcome::Disliked { title } => {
+                write!(f, "left out: fewer like your vote on '{title}'")
+            }
             Outcome::Excluded { keyword, by } => {
                 write!(f, "left out: excluded by `{keyword}` ({by})")
             }
@@ -112,9 +129,22 @@ impl std::fmt::Display for Outcome {
 
 impl<'a> Matcher<'a> {
     /// Every paper of the day, in listing order, with the subscriber's verdict on it.
+    #[cfg(test)]
     pub(crate) fn explain(&self, interest: &Interest, sent: &SentPapers) -> Vec<Verdict<'a>> {
+        self.explain_liking(interest, &[], sent)
+    }
+
+    /// [`Matcher::explain`] for a subscriber who also likes some reading lists.
+    pub(crate) fn explain_liking(
+        &self,
+        interest: &Interest,
+        likings: &[Liking],
+        sent: &SentPapers,
+    ) -> Vec<Verdict<'a>> {
+        let likings = if self.similarity.is_some() { likings } else { &[] };
         // The digest is the top of the full ranking.
-        let ranked = self.select(&Interest { max_papers: usize::MAX, ..interest.clone() }, sent);
+        let everything = Interest { max_papers: usize::MAX, ..interest.clone() };
+        let ranked = self.select_liking(&everything, likings, sent);
         (0..self.papers.len() as u32)
             .map(|paper| {
                 let matches = self.matches(interest, paper);
@@ -127,15 +157,68 @@ impl<'a> Matcher<'a> {
                 let outcome = match place {
                     Some(rank) if rank <= interest.max_papers => Outcome::Picked { rank },
                     Some(rank) => Outcome::CutByMaxPapers { rank, max: interest.max_papers },
-                    None => self.why_not(interest, paper, sent),
+                    None => self.why_not_liking(interest, likings, paper, sent),
                 };
                 let followed = match place {
                     Some(rank) => ranked[rank - 1].followed.clone(),
-                    None => self.pick(interest, paper, 0.0).followed,
+                    None => self.pick(interest, likings, paper, 0.0).followed,
                 };
-                Verdict { paper: this, score, matches, followed, outcome }
+                let similarity = self.standing(likings, paper).map(|(s, ..)| f64::from(s));
+                let likes = self.likes(likings, paper);
+                Verdict { paper: this, score, matches, followed, similarity, likes, outcome }
             })
             .collect()
+    }
+
+    /// The three documents of the subscriber's lists the paper is most like.
+    fn likes(&self, likings: &[Liking], paper: u32) -> Vec<String> {
+        let Some(similarity) = &self.similarity else { return Vec::new() };
+        let mut likes: Vec<_> =
+            likings.iter().flat_map(|l| similarity.most_like(l.profile, paper, 3)).collect();
+        likes.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+        likes.iter().take(3).map(ToString::to_string).collect()
+    }
+
+    /// [`Matcher::why_not`], where reading lists can pick a paper too.
+    fn why_not_liking(
+        &self,
+        interest: &Interest,
+        likings: &[Liking],
+        paper: u32,
+        sent: &SentPapers,
+    ) -> Outcome {
+        let by_keywords = self.why_not(interest, paper, sent);
+        let Some((similarity, picking, disliked)) = self.standing(likings, paper) else {
+            return by_keywords;
+        };
+        if matches!(by_keywords, Outcome::Excluded { .. }) {
+            return by_keywords;
+        }
+        if disliked {
+            let title = likings
+                .iter()
+                .filter_map(|l| self.similarity.as_ref()?.best(l.profile, paper, true))
+                .max_by(|a, b| a.similarity.total_cmp(&b.similarity))
+                .map_or_else(String::new, |like| like.title.to_owned());
+            return Outcome::Disliked { title };
+        }
+        if picking.is_some() {
+            let own = Rules { keywords: Vec::new(), min_score: None, ..interest.own.clone() };
+            if let Some(reason) = self.rule_fails(&own, paper, 0.0, None) {
+                return reason;
+            }
+            return match sent.get(&self.papers[paper as usize].id) {
+                Some(on) => Outcome::AlreadySent { on: *on },
+                None => by_keywords,
+            };
+        }
+        match by_keywords {
+            Outcome::NoMatch => {
+                let min = likings.iter().map(|l| l.min_similarity).fold(f32::MAX, f32::min);
+                Outcome::NotSimilar { similarity: f64::from(similarity), min: f64::from(min) }
+            }
+            other => other,
+        }
     }
 
     fn source_name(&self, topic: Option<usize>) -> String {

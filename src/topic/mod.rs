@@ -11,6 +11,7 @@ mod explain;
 mod highlight;
 mod index;
 mod keyword;
+pub(crate) mod similar;
 mod singular;
 mod tokens;
 
@@ -25,6 +26,7 @@ pub(crate) use highlight::{Highlight, highlight_one, merged};
 pub(crate) use index::DayIndex;
 use index::KeywordHits;
 pub(crate) use keyword::{Keyword, KeywordId, Lexicon};
+use similar::Similarity;
 
 use crate::paper::{Paper, PaperId};
 
@@ -58,6 +60,8 @@ pub(crate) struct Topic {
     pub(crate) library: Option<std::path::PathBuf>,
     /// What the sign-up and preferences pages say about it.
     pub(crate) description: Option<String>,
+    /// The similarity to `library` that picks a paper; the newsletter's when unset.
+    pub(crate) min_similarity: Option<f32>,
 }
 
 /// What one subscriber wants, compiled.
@@ -70,6 +74,9 @@ pub(crate) struct Interest {
     pub(crate) own: Rules,
     /// The most papers per digest.
     pub(crate) max_papers: usize,
+    /// The similarity to the subscriber's library that picks a paper; the newsletter's
+    /// when unset.
+    pub(crate) min_similarity: Option<f32>,
 }
 
 impl Interest {
@@ -89,6 +96,14 @@ impl Interest {
 /// Papers already sent to a subscriber, and when.
 pub type SentPapers = HashMap<PaperId, NaiveDate>;
 
+/// One reading list a subscriber's papers are compared with (its own library, a followed
+/// topic's), as numbered in the run's [`Similarity`], and the similarity that picks a paper.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Liking {
+    pub(crate) profile: usize,
+    pub(crate) min_similarity: f32,
+}
+
 /// A paper picked for a subscriber.
 #[derive(Debug, Clone)]
 pub struct Pick<'a> {
@@ -102,6 +117,8 @@ pub struct Pick<'a> {
     /// Its authors, as the paper writes them, whom the subscriber follows: such a paper
     /// comes before every other.
     pub(crate) followed: Vec<&'a str>,
+    /// Why it was picked when keywords alone do not say: "like your 'Title' (0.41): a, b".
+    pub(crate) reason: Option<String>,
 }
 
 /// Rows of equal width in one allocation, so reading a cell is one load.
@@ -144,6 +161,8 @@ pub(crate) struct Matcher<'a> {
     /// The day's authors by surname as compared, with their paper; read the first time a
     /// subscriber follows someone, so a config that follows nobody never pays for it.
     authors: std::sync::OnceLock<HashMap<String, Vec<(u32, AuthorName)>>>,
+    /// The papers compared with every reading list of the run, when there are any.
+    similarity: Option<Similarity>,
 }
 
 /// Per-thread scratch space, reused across subscribers so picking allocates little.
@@ -166,6 +185,10 @@ struct Scratch {
 /// Papers are looked at in blocks of this many; blocks whose best cannot make the top are
 /// skipped.
 const BLOCK: usize = 64;
+
+/// The keyword score that counts as half way to the best, when keyword scores are squashed
+/// under 1 to rank beside similarities: a good single-keyword match scores about 5.
+const KEYWORD_HALF: f32 = 5.0;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -257,6 +280,7 @@ impl<'a> Matcher<'a> {
             excluded: Rows::new(n.div_ceil(64), topics.len()),
             tie_order: tie_order(index.papers),
             authors: std::sync::OnceLock::new(),
+            similarity: None,
         };
         for (at, topic) in topics.iter().enumerate() {
             let (scores, excluded) = matcher.evaluate_topic(&topic.rules);
@@ -264,6 +288,33 @@ impl<'a> Matcher<'a> {
             matcher.excluded.row_mut(at).copy_from_slice(&excluded);
         }
         matcher
+    }
+
+    /// The same, with the papers compared with the run's reading lists, for
+    /// [`Matcher::select_liking`].
+    pub(crate) fn with_similarity(self, similarity: Similarity) -> Matcher<'a> {
+        Matcher { similarity: Some(similarity), ..self }
+    }
+
+    /// How a paper stands to the lists a subscriber likes: the best similarity, whether it
+    /// reaches that list's `min_similarity`, and whether a disliked document rules it out
+    /// (it is more like that than like the liked ones, and that much).
+    fn standing(&self, likings: &[Liking], paper: u32) -> Option<(f32, Option<usize>, bool)> {
+        let similarity = self.similarity.as_ref()?;
+        let (mut best, mut picking, mut disliked) = (f32::MIN, None, false);
+        for (at, liking) in likings.iter().enumerate() {
+            let standing = similarity.standing(liking.profile, paper);
+            if standing.disliked >= liking.min_similarity && standing.disliked > standing.liked {
+                disliked = true;
+            }
+            if standing.similarity > best {
+                best = standing.similarity;
+                if standing.similarity >= liking.min_similarity {
+                    picking = Some(at);
+                }
+            }
+        }
+        (!likings.is_empty()).then_some((best, picking, disliked))
     }
 
     fn hit(&self, keyword: KeywordId, paper: u32) -> Option<f32> {
@@ -327,7 +378,21 @@ impl<'a> Matcher<'a> {
     ///
     /// Topics were scored once for the day, so a subscriber costs a few vector additions
     /// over the day's papers, then a look at the few papers that can make its top.
+    #[cfg(test)]
     pub(crate) fn select(&self, interest: &Interest, sent: &SentPapers) -> Vec<Pick<'a>> {
+        self.select_liking(interest, &[], sent)
+    }
+
+    /// [`Matcher::select`] for a subscriber who also likes some reading lists: a paper
+    /// similar enough to one is picked without keywords, and a paper both ways ranks above
+    /// every paper only one way picks.
+    pub(crate) fn select_liking(
+        &self,
+        interest: &Interest,
+        likings: &[Liking],
+        sent: &SentPapers,
+    ) -> Vec<Pick<'a>> {
+        let likings = if self.similarity.is_some() { likings } else { &[] };
         let mut kept: Vec<(u32, f32)> = Vec::with_capacity(interest.max_papers.min(64));
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
@@ -335,7 +400,12 @@ impl<'a> Matcher<'a> {
                 &mut *scratch;
             self.add_up(interest, scores, own_scores, blocked, required);
             let own = &interest.own;
-            let min_score = own.min_score.unwrap_or(0.0);
+            let mut min_score = own.min_score.unwrap_or(0.0);
+            if !likings.is_empty() {
+                self.combine(interest, likings, scores, blocked);
+                // Applied to the keyword part in `combine`: a paper similarity picks has none.
+                min_score = 0.0;
+            }
             let floor = (min_score as f32).max(f32::MIN_POSITIVE);
             let eligible = |paper: u32| {
                 (own.require.is_empty()
@@ -396,7 +466,38 @@ impl<'a> Matcher<'a> {
                 kept = ordered;
             }
         });
-        kept.into_iter().map(|(paper, score)| self.pick(interest, paper, score)).collect()
+        kept.into_iter().map(|(paper, score)| self.pick(interest, likings, paper, score)).collect()
+    }
+
+    /// Turns keyword scores into the ranking of a subscriber with reading lists: papers both
+    /// keywords and similarity pick score 2 and more, papers one way picks under 1
+    /// (keyword scores squashed into that range, similarities as they are), so the order
+    /// within each way stays the same.
+    fn combine(
+        &self,
+        interest: &Interest,
+        likings: &[Liking],
+        scores: &mut [f32],
+        blocked: &[u64],
+    ) {
+        let min_score = interest.own.min_score.unwrap_or(0.0);
+        for (paper, score) in scores.iter_mut().enumerate() {
+            if bit(blocked, paper as u32) {
+                continue;
+            }
+            let Some((similarity, picking, disliked)) = self.standing(likings, paper as u32) else {
+                continue;
+            };
+            let keywords = *score > 0.0 && f64::from(*score) >= min_score;
+            let squashed = *score / (*score + KEYWORD_HALF);
+            *score = match (disliked, keywords, picking.is_some()) {
+                (true, ..) => 0.0,
+                (false, true, true) => 2.0 + squashed + similarity.min(1.0),
+                (false, true, false) => squashed,
+                (false, false, true) => similarity.clamp(f32::MIN_POSITIVE, 1.0),
+                (false, false, false) => 0.0,
+            };
+        }
     }
 
     /// Fills `scores` with the subscriber's score of every paper, 0 for the papers it may
@@ -472,7 +573,12 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn pick(&self, interest: &Interest, paper: u32, score: f32) -> Pick<'a> {
+    fn pick(&self, interest: &Interest, likings: &[Liking], paper: u32, score: f32) -> Pick<'a> {
+        let reason = self.standing(likings, paper).and_then(|(_, picking, _)| {
+            let liking = likings[picking?];
+            let like = self.similarity.as_ref()?.best(liking.profile, paper, false)?;
+            Some(like.to_string())
+        });
         let picking_topics =
             interest.topics.iter().filter(|&&t| self.topic_scores.row(t)[paper as usize] > 0.0);
         let keywords = picking_topics
@@ -496,7 +602,7 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
-        Pick { paper: this, score: f64::from(score), matched, followed }
+        Pick { paper: this, score: f64::from(score), matched, followed, reason }
     }
 
     /// Whether the subscriber or one of its topics follows an author.

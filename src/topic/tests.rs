@@ -36,14 +36,20 @@ impl Setup {
             exclude: self.ids(exclude),
             ..Rules::default()
         };
-        self.topics.push(Topic { name: name.to_owned(), rules, library: None, description: None });
+        self.topics.push(Topic {
+            name: name.to_owned(),
+            rules,
+            library: None,
+            description: None,
+            min_similarity: None,
+        });
         self.topics.len() - 1
     }
 
     fn own(&mut self, keywords: &[&str], exclude: &[&str]) -> Interest {
         let own =
             Rules { keywords: self.ids(keywords), exclude: self.ids(exclude), ..Rules::default() };
-        Interest { topics: Vec::new(), own, max_papers: 10 }
+        Interest { topics: Vec::new(), own, max_papers: 10, min_similarity: None }
     }
 
     fn titles(&self, interest: &Interest, papers: &[Paper]) -> Vec<String> {

@@ -24,7 +24,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
         "error: paperboy.toml:4: `newsletter.colour`: unknown field `colour`, expected one of \
          `title`, `from`, `reply_to`, `unsubscribe_url`, `max_papers`, `send_empty`, `templates`, \
          `feedback_url`, `site_url`, `subscribe_link_hours`, `abstract`, \
-         `frequency`, `weekday`, `send_at`, `timezone`\n",
+         `frequency`, `weekday`, `send_at`, `timezone`, `min_similarity`\n",
     );
 }
 

@@ -31,4 +31,5 @@ mod readme;
 mod send;
 mod serve;
 mod signup_browser;
+mod similar;
 mod sources;

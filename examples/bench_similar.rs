@@ -1,0 +1,142 @@
+//! Picking by similarity for 10,000 subscribers over 2,000 papers, with 1,000 distinct
+//! library files of 100 entries each (one subscriber each) and one lab list of 100 entries
+//! the other 9,000 share: a cold run (every library parsed and profiled) and a warm one (every
+//! profile loaded from the state folder), on one core, with the process's peak memory.
+//!
+//! `cargo run --release --example bench_similar` (docs/src/performance.md has the figures).
+//! Papers and library entries are the bundled sample's real titles and abstracts, repeated and
+//! mixed by a fixed seed (each abstract gets two sentences of another), so every run measures
+//! the same work.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use paperboy::bench::source::{self, Source};
+use paperboy::bench::{Config, Paper, PaperId, Picker, Profiles, SentPapers};
+
+const PAPERS: usize = 2_000;
+const SUBSCRIBERS: usize = 10_000;
+const LIBRARIES: usize = 1_000;
+const ENTRIES: usize = 100;
+
+/// xorshift64*: a fixed, dependency-free sequence.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A sample paper's title and abstract, with two sentences of another paper mixed in.
+fn mixed(sample: &[Paper], rng: &mut Rng) -> (String, String) {
+    let paper = &sample[rng.below(sample.len())];
+    let other = &sample[rng.below(sample.len())];
+    let mut sentences: Vec<&str> = paper.abstract_text.split(". ").collect();
+    let borrowed: Vec<&str> = other.abstract_text.split(". ").collect();
+    for _ in 0..2 {
+        let at = rng.below(sentences.len() + 1);
+        sentences.insert(at, borrowed[rng.below(borrowed.len())]);
+    }
+    (paper.title.clone(), sentences.join(". "))
+}
+
+/// A library file in Zotero's CSL-JSON.
+fn csl_json(sample: &[Paper], rng: &mut Rng) -> String {
+    let items: Vec<serde_json::Value> = (0..ENTRIES)
+        .map(|i| {
+            let (title, abstract_text) = mixed(sample, rng);
+            serde_json::json!({
+                "id": format!("item-{i}"), "type": "article-journal", "title": title,
+                "abstract": abstract_text, "issued": {"date-parts": [[2020 + i % 5, 1 + i % 12, 1]]}
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).expect("JSON values serialize")
+}
+
+fn main() {
+    let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
+    let text = include_str!("hf-daily-papers-aug5.txt");
+    let sample = source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date)
+        .expect("the bundled sample parses")
+        .papers;
+    let mut rng = Rng(0x5eed);
+    let papers: Vec<Paper> = (0..PAPERS)
+        .map(|i| {
+            let (title, abstract_text) = mixed(&sample, &mut rng);
+            let title = format!("{title} ({i})");
+            Paper::new(PaperId::from_title(&title), title, abstract_text, "bench", date)
+        })
+        .collect();
+
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir_all(dir.path().join("libraries")).expect("a libraries folder");
+    for library in 0..=LIBRARIES {
+        let path = dir.path().join(format!("libraries/{library}.json"));
+        std::fs::write(path, csl_json(&sample, &mut rng)).expect("a library file");
+    }
+    let mut toml = String::from(
+        "[newsletter]\ntitle = \"Bench\"\nfrom = \"d@example.org\"\nmax_papers = 10\n",
+    );
+    for subscriber in 0..SUBSCRIBERS {
+        // The first 1,000 have a library of their own; the rest share the lab's (number 1000).
+        let library = if subscriber < LIBRARIES { subscriber } else { LIBRARIES };
+        writeln!(
+            toml,
+            "[[subscribers]]\nemail = \"s{subscriber}@example.org\"\nlibrary = \"libraries/{library}.json\"\nmax_papers = {}",
+            5 + subscriber % 10
+        )
+        .expect("writing to a String");
+    }
+    let config = Config::parse(&toml, &dir.path().join("bench.toml")).expect("the config loads");
+    drop(toml);
+
+    println!(
+        "{SUBSCRIBERS} subscribers over {PAPERS} papers: {LIBRARIES} libraries of {ENTRIES} entries, one subscriber each, and one lab list the other {} share",
+        SUBSCRIBERS - LIBRARIES
+    );
+    for run in ["cold", "warm"] {
+        let started = Instant::now();
+        let profiles = Profiles::load(&config).expect("the libraries load");
+        let loaded = started.elapsed();
+        let picker = Picker::with_libraries(&config, &papers, date, profiles);
+        let compared = started.elapsed();
+        let none = SentPapers::new();
+        let mut picked = 0usize;
+        for subscriber in &config.subscribers {
+            picked += picker.digest(subscriber, &none).picks.len();
+        }
+        let total = started.elapsed();
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "  {run}: libraries {:.0} ms, index and similarity {:.0} ms, picking {:.0} ms; total {:.0} ms ({picked} picks)",
+            ms(loaded),
+            ms(compared - loaded),
+            ms(total - compared),
+            ms(total)
+        );
+    }
+    println!("  peak memory of the whole run: {:.0} MB", status_kib("VmHWM:") as f64 / 1024.0);
+}
+
+/// A memory figure of Linux's /proc/self/status, in KiB; 0 elsewhere.
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}

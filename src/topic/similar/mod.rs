@@ -1,0 +1,359 @@
+//! Similarity: how much each of the day's papers is like each reader's profile (library and
+//! votes), and which liked document it is most like, with the terms they share.
+//!
+//! Papers and profile documents are bags of the keywords' terms ([`Document`]), weighted by
+//! TF-IDF over the day's papers plus every profile's documents, and compared by cosine. A
+//! paper's similarity to a profile is the mean of its `TOP_K` best cosines with the liked
+//! documents, less its best cosine with a disliked one: one library entry on a subject is
+//! not enough to pull a paper in, two or three are (docs/src/library.md has the measurements
+//! behind the choice). Everything is computed once per run, for every profile at once,
+//! walking postings of the day's papers, so picking only reads a row. Nothing here reads
+//! files.
+
+mod profile;
+
+use rustc_hash::FxHashMap;
+
+pub(crate) use profile::{Document, Profile};
+
+use crate::paper::Paper;
+
+/// How many of a paper's best matches among the liked documents are averaged.
+pub(crate) const TOP_K: usize = 3;
+
+/// A profile document keeps only its this many heaviest terms: they carry nearly all of its
+/// cosine with a paper, and the light ones (common words, with long postings) would cost most
+/// of the time of comparing it with the day.
+pub(crate) const DOC_TERMS: usize = 64;
+
+/// The similarity at or above which a paper is picked by similarity alone, where neither the
+/// subscriber, its topic nor the newsletter sets `min_similarity`.
+pub(crate) const DEFAULT_MIN_SIMILARITY: f32 = 0.08;
+
+/// A document as unit-length TF-IDF weights, sorted by term number.
+#[derive(Debug, Default)]
+struct Vector {
+    terms: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+impl Vector {
+    fn dot(&self, other: &Vector) -> f32 {
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < self.terms.len() && j < other.terms.len() {
+            match self.terms[i].cmp(&other.terms[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += self.weights[i] * other.weights[j];
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// One profile, compared with every paper of the day.
+struct Scored {
+    /// The titles of the liked and the disliked documents; their counts are vectors now.
+    liked_titles: Vec<String>,
+    disliked_titles: Vec<String>,
+    liked: Vec<Vector>,
+    disliked: Vec<Vector>,
+    /// By paper: the similarity (mean of the best `TOP_K` liked cosines).
+    liked_score: Vec<f32>,
+    /// By paper: the liked document it is most like.
+    best_liked: Vec<u32>,
+    /// By paper: the best cosine with a disliked document; empty when nothing is disliked.
+    disliked_score: Vec<f32>,
+    best_disliked: Vec<u32>,
+}
+
+/// How a paper stands to one profile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Standing {
+    /// Liked minus disliked: what picking compares with `min_similarity`.
+    pub(crate) similarity: f32,
+    /// The part from the liked documents.
+    pub(crate) liked: f32,
+    /// The best cosine with a disliked document (0 when none).
+    pub(crate) disliked: f32,
+}
+
+/// A document of a profile that a paper is like, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Likeness<'a> {
+    pub(crate) title: &'a str,
+    /// The cosine of the two.
+    pub(crate) similarity: f32,
+    /// The shared terms that weigh most, heaviest first.
+    pub(crate) terms: Vec<&'a str>,
+    /// Whether the document is one the reader disliked.
+    pub(crate) disliked: bool,
+}
+
+/// The day's papers compared with every profile of the run.
+pub(crate) struct Similarity {
+    terms: Vec<String>,
+    papers: Vec<Vector>,
+    scored: Vec<Scored>,
+}
+
+impl Similarity {
+    /// Weighs the papers and the profiles' documents and scores every paper against every
+    /// profile. Profiles are referred to by their place in `profiles` from then on.
+    pub(crate) fn new(papers: &[Paper], profiles: Vec<Profile>) -> Similarity {
+        let mut vocabulary = Vocabulary::default();
+        let paper_counts: Vec<Vec<(u32, u32)>> = papers
+            .iter()
+            .map(|paper| {
+                let doc = Document::new(&paper.title, &paper.abstract_text, None);
+                doc.counts.into_iter().map(|(t, c)| (vocabulary.intern(&t), c)).collect()
+            })
+            .collect();
+        // Each profile's own term numbers, as the run's.
+        let local: Vec<Vec<u32>> = profiles
+            .iter()
+            .map(|p| p.terms.iter().map(|t| vocabulary.intern(t)).collect())
+            .collect();
+        let mut df = vec![0u32; vocabulary.terms.len()];
+        let mut documents = paper_counts.len();
+        for counts in &paper_counts {
+            for &(term, _) in counts {
+                df[term as usize] += 1;
+            }
+        }
+        for (profile, local) in profiles.iter().zip(&local) {
+            for doc in profile.liked.iter().chain(&profile.disliked) {
+                documents += 1;
+                for &(term, _) in &doc.counts {
+                    df[local[term as usize] as usize] += 1;
+                }
+            }
+        }
+        let n = documents as f32;
+        let idf: Vec<f32> = df.iter().map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln()).collect();
+        let vector = |counts: &mut dyn Iterator<Item = (u32, u32)>, keep: usize| {
+            let mut pairs: Vec<(u32, f32)> = counts
+                .map(|(term, count)| (term, (1.0 + (count as f32).ln()) * idf[term as usize]))
+                .filter(|&(_, w)| w > 0.0)
+                .collect();
+            if pairs.len() > keep {
+                pairs.select_nth_unstable_by(keep - 1, |a, b| {
+                    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+                });
+                pairs.truncate(keep);
+            }
+            pairs.sort_unstable_by_key(|&(term, _)| term);
+            let norm = pairs.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
+            Vector {
+                terms: pairs.iter().map(|&(t, _)| t).collect(),
+                weights: pairs.iter().map(|&(_, w)| w / norm).collect(),
+            }
+        };
+        let paper_vectors: Vec<Vector> = paper_counts
+            .iter()
+            .map(|counts| vector(&mut counts.iter().copied(), usize::MAX))
+            .collect();
+        let postings = Postings::new(&paper_vectors, vocabulary.terms.len());
+        let mut scratch = vec![0.0f32; papers.len()];
+        let scored = profiles
+            .into_iter()
+            .zip(&local)
+            .map(|(profile, local)| {
+                let docs = |docs: &[profile::ProfileDoc]| -> Vec<Vector> {
+                    docs.iter()
+                        .map(|d| {
+                            let counts = d.counts.iter().map(|&(t, c)| (local[t as usize], c));
+                            vector(&mut counts.into_iter(), DOC_TERMS)
+                        })
+                        .collect()
+                };
+                let liked = docs(&profile.liked);
+                let disliked = docs(&profile.disliked);
+                let (liked_score, best_liked) =
+                    postings.top_mean(&liked, TOP_K, papers.len(), &mut scratch);
+                let (disliked_score, best_disliked) = if disliked.is_empty() {
+                    (Vec::new(), Vec::new())
+                } else {
+                    postings.top_mean(&disliked, 1, papers.len(), &mut scratch)
+                };
+                let titles =
+                    |docs: Vec<profile::ProfileDoc>| docs.into_iter().map(|d| d.title).collect();
+                Scored {
+                    liked_titles: titles(profile.liked),
+                    disliked_titles: titles(profile.disliked),
+                    liked,
+                    disliked,
+                    liked_score,
+                    best_liked,
+                    disliked_score,
+                    best_disliked,
+                }
+            })
+            .collect();
+        Similarity { terms: vocabulary.terms, papers: paper_vectors, scored }
+    }
+
+    /// How `paper` stands to the `profile`-th profile.
+    pub(crate) fn standing(&self, profile: usize, paper: u32) -> Standing {
+        let scored = &self.scored[profile];
+        let liked = scored.liked_score[paper as usize];
+        let disliked = scored.disliked_score.get(paper as usize).copied().unwrap_or(0.0);
+        Standing { similarity: liked - disliked, liked, disliked }
+    }
+
+    /// The liked document `paper` is most like, or the disliked one when that is what rules
+    /// it out; cheap, for the reason line of every pick.
+    pub(crate) fn best(&self, profile: usize, paper: u32, disliked: bool) -> Option<Likeness<'_>> {
+        let scored = &self.scored[profile];
+        let (best, vectors, titles) = if disliked {
+            (&scored.best_disliked, &scored.disliked, &scored.disliked_titles)
+        } else {
+            (&scored.best_liked, &scored.liked, &scored.liked_titles)
+        };
+        let doc = *best.get(paper as usize)? as usize;
+        (doc < titles.len()).then(|| self.likeness(&vectors[doc], &titles[doc], paper, disliked))
+    }
+
+    /// The `n` documents of a profile that `paper` is most like, liked and disliked, best
+    /// first: what `explain` shows.
+    pub(crate) fn most_like(&self, profile: usize, paper: u32, n: usize) -> Vec<Likeness<'_>> {
+        let scored = &self.scored[profile];
+        let paper_vector = &self.papers[paper as usize];
+        let liked = scored.liked.iter().zip(&scored.liked_titles).map(|(v, d)| (v, d, false));
+        let disliked =
+            scored.disliked.iter().zip(&scored.disliked_titles).map(|(v, d)| (v, d, true));
+        let mut all: Vec<(f32, &Vector, &String, bool)> = liked
+            .chain(disliked)
+            .map(|(v, d, bad)| (paper_vector.dot(v), v, d, bad))
+            .filter(|&(s, ..)| s > 0.0)
+            .collect();
+        all.sort_by(|a, b| b.0.total_cmp(&a.0));
+        all.into_iter().take(n).map(|(_, v, d, bad)| self.likeness(v, d, paper, bad)).collect()
+    }
+
+    fn likeness<'s>(
+        &'s self,
+        doc: &Vector,
+        title: &'s str,
+        paper: u32,
+        disliked: bool,
+    ) -> Likeness<'s> {
+        let paper_vector = &self.papers[paper as usize];
+        let mut shared: Vec<(f32, u32)> = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < doc.terms.len() && j < paper_vector.terms.len() {
+            match doc.terms[i].cmp(&paper_vector.terms[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared.push((doc.weights[i] * paper_vector.weights[j], doc.terms[i]));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let similarity = shared.iter().map(|(w, _)| w).sum();
+        shared.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let terms = shared.iter().take(3).map(|&(_, t)| self.terms[t as usize].as_str()).collect();
+        Likeness { title, similarity, terms, disliked }
+    }
+}
+
+/// `like your 'Title' (0.41): distillation, teacher, student`, the reason line of a pick.
+impl std::fmt::Display for Likeness<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let like = if self.disliked { "like your down vote on" } else { "like your" };
+        write!(f, "{like} '{}' ({:.2})", self.title, self.similarity)?;
+        if !self.terms.is_empty() {
+            write!(f, ": {}", self.terms.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Terms numbered in first-seen order.
+#[derive(Default)]
+struct Vocabulary {
+    numbers: FxHashMap<String, u32>,
+    terms: Vec<String>,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(term) {
+            return n;
+        }
+        let n = self.terms.len() as u32;
+        self.numbers.insert(term.to_owned(), n);
+        self.terms.push(term.to_owned());
+        n
+    }
+}
+
+/// The day's paper vectors by term: a document is compared with every paper at once by
+/// walking the postings of its own terms.
+struct Postings {
+    by_term: Vec<Vec<(u32, f32)>>,
+}
+
+impl Postings {
+    fn new(papers: &[Vector], terms: usize) -> Postings {
+        let mut by_term = vec![Vec::new(); terms];
+        for (paper, vector) in papers.iter().enumerate() {
+            for (&term, &weight) in vector.terms.iter().zip(&vector.weights) {
+                by_term[term as usize].push((paper as u32, weight));
+            }
+        }
+        Postings { by_term }
+    }
+
+    /// By paper: the mean of its `k` best cosines with `docs` (fewer when there are fewer
+    /// documents), and the document of the best one.
+    fn top_mean(
+        &self,
+        docs: &[Vector],
+        k: usize,
+        papers: usize,
+        scratch: &mut [f32],
+    ) -> (Vec<f32>, Vec<u32>) {
+        let k = k.min(docs.len()).max(1);
+        let mut top = vec![0.0f32; papers * k];
+        let mut best = vec![u32::MAX; papers];
+        let mut touched: Vec<u32> = Vec::new();
+        for (number, doc) in docs.iter().enumerate() {
+            for (&term, &weight) in doc.terms.iter().zip(&doc.weights) {
+                for &(paper, paper_weight) in self.by_term.get(term as usize).map_or(&[][..], |p| p)
+                {
+                    let cell = &mut scratch[paper as usize];
+                    if *cell == 0.0 {
+                        touched.push(paper);
+                    }
+                    *cell += weight * paper_weight;
+                }
+            }
+            for &paper in &touched {
+                let cosine = std::mem::take(&mut scratch[paper as usize]);
+                let row = &mut top[paper as usize * k..][..k];
+                // The row is kept best first; the last is the one to beat.
+                if cosine > row[k - 1] {
+                    if cosine > row[0] {
+                        best[paper as usize] = number as u32;
+                    }
+                    let at = row.partition_point(|&s| s >= cosine);
+                    row.copy_within(at..k - 1, at + 1);
+                    row[at] = cosine;
+                }
+            }
+            touched.clear();
+        }
+        let means = top.chunks(k).map(|row| row.iter().sum::<f32>() / k as f32).collect();
+        (means, best)
+    }
+}
+
+#[cfg(test)]
+mod tests;
