@@ -188,7 +188,7 @@ impl Renderer {
             None => cards,
         };
         let mut view = DigestView::new(digest, newsletter, unsubscribe_url.clone(), &cards);
-        view.more = fit.more.as_ref().map(MoreView::new);
+        view.more = fit.more.as_ref().map(|more| MoreView::new(more, digest.week.is_some()));
         view.manage_url =
             self.manage.as_ref().map(|links| links.for_address(digest.subscriber.email.as_ref()));
         let context = Context::from_serialize(&view).expect("a view struct serializes to a map");

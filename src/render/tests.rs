@@ -262,6 +262,23 @@ fn one_paper_left_out_is_one_more_paper() {
     );
 }
 
+#[test]
+fn a_weekly_digest_says_this_week_where_a_daily_one_says_today() {
+    let config = config(ALICE);
+    let papers = sample_papers();
+    let monday = NaiveDate::from_ymd_opt(2025, 8, 4).unwrap();
+    let week = crate::digest::Week { monday, covers: vec![monday, date()] };
+    let digest = crate::digest::Digest { week: Some(&week), ..digest_of(&config, &papers) };
+    let fit = Fit { more: Some(More { count: 2, url: "https://x.org/".into() }), ..Fit::default() };
+    let rendered =
+        renderer(&config, None).render_within(&digest, &config.newsletter, &fit).unwrap();
+    assert!(rendered.text.contains("\n2 more papers matched this week, all in the listing:\n"));
+    let empty = crate::digest::Digest { picks: Vec::new(), ..digest };
+    let rendered = renderer(&config, None).render(&empty, &config.newsletter).unwrap();
+    assert!(rendered.text.contains("No paper matched your topics this week."), "{}", rendered.text);
+    assert!(rendered.html.contains("No paper matched your topics this week."));
+}
+
 /// A template folder's `paper.html` written before the switch calls the macro without it.
 #[test]
 fn a_paper_template_that_does_not_pass_abstracts_still_shows_them() {

@@ -51,11 +51,13 @@ pub(crate) struct MoreView {
 }
 
 impl MoreView {
-    pub(crate) fn new(more: &super::More) -> MoreView {
+    /// `weekly`: the digest ranks a week's listings, so what was left out matched this week.
+    pub(crate) fn new(more: &super::More, weekly: bool) -> MoreView {
         let papers = crate::text::plural::count(more.count, "more paper");
+        let when = if weekly { "this week" } else { "today" };
         MoreView {
             count: more.count,
-            line: format!("{papers} matched today"),
+            line: format!("{papers} matched {when}"),
             url: more.url.clone(),
         }
     }
@@ -199,6 +201,7 @@ impl<'a> DigestView<'a> {
         let preheader = match papers.first() {
             Some(first) if count > 1 => format!("{} and {} more", first.title, count - 1),
             Some(first) => first.title.to_owned(),
+            None if digest.week.is_some() => "No paper matched your topics this week.".to_owned(),
             None => "No paper matched your topics today.".to_owned(),
         };
         let topics = digest.config.topic_names(subscriber);
