@@ -182,7 +182,7 @@ enum LinkProblem {
 
 impl Site {
     fn csrf(&self, headers: &HeaderMap) -> Csrf {
-        let (nonce, cookie) = match guard::cookie_nonce(headers) {
+        let (nonce, cookie) = match guard::cookie_nonce(headers, &self.secret) {
             Some(nonce) => (nonce, None),
             None => {
                 let nonce = guard::new_nonce(&self.secret);

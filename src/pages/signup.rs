@@ -76,7 +76,7 @@ impl Site {
                 StatusCode::FORBIDDEN,
             );
         }
-        if !self.per_client.allow(&client.to_string()) {
+        if !self.per_client.allow(&guard::client_key(client)) {
             return self.message(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many sign-ups",
@@ -103,7 +103,7 @@ impl Site {
         };
         // The answer is the same whatever happens next, so that the form tells nobody
         // whether an address is on the list or was just mailed.
-        if !self.per_address.allow(&address_field(address.as_ref())) {
+        if !self.per_address.allow(&guard::mailbox_key(address.as_ref())) {
             eprintln!("sign-up for {address} not mailed: it was mailed within the hour");
             return self.sent(&config, &signup.email);
         }

@@ -258,6 +258,8 @@ fn a_reader_signs_up_confirms_once_and_the_config_keeps_its_comments() {
 
     let mail = &notices(&paperboy)["bob@example.com"];
     assert_eq!(mail.to[0].address, "bob@example.com");
+    // What anyone types into the form is never mailed back: the address is anyone's.
+    assert!(!mail.text.contains("Bob,"), "{}", mail.text);
     assert!(mail.subject.as_deref().unwrap().contains("Confirm"));
     let link = link_in_mail(&paperboy, "bob@example.com", "confirm");
 
@@ -495,6 +497,11 @@ fn sign_ups_are_limited_per_client_and_per_address() {
     let second = client.subscribe(&[("email", "Bob@Example.com"), ("topics", "agents")]);
     assert_eq!((first.status, second.status), (200, 200));
     assert_eq!(pending(&paperboy).len(), 1, "the second was not mailed");
+    // A tag is the same inbox: it gets no second mail within the hour either.
+    client.forwarded_for = Some("203.0.113.9".into());
+    let tagged = client.subscribe(&[("email", "bob+again@example.com"), ("topics", "agents")]);
+    assert_eq!(tagged.status, 200);
+    assert_eq!(pending(&paperboy).len(), 1, "bob+again@ is bob@'s inbox");
     client.forwarded_for = Some("6.6.6.6, 203.0.113.7".into());
     assert_eq!(client.subscribe(&[("email", "c@example.com"), ("topics", "agents")]).status, 429);
 }
