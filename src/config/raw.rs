@@ -425,7 +425,7 @@ pub(super) struct RawSubscriberBatch {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSubscriber {
     pub(super) email: Spanned<String>,
-    pub(super) name: Option<String>,
+    pub(super) name: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) topics: Vec<Spanned<String>>,
     #[serde(default)]

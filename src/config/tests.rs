@@ -522,3 +522,17 @@ fn cadence_keys_default_to_the_newsletters() {
     let plain = parse(MINIMAL).unwrap();
     assert_eq!(plain.newsletter.cadence, crate::cadence::Cadence::default());
 }
+
+/// A name or keyword typed into the sign-up form reaches the operator's terminal and `To:`.
+#[test]
+fn a_control_character_in_a_name_or_keyword_is_refused_with_its_line() {
+    let text = format!(
+        "{MINIMAL}[[subscribers]]\nemail = \"a@example.com\"\nname = \"Ann\\u001b]0;x\\u0007\"\n\
+         keywords = [\"mamba\\u001b[2J\"]\n"
+    );
+    let found = problems(&text);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("dir/paperboy.toml:6: `subscribers[0].name`: "), "{found:?}");
+    assert!(found[0].ends_with("holds a control character"), "{found:?}");
+    assert!(found[1].starts_with("dir/paperboy.toml:7: `subscribers[0].keywords`: "), "{found:?}");
+}

@@ -512,6 +512,18 @@ impl Validator<'_> {
         )
     }
 
+    /// A subscriber's name, trimmed; one with a control character is refused, since it is
+    /// printed in `To:` and on the operator's terminal.
+    fn subscriber_name(&mut self, raw: Option<Spanned<String>>, key: &str) -> Option<String> {
+        let raw = raw?;
+        if raw.get_ref().chars().any(char::is_control) {
+            let message = format!("{:?} holds a control character", raw.get_ref());
+            self.problem(&raw, key.to_owned(), message);
+            return None;
+        }
+        Some(raw.into_inner().trim().to_owned()).filter(|name| !name.is_empty())
+    }
+
     fn keywords(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Keyword> {
         raw.iter()
             .filter_map(|text| {
@@ -589,7 +601,7 @@ impl Validator<'_> {
             let Some(email) = email else { continue };
             list.subscribers.push(Subscriber {
                 email,
-                name: raw.name.map(|name| name.trim().to_owned()).filter(|n| !n.is_empty()),
+                name: self.subscriber_name(raw.name, &key("name")),
                 max_papers,
                 interest,
                 library,

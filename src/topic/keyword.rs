@@ -52,6 +52,10 @@ pub(crate) struct Keyword {
 impl Keyword {
     /// Compiles a keyword; an error says what is wrong with it, without the location.
     pub(crate) fn parse(text: &str) -> Result<Keyword, String> {
+        if text.chars().any(char::is_control) {
+            // It would reach terminals (`subscriber list`) and mail as it is.
+            return Err(format!("keyword {text:?} holds a control character"));
+        }
         let trimmed = text.trim();
         let (scope, rest) = Scope::PREFIXES
             .iter()
