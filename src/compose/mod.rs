@@ -194,9 +194,12 @@ fn listing_page(digest: &Digest<'_>, paper: &Paper) -> String {
             Location::Path(_) => None,
         },
     );
-    match fetched.as_deref().and_then(page_of_url) {
-        Some(page) => page,
-        None => hub_daily_page(digest.date),
+    match (fetched.as_deref().and_then(page_of_url), digest.week) {
+        (Some(page), _) => page,
+        (None, Some(week)) => {
+            format!("https://huggingface.co/papers/week/{}", week.monday.format("%G-W%V"))
+        }
+        (None, None) => hub_daily_page(digest.date),
     }
 }
 
@@ -219,7 +222,10 @@ fn page_of_url(url: &str) -> Option<String> {
     if on("arxiv.org") && path.starts_with("/api/") {
         return None;
     }
-    Some(url.to_owned())
+    // Every reader sees the link: a source's login or query (an API key, say) stays private.
+    let private = !parsed.username().is_empty() || parsed.password().is_some();
+    let public_page = on("huggingface.co") && path.starts_with("/papers");
+    (!private && (public_page || parsed.query().is_none())).then(|| url.to_owned())
 }
 
 /// `https://huggingface.co/papers/date/2025-08-05`.
@@ -374,9 +380,11 @@ mod tests {
             Some("https://huggingface.co/papers?date=2025-08-05")
         );
         assert_eq!(page_of_url("http://export.arxiv.org/api/query?search_query=cat:cs.CL"), None);
+        // Not the Hub's API, and a query that may hold a key: the Hub's day instead.
+        assert_eq!(page_of_url("https://nothuggingface.co/api/x?date=1"), None);
         assert_eq!(
-            page_of_url("https://nothuggingface.co/api/x?date=1").as_deref(),
-            Some("https://nothuggingface.co/api/x?date=1")
+            page_of_url("https://nothuggingface.co/api/x").as_deref(),
+            Some("https://nothuggingface.co/api/x")
         );
         assert_eq!(hub_daily_page(date()), "https://huggingface.co/papers/date/2025-08-05");
     }
@@ -387,6 +395,9 @@ mod tests {
              [[sources]]\nname = \"arxiv\"\nurl = \"https://rss.arxiv.org/rss/cs.CL\"\n\
              [[sources]]\nname = \"page\"\nurl = \"https://huggingface.co/papers?date={date}\"\n\
              [[sources]]\nname = \"file\"\npath = \"listing.txt\"\n\
+             [[sources]]\nname = \"keyed\"\nurl = \"https://feeds.example.org/d?key=SECRET&d={date}\"\n\
+             [[sources]]\nname = \"login\"\nurl = \"https://me:pw@feeds.example.org/daily\"\n\
+             [[sources]]\nname = \"plain\"\nurl = \"https://feeds.example.org/daily\"\n\
              [[subscribers]]\nemail = \"a@example.com\"\nkeywords = [\"x\"]\n";
         let config = Config::parse(text, Path::new("paperboy.toml")).unwrap();
         let digest = Digest {
@@ -403,5 +414,16 @@ mod tests {
         assert_eq!(listing_page(&digest, &paper("page")), page);
         assert_eq!(listing_page(&digest, &paper("file")), day);
         assert_eq!(listing_page(&digest, &paper("--input")), day);
+        // A source's query or login would be mailed to every reader.
+        assert_eq!(listing_page(&digest, &paper("keyed")), day);
+        assert_eq!(listing_page(&digest, &paper("login")), day);
+        assert_eq!(listing_page(&digest, &paper("plain")), "https://feeds.example.org/daily");
+        let monday = NaiveDate::from_ymd_opt(2025, 8, 4).unwrap();
+        let week = crate::digest::Week { monday, covers: vec![monday] };
+        let weekly = Digest { week: Some(&week), ..digest };
+        assert_eq!(
+            listing_page(&weekly, &paper("file")),
+            "https://huggingface.co/papers/week/2025-W32"
+        );
     }
 }

@@ -536,3 +536,14 @@ fn a_control_character_in_a_name_or_keyword_is_refused_with_its_line() {
     assert!(found[0].ends_with("holds a control character"), "{found:?}");
     assert!(found[1].starts_with("dir/paperboy.toml:7: `subscribers[0].keywords`: "), "{found:?}");
 }
+
+/// axum takes `:x` and `*x` path segments for captures, and refuses some at startup.
+#[test]
+fn a_site_url_with_a_capture_like_segment_is_refused() {
+    for url in ["https://example.org/:papers", "https://example.org/a/*rest"] {
+        let found = problems(&format!("{MINIMAL}site_url = \"{url}\"\n"));
+        assert_eq!(found.len(), 1, "{url}: {found:?}");
+        assert!(found[0].contains("`newsletter.site_url`"), "{found:?}");
+    }
+    parse(&format!("{MINIMAL}site_url = \"https://example.org/papers:2025\"\n")).unwrap();
+}

@@ -248,6 +248,10 @@ impl Validator<'_> {
                 && parsed.host_str().is_some()
                 && parsed.query().is_none()
                 && parsed.fragment().is_none()
+                // The pages are routes under its path, where `:x` and `*x` would be captures.
+                && parsed.path_segments().is_none_or(|mut segments| {
+                    segments.all(|segment| !segment.starts_with([':', '*']))
+                })
         });
         if !fine || text.contains(['{', '}', '"', '<', '>', ' ']) {
             let message = format!(
