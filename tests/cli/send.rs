@@ -382,17 +382,11 @@ name = "Mallory\r\nBcc: evil@example.com"
 keywords = ["Mamba"]
 "#
     );
-    Paperboy::new().config(&config).sample().run(&send_args()).success();
-
-    let received = server.received();
-    assert_eq!(received.len(), 1);
-    assert_eq!(received[0].to, ["mallory@example.com"], "the envelope has no extra recipient");
-    let email = received[0].email();
-    assert_no_injected_headers(&email);
-    assert_eq!(email.to.len(), 1, "{:?}", email.to);
-    assert_eq!(email.to[0].address, "mallory@example.com");
-    let name = email.to[0].name.as_deref().unwrap_or_default();
-    assert!(!name.contains(['\r', '\n']), "{name:?}");
+    // The config refuses it (compose would also fold it, as its own tests show).
+    Paperboy::new().config(&config).sample().run(&send_args()).code(78).stderr_has(
+        "`subscribers[0].name`: \"Mallory\\r\\nBcc: evil@example.com\" holds a control character",
+    );
+    assert!(server.received().is_empty(), "nothing is sent on a config error");
 }
 
 #[test]
