@@ -160,7 +160,16 @@ fn ask(settings: &LibrarySettings, batch: &[&str]) -> Result<Vec<(String, Cached
             },
         );
     }
-    Ok(batch.iter().map(|&id| (id.to_owned(), Cached { found: by_id.remove(id) })).collect())
+    // An answer with no entry at all may be a passing fault of the API: "not found" is kept
+    // only when the answer did name some of the batch, so a later run asks again otherwise.
+    let answered = !by_id.is_empty();
+    Ok(batch
+        .iter()
+        .filter_map(|&id| match by_id.remove(id) {
+            Some(found) => Some((id.to_owned(), Cached { found: Some(found) })),
+            None => answered.then(|| (id.to_owned(), Cached { found: None })),
+        })
+        .collect())
 }
 
 #[cfg(test)]

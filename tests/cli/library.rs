@@ -129,10 +129,18 @@ fn an_api_error_names_the_library() {
 fn an_answer_with_no_entries_leaves_every_id_out_by_its_line() {
     let body =
         std::fs::read(fixture_path("real/arxiv_api_idlist_no_results_2026-04-12.xml")).unwrap();
-    let server = HttpServer::start(move |_, _| Reply::Body(body.clone()));
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&asked);
+    let server = HttpServer::start(move |_, _| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Reply::Body(body.clone())
+    });
     let setup = Paperboy::new()
         .config(&arxiv_config(&server.url("/api/query")))
         .file("libraries/ids.txt", "# nothing arXiv knows\n\n0000.00000\nsee 2410.16251\n");
+    // An empty answer may be a passing fault: it is not kept, so the next run asks again.
+    setup.run(&["check"]).success();
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
     setup
         .run(&["check"])
         .success()
@@ -144,6 +152,7 @@ fn an_answer_with_no_entries_leaves_every_id_out_by_its_line() {
              nothing\n",
         )
         .stdout_is(&check_ok("1 library of 0 papers"));
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[test]
