@@ -101,7 +101,7 @@ impl std::fmt::Display for Outcome {
                  min_similarity {min}"
             ),
             Outcome::Disliked { title } => {
-                write!(f, "left out: fewer like your vote on '{title}'")
+                write!(f, "left out: fewer like your {}", super::similar::document_name(title))
             }
             Outcome::Excluded { keyword, by } => {
                 write!(f, "left out: excluded by `{keyword}` ({by})")
