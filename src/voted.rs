@@ -42,6 +42,11 @@ pub(crate) fn voter_profiles(config: &Config) -> anyhow::Result<Vec<(String, Pro
                 })
                 .collect::<Vec<_>>()
         };
+        // A paper voted down counts no longer as liked, though the library holds it; a paper
+        // voted up that the library holds already counts once.
+        let same = |title: &str, list: &[(crate::journal::Vote, crate::paper::Paper)]| {
+            list.iter().any(|(_, paper)| paper.title.trim().eq_ignore_ascii_case(title.trim()))
+        };
         // The library's own failure is reported with the profiles; the votes still count.
         let mut liked: Vec<Document> = subscriber
             .library
@@ -51,6 +56,7 @@ pub(crate) fn voter_profiles(config: &Config) -> anyhow::Result<Vec<(String, Pro
                 library
                     .entries
                     .iter()
+                    .filter(|e| !same(&e.title, &voted.disliked) && !same(&e.title, &voted.liked))
                     .map(|e| Document::new(&e.title, &e.abstract_text, e.added))
                     .collect()
             })

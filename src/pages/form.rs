@@ -1,9 +1,9 @@
 //! What the forms send, read and checked against the config before anything is edited.
 //!
 //! Every field is named as the issue promises scripts (`email`, `name`, `topics`,
-//! `keywords`, ...), and each kind of form is one struct: a new field (the frequency of the
-//! cadence keys) is one more struct field, one more line in `from_fields`, `check` and
-//! `edit_fields`, and one more block in the template.
+//! `keywords`, ...), and each kind of form is one struct: a new field is one more struct
+//! field, one more line in `from_fields`, `check` and `edit_fields`, and one more block in
+//! the template, as `frequency` and `weekday` ([`Often`]) were.
 
 use lettre::Address;
 use serde::{Deserialize, Serialize};
@@ -98,8 +98,8 @@ impl Signup {
     /// The edit that adds this reader; a frequency the newsletter's default gives anyway is
     /// not written, so the reader follows that default.
     pub(super) fn edit_fields(&self, config: &Config) -> SubscriberFields {
-        let often = Often::read(self.frequency.as_deref(), self.weekday.as_deref())
-            .unwrap_or_default();
+        let often =
+            Often::read(self.frequency.as_deref(), self.weekday.as_deref()).unwrap_or_default();
         SubscriberFields {
             name: self.name.clone(),
             topics: (!self.topics.is_empty()).then(|| self.topics.clone()),
@@ -142,7 +142,10 @@ impl Preferences {
             exclude: keyword_list(fields.one("exclude")),
             max_papers,
             paused: fields.one("paused") == "on",
-            often: Often::read(given(fields.one("frequency")).as_deref(), given(fields.one("weekday")).as_deref())?,
+            often: Often::read(
+                given(fields.one("frequency")).as_deref(),
+                given(fields.one("weekday")).as_deref(),
+            )?,
         })
     }
 
@@ -202,7 +205,8 @@ impl Often {
     fn change_from(&self, from: &Cadence) -> [Option<String>; 4] {
         let frequency = self.frequency.filter(|&f| f != from.frequency);
         let weekly = self.frequency.unwrap_or(from.frequency) == Frequency::Weekly;
-        let weekday = self.weekday.filter(|&day| weekly && (day != from.weekday || frequency.is_some()));
+        let weekday =
+            self.weekday.filter(|&day| weekly && (day != from.weekday || frequency.is_some()));
         [
             frequency.map(|f| f.as_str().to_owned()),
             weekday.map(|day| weekday_name(day).to_owned()),

@@ -464,3 +464,37 @@ fn a_down_vote_through_serve_pushes_a_paper_like_it_out_of_the_next_days_digest(
     let alice = next_days_digest(&paperboy, ALICE).unwrap();
     assert!(pushed_out.iter().all(|paper| alice.contains(paper.as_str())), "{alice}");
 }
+
+#[test]
+fn a_reader_with_a_library_who_votes_is_ranked_against_both() {
+    let with_library = config().replace(
+        "keywords = [\"knowledge distillation\"]\nmax_papers = 3\n[[subscribers]]",
+        "library = \"libraries/kd.json\"\nmax_papers = 3\n[[subscribers]]",
+    );
+    let paperboy = Paperboy::new()
+        .config(&with_library)
+        .fixture("similar/distillation.json", "libraries/kd.json")
+        .file(SAMPLE, half_listing("Aug 5", 0))
+        .env("PAPERBOY_SECRET", SECRET)
+        .env("PAPERBOY_NOW", "2025-08-05T18:00:00Z");
+    paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    std::fs::write(paperboy.path(SAMPLE), half_listing("Aug 6", 1)).unwrap();
+    let before = explain_next_day(&paperboy, ALICE);
+    let title = vote(&paperboy, &links_for(&paperboy, ALICE)[0].down);
+    let after = explain_next_day(&paperboy, ALICE);
+    // The library still picks: its entries are named as before, beside the vote.
+    // The library still counts: its other entries are named as before, beside the vote.
+    let library = "  like your '";
+    assert!(before.contains(library) && after.contains(library), "{after}");
+    assert!(
+        after.contains(&format!("fewer like your vote on 2025-08-05 for '{title}'")),
+        "{after}"
+    );
+    // The voted-down paper is in the library too: the vote wins, it counts no longer as liked.
+    assert!(before.contains(&format!("  like your '{title}'")), "{before}");
+    assert!(!after.contains(&format!("  like your '{title}'")), "{after}");
+    let pushed_out = picked(&before).into_iter().filter(|p| !picked(&after).contains(p));
+    assert!(pushed_out.count() > 0, "{after}");
+    assert!(!before.contains("your vote"), "{before}");
+}

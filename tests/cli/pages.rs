@@ -664,7 +664,9 @@ fn a_weekly_sign_up_lands_as_frequency_weekly_and_the_manage_page_changes_it() {
     let saved = client.send_form(&manage.body, "/lab/manage", &tuesday);
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert!(saved.body.contains("<option value=\"tuesday\" selected>"), "{}", saved.body);
-    assert!(paperboy.read("paperboy.toml").ends_with("frequency = \"weekly\"\nweekday = \"tuesday\"\n"));
+    assert!(
+        paperboy.read("paperboy.toml").ends_with("frequency = \"weekly\"\nweekday = \"tuesday\"\n")
+    );
     let daily = [("topics", "agents"), ("frequency", "daily"), ("weekday", "tuesday")];
     assert_eq!(client.send_form(&manage.body, "/lab/manage", &daily).status, 200);
     let show = paperboy.run(&["subscriber", "show", "bob@example.com"]);
@@ -691,6 +693,7 @@ fn a_bad_frequency_or_weekday_gets_the_form_again_with_a_message_and_touches_not
     }
     assert!(notices(&paperboy).is_empty());
     assert!(pending(&paperboy).is_empty());
+    assert_eq!(paperboy.read("paperboy.toml"), before);
 
     // The manage page answers the same way.
     paperboy.run(&["send"]).success();
