@@ -5,10 +5,9 @@
 //! field, one more line in `from_fields`, `check` and `edit_fields`, and one more block in
 //! the template, as `frequency` and `weekday` ([`Often`]) were.
 
+use chrono::Weekday;
 use lettre::Address;
 use serde::{Deserialize, Serialize};
-
-use chrono::Weekday;
 
 use crate::cadence::{Cadence, Frequency, parse_weekday, weekday_name};
 use crate::config::edit::SubscriberFields;
@@ -119,7 +118,7 @@ pub(super) struct Preferences {
     /// Empty on the form: the newsletter's default.
     pub(super) max_papers: Option<usize>,
     pub(super) paused: bool,
-    /// How often, as the config spells it.
+    /// How often: the form's `frequency` and `weekday`.
     pub(super) often: Often,
 }
 
