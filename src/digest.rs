@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::config::{Config, Subscriber};
+use crate::journal::address_key;
 use crate::paper::Paper;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ pub struct Picker<'a> {
     date: NaiveDate,
     /// Each reading list's number in the matcher's similarity, by path.
     lists: HashMap<PathBuf, usize>,
+    /// Each voting subscriber's own list's number, by lowercased address.
+    voters: HashMap<String, usize>,
 }
 
 impl<'a> Picker<'a> {
@@ -77,7 +80,7 @@ impl<'a> Picker<'a> {
     pub fn new(config: &'a Config, papers: &'a [Paper], date: NaiveDate) -> Picker<'a> {
         let index = DayIndex::new(papers);
         let matcher = Matcher::new(&index, &config.lexicon, &config.topics);
-        Picker { config, matcher, date, lists: HashMap::new() }
+        Picker { config, matcher, date, lists: HashMap::new(), voters: HashMap::new() }
     }
 
     /// [`Picker::new`], with the day's papers compared once with every reading list.
@@ -88,35 +91,44 @@ impl<'a> Picker<'a> {
         profiles: Profiles,
     ) -> Picker<'a> {
         let picker = Picker::new(config, papers, date);
-        if profiles.lists.is_empty() {
+        if profiles.lists.is_empty() && profiles.voters.is_empty() {
             return picker;
         }
-        let (paths, profiles): (Vec<PathBuf>, Vec<_>) = profiles.lists.into_iter().unzip();
+        let (paths, mut all): (Vec<PathBuf>, Vec<_>) = profiles.lists.into_iter().unzip();
         let lists = paths.into_iter().enumerate().map(|(at, path)| (path, at)).collect();
-        let matcher = picker.matcher.with_similarity(Similarity::new(papers, profiles));
-        Picker { matcher, lists, ..picker }
+        let mut voters = HashMap::new();
+        for (address, profile) in profiles.voters {
+            voters.insert(address, all.len());
+            all.push(profile);
+        }
+        let matcher = picker.matcher.with_similarity(Similarity::new(papers, all));
+        Picker { matcher, lists, voters, ..picker }
     }
 
     /// The reading lists a subscriber's papers are compared with: its own, its topics'.
     pub(crate) fn likings(&self, subscriber: &Subscriber) -> Vec<Liking> {
-        if self.lists.is_empty() {
+        if self.lists.is_empty() && self.voters.is_empty() {
             return Vec::new();
         }
         let default = self.config.newsletter.min_similarity;
-        let own = subscriber
-            .library
-            .as_ref()
-            .map(|path| (path, subscriber.interest.min_similarity.unwrap_or(default)));
+        let own_min = subscriber.interest.min_similarity.unwrap_or(default);
+        // A reader who voted has their library and votes in one list of their own.
+        let voted = (!self.voters.is_empty())
+            .then(|| self.voters.get(&address_key(subscriber.email.as_ref())))
+            .flatten()
+            .map(|&profile| Liking { profile, min_similarity: own_min });
+        let own = match voted {
+            Some(_) => None,
+            None => subscriber.library.as_ref().map(|path| (path, own_min)),
+        };
         let topics = subscriber.interest.topics.iter().filter_map(|&t| {
             let topic = &self.config.topics[t];
             Some((topic.library.as_ref()?, topic.min_similarity.unwrap_or(default)))
         });
-        own.into_iter()
-            .chain(topics)
-            .filter_map(|(path, min_similarity)| {
-                Some(Liking { profile: *self.lists.get(path)?, min_similarity })
-            })
-            .collect()
+        let lists = own.into_iter().chain(topics).filter_map(|(path, min_similarity)| {
+            Some(Liking { profile: *self.lists.get(path)?, min_similarity })
+        });
+        voted.into_iter().chain(lists).collect()
     }
 
     /// One subscriber's digest, leaving out the papers in `sent`.

@@ -48,6 +48,7 @@ mod text;
 mod token;
 mod topic;
 mod unsubscribe;
+mod voted;
 
 pub use cli::Cli;
 pub use error::Exit;

@@ -23,6 +23,8 @@ pub struct Profiles {
     pub(crate) lists: Vec<(PathBuf, Profile)>,
     /// The libraries that could not be read, and why: their readers go on without them.
     pub(crate) failed: Vec<(PathBuf, String)>,
+    /// Each voting subscriber's own list (library plus votes), by lowercased address.
+    pub(crate) voters: Vec<(String, Profile)>,
 }
 
 impl Profiles {
@@ -45,7 +47,8 @@ impl Profiles {
                 Err(err) => failed.push((path.to_owned(), format!("{err:#}"))),
             }
         }
-        Ok(Profiles { lists, failed })
+        let voters = crate::voted::voter_profiles(config)?;
+        Ok(Profiles { lists, failed, voters })
     }
 }
 

@@ -54,7 +54,6 @@ pub(crate) struct Vote {
 }
 
 /// A reader's votes as papers: what ranking takes as liked and disliked documents.
-#[allow(dead_code, reason = "read by similarity ranking, which is being built")]
 #[derive(Debug, Default)]
 pub(crate) struct VotedPapers {
     /// Papers voted "more like this", newest vote first.
@@ -150,7 +149,6 @@ impl Journal {
         .map_err(|e| self.err(e))
     }
 
-    #[allow(dead_code, reason = "read by similarity ranking, which is being built")]
     /// A reader's votes as the papers they were cast on, named through the listings; a vote
     /// on a paper no listing holds any more is left out.
     pub(crate) fn voted_papers(&self, subscriber: &str) -> Result<VotedPapers, JournalError> {

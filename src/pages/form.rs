@@ -1,13 +1,15 @@
 //! What the forms send, read and checked against the config before anything is edited.
 //!
 //! Every field is named as the issue promises scripts (`email`, `name`, `topics`,
-//! `keywords`, ...), and each kind of form is one struct: a new field (the frequency of the
-//! cadence keys) is one more struct field, one more line in `from_fields`, `check` and
-//! `edit_fields`, and one more block in the template.
+//! `keywords`, ...), and each kind of form is one struct: a new field is one more struct
+//! field, one more line in `from_fields`, `check` and `edit_fields`, and one more block in
+//! the template, as `frequency` and `weekday` ([`Often`]) were.
 
+use chrono::Weekday;
 use lettre::Address;
 use serde::{Deserialize, Serialize};
 
+use crate::cadence::{Cadence, Frequency, parse_weekday, weekday_name};
 use crate::config::edit::SubscriberFields;
 use crate::config::{Config, subscriber_address};
 use crate::topic::Keyword;
@@ -52,6 +54,12 @@ pub(super) struct Signup {
     pub(super) topics: Vec<String>,
     #[serde(default)]
     pub(super) keywords: Vec<String>,
+    /// `daily` or `weekly`; absent in links mailed before the form asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) frequency: Option<String>,
+    /// The day of a weekly digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) weekday: Option<String>,
 }
 
 impl Signup {
@@ -62,6 +70,8 @@ impl Signup {
             name: (!name.is_empty()).then(|| name.to_owned()),
             topics: fields.all("topics"),
             keywords: keyword_list(fields.one("keywords")),
+            frequency: given(fields.one("frequency")),
+            weekday: given(fields.one("weekday")),
         }
     }
 
@@ -77,18 +87,23 @@ impl Signup {
         }
         check_topics(&self.topics, config)?;
         check_keywords(&self.keywords)?;
+        Often::read(self.frequency.as_deref(), self.weekday.as_deref())?;
         if self.topics.is_empty() && self.keywords.is_empty() {
             return Err("Choose at least one topic, or give a keyword of your own.".into());
         }
         Ok(address)
     }
 
-    /// The edit that adds this reader.
-    pub(super) fn edit_fields(&self) -> SubscriberFields {
+    /// The edit that adds this reader; a frequency the newsletter's default gives anyway is
+    /// not written, so the reader follows that default.
+    pub(super) fn edit_fields(&self, config: &Config) -> SubscriberFields {
+        let often =
+            Often::read(self.frequency.as_deref(), self.weekday.as_deref()).unwrap_or_default();
         SubscriberFields {
             name: self.name.clone(),
             topics: (!self.topics.is_empty()).then(|| self.topics.clone()),
             keywords: (!self.keywords.is_empty()).then(|| self.keywords.clone()),
+            cadence: often.change_from(&config.newsletter.cadence),
             ..SubscriberFields::default()
         }
     }
@@ -103,6 +118,8 @@ pub(super) struct Preferences {
     /// Empty on the form: the newsletter's default.
     pub(super) max_papers: Option<usize>,
     pub(super) paused: bool,
+    /// How often: the form's `frequency` and `weekday`.
+    pub(super) often: Often,
 }
 
 impl Preferences {
@@ -124,6 +141,10 @@ impl Preferences {
             exclude: keyword_list(fields.one("exclude")),
             max_papers,
             paused: fields.one("paused") == "on",
+            often: Often::read(
+                given(fields.one("frequency")).as_deref(),
+                given(fields.one("weekday")).as_deref(),
+            )?,
         })
     }
 
@@ -133,9 +154,11 @@ impl Preferences {
         check_keywords(&self.exclude)
     }
 
-    /// The edit that saves them: every list replaced, so an unchecked box takes a topic out.
-    pub(super) fn edit_fields(&self) -> SubscriberFields {
+    /// The edit that saves them: every list replaced, so an unchecked box takes a topic out;
+    /// the frequency only when it changes from the reader's `cadence`.
+    pub(super) fn edit_fields(&self, cadence: &Cadence) -> SubscriberFields {
         SubscriberFields {
+            cadence: self.often.change_from(cadence),
             topics: Some(self.topics.clone()),
             keywords: Some(self.keywords.clone()),
             exclude: Some(self.exclude.clone()),
@@ -144,6 +167,56 @@ impl Preferences {
             ..SubscriberFields::default()
         }
     }
+}
+
+/// How often a reader's digest goes: the form's `frequency` and `weekday`, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Often {
+    pub(super) frequency: Option<Frequency>,
+    /// Kept only for a weekly digest.
+    pub(super) weekday: Option<Weekday>,
+}
+
+impl Often {
+    pub(super) fn read(frequency: Option<&str>, weekday: Option<&str>) -> Result<Often, String> {
+        let frequency = frequency
+            .map(|text| {
+                text.to_ascii_lowercase().parse::<Frequency>().map_err(|_| {
+                    format!("“{text}” is not a frequency: choose every day or once a week.")
+                })
+            })
+            .transpose()?;
+        let weekday = weekday
+            .map(|text| {
+                parse_weekday(text).map_err(|_| format!("“{text}” is not a day of the week."))
+            })
+            .transpose()?;
+        let weekly = frequency == Some(Frequency::Weekly);
+        Ok(Often { frequency, weekday: weekday.filter(|_| weekly) })
+    }
+
+    /// What the form shows: the reader's cadence.
+    pub(super) fn of(cadence: &Cadence) -> Often {
+        Often { frequency: Some(cadence.frequency), weekday: Some(cadence.weekday) }
+    }
+
+    /// The `cadence` of a subscriber edit: the frequency and weekday that differ from `from`.
+    fn change_from(&self, from: &Cadence) -> [Option<String>; 4] {
+        let frequency = self.frequency.filter(|&f| f != from.frequency);
+        let weekly = self.frequency.unwrap_or(from.frequency) == Frequency::Weekly;
+        let weekday =
+            self.weekday.filter(|&day| weekly && (day != from.weekday || frequency.is_some()));
+        [
+            frequency.map(|f| f.as_str().to_owned()),
+            weekday.map(|day| weekday_name(day).to_owned()),
+            None,
+            None,
+        ]
+    }
+}
+
+fn given(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// `mamba, state space\nvit` as three keywords.

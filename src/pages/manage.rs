@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 
-use super::form::{Fields, Preferences};
+use super::form::{Fields, Often, Preferences};
 use super::{Csrf, Page, Site, choices, guard};
 use crate::config::edit::{ConfigEdit, EditError};
 use crate::config::{Config, Subscriber};
@@ -68,6 +68,7 @@ impl Site {
         context.insert("exclude", &preferences.exclude.join(", "));
         context.insert("max_papers", &preferences.max_papers);
         context.insert("paused", &preferences.paused);
+        super::insert_often(&mut context, &preferences.often);
         context.insert("message", &message);
         context.insert("notice", &notice);
         let unsubscribe = UnsubscribeLinks::from_config(config).ok().flatten();
@@ -114,7 +115,8 @@ impl Site {
             return again(&preferences, &message, StatusCode::BAD_REQUEST);
         }
         let edited = ConfigEdit::open(&self.config_path).and_then(|mut edit| {
-            edit.set_subscriber(&email, &preferences.edit_fields())?;
+            let cadence = config.subscriber(&email).map(|s| s.cadence).unwrap_or_default();
+            edit.set_subscriber(&email, &preferences.edit_fields(&cadence))?;
             edit.save()
         });
         let config = match edited {
@@ -153,5 +155,6 @@ fn preferences_of(config: &Config, subscriber: &Subscriber) -> Preferences {
         exclude: texts(&subscriber.interest.own.exclude),
         max_papers: subscriber.max_papers,
         paused: subscriber.paused,
+        often: Often::of(&subscriber.cadence),
     }
 }

@@ -264,6 +264,23 @@ impl Site {
     }
 }
 
+/// `frequency` (`daily`, `weekly`, or empty when unknown), `weekday` and the `weekdays` the
+/// form offers, as the config spells them.
+fn insert_often(context: &mut Context, often: &form::Often) {
+    context.insert("frequency", &often.frequency.map_or("", |f| f.as_str()));
+    context.insert("weekday", &often.weekday.map_or("", crate::cadence::weekday_name));
+    let days = [
+        chrono::Weekday::Mon,
+        chrono::Weekday::Tue,
+        chrono::Weekday::Wed,
+        chrono::Weekday::Thu,
+        chrono::Weekday::Fri,
+        chrono::Weekday::Sat,
+        chrono::Weekday::Sun,
+    ];
+    context.insert("weekdays", &days.map(crate::cadence::weekday_name));
+}
+
 fn choices(config: &Config, checked: &[String]) -> Vec<TopicChoice> {
     config
         .topics

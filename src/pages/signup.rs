@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use lettre::Address;
 use tera::Context;
 
-use super::form::{Fields, Signup};
+use super::form::{Fields, Often, Signup};
 use super::{Csrf, LinkProblem, Page, Site, choices, guard, mail};
 use crate::clock::Clock;
 use crate::config::edit::{ConfigEdit, EditError};
@@ -43,6 +43,13 @@ impl Site {
         context.insert("email", &signup.email);
         context.insert("name", signup.name.as_deref().unwrap_or(""));
         context.insert("keywords", &signup.keywords.join(", "));
+        let asked = Often::read(signup.frequency.as_deref(), signup.weekday.as_deref());
+        let default = Often::of(&config.newsletter.cadence);
+        let often = asked.map_or(default.clone(), |asked| Often {
+            frequency: asked.frequency.or(default.frequency),
+            weekday: asked.weekday.or(default.weekday),
+        });
+        super::insert_often(&mut context, &often);
         context.insert("message", &message);
         self.page("subscribe.html", status, &context, csrf)
     }
@@ -243,6 +250,9 @@ impl Site {
         context.insert("name", &signup.name);
         context.insert("topics", &signup.topics);
         context.insert("keywords", &signup.keywords);
+        if let Ok(often) = Often::read(signup.frequency.as_deref(), signup.weekday.as_deref()) {
+            super::insert_often(&mut context, &often);
+        }
         for key in ["request", "expires", "token"] {
             context.insert(key, query.one(key));
         }
@@ -280,8 +290,9 @@ impl Site {
         if journal.confirmed(token).map_err(|err| self.broken(&err))? {
             return self.load();
         }
+        let fields = signup.edit_fields(&*self.load()?);
         let edited = ConfigEdit::open(&self.config_path).and_then(|mut edit| {
-            edit.add_subscriber(&signup.email, &signup.edit_fields())?;
+            edit.add_subscriber(&signup.email, &fields)?;
             edit.save()
         });
         let config = match edited {

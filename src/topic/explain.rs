@@ -98,10 +98,12 @@ impl std::fmt::Display for Outcome {
             Outcome::NotSimilar { similarity, min } => write!(
                 f,
                 "left out: no keyword matched and similarity {similarity:.2} is under \
-                 min_similarity {min}"
+                 min_similarity {}",
+                // As the config writes it: 0.08, not the f32's 0.0799999982.
+                *min as f32
             ),
             Outcome::Disliked { title } => {
-                write!(f, "left out: fewer like your vote on '{title}'")
+                write!(f, "left out: fewer like your {}", super::similar::document_name(title))
             }
             Outcome::Excluded { keyword, by } => {
                 write!(f, "left out: excluded by `{keyword}` ({by})")

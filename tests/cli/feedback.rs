@@ -2,7 +2,9 @@
 //! `paperboy serve` over HTTP on loopback, recorded in the journal, and listed and forgotten
 //! by `paperboy feedback`.
 
-use crate::harness::{Paperboy, SAMPLE, SAMPLE_DATE, http_agent as agent, unescape_html};
+use crate::harness::{
+    Email, Paperboy, SAMPLE, SAMPLE_DATE, http_agent as agent, squash, unescape_html,
+};
 
 const SECRET: &str = "test-secret-not-for-production";
 const ALICE: &str = "alice@example.com";
@@ -332,4 +334,167 @@ fn an_unsubscribe_link_serve_cannot_answer_does_not_stop_the_vote_links() {
     let up = format!("{}{}", server.base, links_for(&paperboy, ALICE)[0].up);
     assert_eq!(post(&up).0, 200);
     assert_eq!(votes(&paperboy).len(), 1);
+}
+
+const NEXT_DATE: &str = "2025-08-06";
+
+/// Half the sample's papers (every other one, from the `first`) as the listing of `day`, so
+/// that each day has papers the other has not.
+fn half_listing(day: &str, first: usize) -> String {
+    let papers = crate::harness::sample_papers();
+    let mut text = format!("Daily Papers\n\n{day}\n\n");
+    for paper in papers.iter().skip(first).step_by(2) {
+        text.push_str(&format!("{}\n\n{}\n\n", paper.title, paper.abstract_text));
+    }
+    text
+}
+
+/// The first half sent on the sample's day and previewed (for the links), the second half
+/// in place as the next day's listing.
+fn sent_before_next_day() -> Paperboy {
+    let paperboy = Paperboy::new()
+        .config(&config())
+        .file(SAMPLE, half_listing("Aug 5", 0))
+        .env("PAPERBOY_SECRET", SECRET)
+        // The day the votes are cast on.
+        .env("PAPERBOY_NOW", "2025-08-05T18:00:00Z");
+    paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    std::fs::write(paperboy.path(SAMPLE), half_listing("Aug 6", 1)).unwrap();
+    paperboy
+}
+
+fn explain_next_day(paperboy: &Paperboy, email: &str) -> String {
+    let run = paperboy.run(&["explain", "--subscriber", email, "--date", NEXT_DATE]);
+    run.success().stdout.clone()
+}
+
+/// The title a vote page names, as the listing writes it.
+fn voted_title(server: &crate::harness::Background, link: &str) -> String {
+    let (status, page) = get(&format!("{}{link}", server.base));
+    assert_eq!(status, 200, "{page}");
+    unescape_html(page.split("<strong>").nth(1).unwrap().split("</strong>").next().unwrap())
+}
+
+/// The blocks of an `explain`, each one paper's, by title.
+fn verdicts(explain: &str) -> Vec<(String, String)> {
+    explain
+        .split("\n\n")
+        .skip(1)
+        .map(|block| (block[..block.find("  [").unwrap()].to_owned(), block.to_owned()))
+        .collect()
+}
+
+fn picked(explain: &str) -> Vec<String> {
+    let picked = verdicts(explain).into_iter().filter(|(_, b)| b.contains("\n  picked, #"));
+    picked.map(|(title, _)| title).collect()
+}
+
+/// A vote cast through the real `serve`, by POST to the link of the digest.
+fn vote(paperboy: &Paperboy, link: &str) -> String {
+    let server = serve(paperboy);
+    let title = voted_title(&server, link);
+    let (status, page) = post(&format!("{}{link}", server.base));
+    assert_eq!(status, 200, "{page}");
+    title
+}
+
+/// The plain-text part of the digest `send` wrote for the next day, if it wrote one, its
+/// lines joined.
+fn next_days_digest(paperboy: &Paperboy, email: &str) -> Option<String> {
+    let path = format!("outbox/{NEXT_DATE}/{email}.eml");
+    let text = |path: &str| squash(&Email::parse(&paperboy.read_bytes(path)).text);
+    paperboy.path(&path).exists().then(|| text(&path))
+}
+
+#[test]
+fn an_up_vote_through_serve_brings_papers_like_it_into_the_next_days_digest() {
+    let paperboy = sent_before_next_day();
+    let before = explain_next_day(&paperboy, ALICE);
+    assert!(!before.contains("like your"), "{before}");
+    let title = vote(&paperboy, &links_for(&paperboy, ALICE)[0].up);
+    let reason = format!("like your vote on 2025-08-05 for '{title}'");
+
+    let after = explain_next_day(&paperboy, ALICE);
+    // Alice has keywords and no library: the up vote alone picks a paper no keyword matches.
+    let by_vote: Vec<(String, String)> = verdicts(&after)
+        .into_iter()
+        .filter(|(_, b)| b.contains("\n  picked, #") && !b.contains("matched `"))
+        .collect();
+    assert!(!by_vote.is_empty(), "{after}");
+    for (paper, block) in &by_vote {
+        assert!(block.contains(&reason), "{block}");
+        let was = &verdicts(&before).into_iter().find(|(t, _)| t == paper).unwrap().1;
+        assert!(was.contains("left out: no keyword matched"), "{was}");
+    }
+    assert!(after.contains("under min_similarity 0.08\n"), "{after}");
+
+    paperboy.run(&["send", "--date", NEXT_DATE]).success();
+    let digest = next_days_digest(&paperboy, ALICE).unwrap();
+    for (paper, _) in &by_vote {
+        assert!(digest.contains(paper.as_str()), "{digest}");
+    }
+    assert!(digest.contains(&format!("Why: {reason}")), "{digest}");
+    // Bob, who did not vote, gets his keywords' papers as before.
+    assert!(!next_days_digest(&paperboy, BOB).unwrap().contains("Why:"));
+}
+
+#[test]
+fn a_down_vote_through_serve_pushes_a_paper_like_it_out_of_the_next_days_digest() {
+    let paperboy = sent_before_next_day();
+    let before = explain_next_day(&paperboy, BOB);
+    let title = vote(&paperboy, &links_for(&paperboy, BOB)[1].down);
+    let after = explain_next_day(&paperboy, BOB);
+    let reason = format!("left out: fewer like your vote on 2025-08-05 for '{title}'");
+    let pushed_out: Vec<String> =
+        picked(&before).into_iter().filter(|paper| !picked(&after).contains(paper)).collect();
+    assert!(!pushed_out.is_empty(), "{after}");
+    for paper in &pushed_out {
+        let block = &verdicts(&after).into_iter().find(|(t, _)| t == paper).unwrap().1;
+        // It matches Bob's keyword still, and is out for being like the paper he voted down.
+        assert!(block.contains("matched `knowledge distillation`"), "{block}");
+        assert!(block.contains(&reason), "{block}");
+    }
+    paperboy.run(&["send", "--date", NEXT_DATE]).success();
+    let digest = next_days_digest(&paperboy, BOB).unwrap_or_default();
+    for paper in &pushed_out {
+        assert!(!digest.contains(paper.as_str()), "{digest}");
+    }
+    // Alice's digest, with the same keyword and no vote, still has them.
+    let alice = next_days_digest(&paperboy, ALICE).unwrap();
+    assert!(pushed_out.iter().all(|paper| alice.contains(paper.as_str())), "{alice}");
+}
+
+#[test]
+fn a_reader_with_a_library_who_votes_is_ranked_against_both() {
+    let with_library = config().replace(
+        "keywords = [\"knowledge distillation\"]\nmax_papers = 3\n[[subscribers]]",
+        "library = \"libraries/kd.json\"\nmax_papers = 3\n[[subscribers]]",
+    );
+    let paperboy = Paperboy::new()
+        .config(&with_library)
+        .fixture("similar/distillation.json", "libraries/kd.json")
+        .file(SAMPLE, half_listing("Aug 5", 0))
+        .env("PAPERBOY_SECRET", SECRET)
+        .env("PAPERBOY_NOW", "2025-08-05T18:00:00Z");
+    paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
+    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    std::fs::write(paperboy.path(SAMPLE), half_listing("Aug 6", 1)).unwrap();
+    let before = explain_next_day(&paperboy, ALICE);
+    let title = vote(&paperboy, &links_for(&paperboy, ALICE)[0].down);
+    let after = explain_next_day(&paperboy, ALICE);
+    // The library still picks: its entries are named as before, beside the vote.
+    // The library still counts: its other entries are named as before, beside the vote.
+    let library = "  like your '";
+    assert!(before.contains(library) && after.contains(library), "{after}");
+    assert!(
+        after.contains(&format!("fewer like your vote on 2025-08-05 for '{title}'")),
+        "{after}"
+    );
+    // The voted-down paper is in the library too: the vote wins, it counts no longer as liked.
+    assert!(before.contains(&format!("  like your '{title}'")), "{before}");
+    assert!(!after.contains(&format!("  like your '{title}'")), "{after}");
+    let pushed_out = picked(&before).into_iter().filter(|p| !picked(&after).contains(p));
+    assert!(pushed_out.count() > 0, "{after}");
+    assert!(!before.contains("your vote"), "{before}");
 }

@@ -620,3 +620,98 @@ fn a_reader_added_paused_is_listed_and_sent_nothing_until_resumed() {
         ["alice@example.com.eml", "erin@example.com.eml"]
     );
 }
+
+/// The manage link a page shows, as a path on the server.
+fn manage_link_on(page: &str) -> String {
+    let at = page.find("/lab/manage?").expect("a manage link");
+    let link = &page[at..];
+    link[..link.find('"').unwrap()].replace("&amp;", "&")
+}
+
+#[test]
+fn a_weekly_sign_up_lands_as_frequency_weekly_and_the_manage_page_changes_it() {
+    let paperboy = newsletter("");
+    let before = paperboy.read("paperboy.toml");
+    let server = serve(&paperboy);
+    let mut client = Client::new(&server);
+    let form = client.get("/lab/subscribe");
+    assert!(form.body.contains("name=\"frequency\" value=\"daily\" checked"), "{}", form.body);
+    assert!(form.body.contains("<option value=\"friday\">Friday</option>"), "{}", form.body);
+    let sent = client.subscribe(&[
+        ("email", "bob@example.com"),
+        ("topics", "agents"),
+        ("frequency", "weekly"),
+        ("weekday", "friday"),
+    ]);
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let page = client.get(&link_in_mail(&paperboy, "bob@example.com", "confirm"));
+    assert!(page.body.contains("<li>Once a week, on Friday</li>"), "{}", page.body);
+    let welcome = client.send_form(&page.body, "/lab/confirm", &[]);
+    assert_eq!(welcome.status, 200, "{}", welcome.body);
+    let added = paperboy.read("paperboy.toml");
+    assert_eq!(
+        added,
+        format!(
+            "{before}\n[[subscribers]]\nemail = \"bob@example.com\"\ntopics = [\"agents\"]\n\
+             frequency = \"weekly\"\nweekday = \"friday\"\n"
+        )
+    );
+    let show = paperboy.run(&["subscriber", "show", "bob@example.com"]);
+    show.success().stdout_has("digest: weekly on friday");
+
+    // The manage page shows the frequency, and saving it unchanged writes nothing new.
+    let manage = client.get(&manage_link_on(&welcome.body));
+    assert_eq!(manage.status, 200, "{}", manage.body);
+    assert!(manage.body.contains("name=\"frequency\" value=\"weekly\" checked"), "{}", manage.body);
+    assert!(manage.body.contains("<option value=\"friday\" selected>"), "{}", manage.body);
+    let same = [("topics", "agents"), ("frequency", "weekly"), ("weekday", "friday")];
+    assert_eq!(client.send_form(&manage.body, "/lab/manage", &same).status, 200);
+    assert_eq!(paperboy.read("paperboy.toml"), added);
+    let tuesday = [("topics", "agents"), ("frequency", "weekly"), ("weekday", "tuesday")];
+    let saved = client.send_form(&manage.body, "/lab/manage", &tuesday);
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("<option value=\"tuesday\" selected>"), "{}", saved.body);
+    assert!(
+        paperboy.read("paperboy.toml").ends_with("frequency = \"weekly\"\nweekday = \"tuesday\"\n")
+    );
+    let daily = [("topics", "agents"), ("frequency", "daily"), ("weekday", "tuesday")];
+    assert_eq!(client.send_form(&manage.body, "/lab/manage", &daily).status, 200);
+    let show = paperboy.run(&["subscriber", "show", "bob@example.com"]);
+    assert!(!show.success().stdout.contains("weekly"), "{}", show.stdout);
+}
+
+#[test]
+fn a_bad_frequency_or_weekday_gets_the_form_again_with_a_message_and_touches_nothing() {
+    let paperboy = newsletter("");
+    let before = paperboy.read("paperboy.toml");
+    let server = serve(&paperboy);
+    let mut client = Client::new(&server);
+    let cases: [(&[(&str, &str)], &str); 2] = [
+        (&[("frequency", "fortnightly")], "“fortnightly” is not a frequency"),
+        (&[("frequency", "weekly"), ("weekday", "funday")], "“funday” is not a day of the week"),
+    ];
+    for (often, message) in cases {
+        let mut fields = vec![("email", "bob@example.com"), ("topics", "agents")];
+        fields.extend_from_slice(often);
+        let answer = client.subscribe(&fields);
+        assert_eq!(answer.status, 400, "{fields:?}: {}", answer.body);
+        assert!(answer.body.contains(message), "{fields:?}: {}", answer.body);
+        assert!(answer.body.contains("<form"), "the form again");
+    }
+    assert!(notices(&paperboy).is_empty());
+    assert!(pending(&paperboy).is_empty());
+    assert_eq!(paperboy.read("paperboy.toml"), before);
+
+    // The manage page answers the same way.
+    paperboy.run(&["send"]).success();
+    let day = paperboy.list("outbox").into_iter().find(|d| d != "notices").unwrap();
+    let digest = Email::parse(&paperboy.read_bytes(&format!("outbox/{day}/alice@example.com.eml")));
+    let link = digest.text.split_whitespace().find(|w| w.contains("/manage?")).unwrap().to_owned();
+    let before = paperboy.read("paperboy.toml");
+    let page = client.get(&link);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let answer = client.send_form(&page.body, "/lab/manage", &[("frequency", "hourly")]);
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body.contains("“hourly” is not a frequency"), "{}", answer.body);
+    assert_eq!(paperboy.read("paperboy.toml"), before);
+}

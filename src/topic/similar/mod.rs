@@ -266,12 +266,29 @@ impl Similarity {
 /// `like your 'Title' (0.41): distillation, teacher, student`, the reason line of a pick.
 impl std::fmt::Display for Likeness<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let like = if self.disliked { "like your down vote on" } else { "like your" };
-        write!(f, "{like} '{}' ({:.2})", self.title, self.similarity)?;
+        let like = if self.disliked { "fewer like your" } else { "like your" };
+        write!(f, "{like} {} ({:.2})", document_name(self.title), self.similarity)?;
         if !self.terms.is_empty() {
             write!(f, ": {}", self.terms.join(", "))?;
         }
         Ok(())
+    }
+}
+
+/// Starts the title of a voted paper as a profile document; no library title holds it.
+const VOTED: char = '\u{1e}';
+
+/// The title a voted paper goes by in a profile, so that every reason naming it says it was
+/// a vote: "like your vote on 2025-08-05 for 'Title'".
+pub(crate) fn vote_title(date: chrono::NaiveDate, title: &str) -> String {
+    format!("{VOTED}vote on {date} for '{title}'")
+}
+
+/// A profile document as a reason names it: `'Title'`, or `vote on DATE for 'Title'`.
+pub(crate) fn document_name(title: &str) -> String {
+    match title.strip_prefix(VOTED) {
+        Some(vote) => vote.to_owned(),
+        None => format!("'{title}'"),
     }
 }
 
