@@ -137,8 +137,8 @@ impl Preferences {
         };
         Ok(Preferences {
             topics: fields.all("topics"),
-            keywords: keyword_list(fields.one("keywords")),
-            exclude: keyword_list(fields.one("exclude")),
+            keywords: keyword_lines(fields.one("keywords")),
+            exclude: keyword_lines(fields.one("exclude")),
             max_papers,
             paused: fields.one("paused") == "on",
             often: Often::read(
@@ -163,6 +163,7 @@ impl Preferences {
             keywords: Some(self.keywords.clone()),
             exclude: Some(self.exclude.clone()),
             max_papers: self.max_papers,
+            default_max_papers: self.max_papers.is_none(),
             paused: Some(self.paused),
             ..SubscriberFields::default()
         }
@@ -223,6 +224,18 @@ fn given(text: &str) -> Option<String> {
 pub(super) fn keyword_list(text: &str) -> Vec<String> {
     let mut list: Vec<String> = Vec::new();
     for keyword in text.split([',', '\n']).map(str::trim).filter(|k| !k.is_empty()) {
+        if !list.iter().any(|k| k == keyword) {
+            list.push(keyword.to_owned());
+        }
+    }
+    list
+}
+
+/// The manage page's keywords, one a line: a keyword may hold a comma
+/// (`author:Hinton, Geoffrey`), so saving the page must not split it.
+pub(super) fn keyword_lines(text: &str) -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    for keyword in text.lines().map(str::trim).filter(|k| !k.is_empty()) {
         if !list.iter().any(|k| k == keyword) {
             list.push(keyword.to_owned());
         }

@@ -64,8 +64,8 @@ impl Site {
         context.insert("email", form.email);
         context.insert("token", form.token);
         context.insert("topics", &choices(config, &preferences.topics));
-        context.insert("keywords", &preferences.keywords.join(", "));
-        context.insert("exclude", &preferences.exclude.join(", "));
+        context.insert("keywords", &preferences.keywords.join("\n"));
+        context.insert("exclude", &preferences.exclude.join("\n"));
         context.insert("max_papers", &preferences.max_papers);
         context.insert("paused", &preferences.paused);
         super::insert_often(&mut context, &preferences.often);

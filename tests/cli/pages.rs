@@ -434,6 +434,34 @@ fn manage_links_open_only_their_own_page_and_a_pause_stops_the_digest() {
     std::fs::remove_dir_all(paperboy.path(&format!("outbox/{day}"))).unwrap();
     paperboy.run(&["send", "--force"]).success();
     assert_eq!(paperboy.list(&format!("outbox/{day}")), ["bob@example.com.eml"]);
+
+    // A keyword holding a comma survives a save of the page as it is shown, and an emptied
+    // "At most" gives the newsletter's default back.
+    let keywords = "author:Hinton, Geoffrey\nmamba";
+    let page = client.get(&link);
+    let saved = client.send_form(
+        &page.body,
+        "/lab/manage",
+        &[("topics", "distillation"), ("keywords", keywords), ("max_papers", "")],
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let resaved = client.send_form(
+        &saved.body,
+        "/lab/manage",
+        &[("topics", "distillation"), ("keywords", &textarea(&saved.body, "keywords"))],
+    );
+    assert_eq!(resaved.status, 200, "{}", resaved.body);
+    let config = paperboy.read("paperboy.toml");
+    assert!(config.contains("keywords = [\"author:Hinton, Geoffrey\", \"mamba\"]\n"), "{config}");
+    assert!(!config.contains("max_papers"), "{config}");
+}
+
+/// The text of a page's `<textarea name="...">`, unescaped as a browser would.
+fn textarea(html: &str, name: &str) -> String {
+    let start = html.find(&format!("name=\"{name}\"")).expect("the textarea");
+    let text = &html[start..];
+    let text = &text[text.find('>').unwrap() + 1..text.find("</textarea>").unwrap()];
+    text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
 }
 
 #[test]

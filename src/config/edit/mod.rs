@@ -72,6 +72,8 @@ pub(crate) struct SubscriberFields {
     pub(crate) exclude: Option<Vec<String>>,
     /// Replaces `max_papers`.
     pub(crate) max_papers: Option<usize>,
+    /// Takes `max_papers` out, so the newsletter's applies (when `max_papers` is `None`).
+    pub(crate) default_max_papers: bool,
     /// `paused = true` when `Some(true)`; `Some(false)` takes the key out.
     pub(crate) paused: Option<bool>,
     /// Replace `frequency`, `weekday`, `send_at` and `timezone`, spelled as the config
@@ -429,8 +431,14 @@ impl ConfigEdit {
         }
         set_list(table, "keywords", fields.keywords.as_deref());
         set_list(table, "exclude", fields.exclude.as_deref());
-        if let Some(max) = fields.max_papers {
-            set_value(table, "max_papers", Value::from(i64::try_from(max).unwrap_or(i64::MAX)));
+        match fields.max_papers {
+            Some(max) => {
+                set_value(table, "max_papers", Value::from(i64::try_from(max).unwrap_or(i64::MAX)))
+            }
+            None if fields.default_max_papers => {
+                table.remove("max_papers");
+            }
+            None => {}
         }
         match fields.paused {
             Some(true) => set_value(table, "paused", Value::from(true)),
