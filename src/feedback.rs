@@ -11,8 +11,8 @@
 //! secret: nobody who writes a listing can plant one in a title.
 
 use crate::config::{Config, ConfigError};
-use crate::journal::VoteKind;
 use crate::paper::PaperId;
+use crate::paper::VoteKind;
 use crate::text::url_component;
 use crate::token::{LEGACY_SECRET_ENV, Purpose, SECRET_ENV, Secret, address_field};
 

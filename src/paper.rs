@@ -434,6 +434,35 @@ fn link_kind(url: &str) -> LinkKind {
     if CODE_HOSTS.contains(&host) { LinkKind::Code } else { LinkKind::Project }
 }
 
+/// Which way a reader voted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum VoteKind {
+    /// "More like this".
+    Up,
+    /// "Fewer like this".
+    Down,
+}
+
+impl VoteKind {
+    /// `up` or `down`, as links and the journal spell it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            VoteKind::Up => "up",
+            VoteKind::Down => "down",
+        }
+    }
+
+    /// The vote a link spells, if it spells one.
+    pub(crate) fn parse(text: &str) -> Option<VoteKind> {
+        match text {
+            "up" => Some(VoteKind::Up),
+            "down" => Some(VoteKind::Down),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

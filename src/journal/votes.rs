@@ -11,34 +11,7 @@ use serde::Serialize;
 use super::{Journal, JournalError, address_key, stamp};
 use crate::paper::{Paper, PaperId};
 
-/// Which way a reader voted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum VoteKind {
-    /// "More like this".
-    Up,
-    /// "Fewer like this".
-    Down,
-}
-
-impl VoteKind {
-    /// `up` or `down`, as links and the journal spell it.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            VoteKind::Up => "up",
-            VoteKind::Down => "down",
-        }
-    }
-
-    /// The vote a link spells, if it spells one.
-    pub(crate) fn parse(text: &str) -> Option<VoteKind> {
-        match text {
-            "up" => Some(VoteKind::Up),
-            "down" => Some(VoteKind::Down),
-            _ => None,
-        }
-    }
-}
+pub(crate) use crate::paper::VoteKind;
 
 /// One reader's vote on one paper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
