@@ -341,32 +341,23 @@ impl Postings {
             return self.top_mean(docs, k, papers.len(), scratch);
         }
         // First each document by its heaviest terms alone: the rarest, with short postings.
-        let keep = HEAD_TERMS;
-        let heads: Vec<Vector> = docs
-            .iter()
-            .map(|doc| {
-                let mut pairs: Vec<(u32, f32)> =
-                    doc.terms.iter().copied().zip(doc.weights.iter().copied()).collect();
-                if pairs.len() > keep {
-                    pairs.select_nth_unstable_by(keep - 1, |a, b| {
-                        b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-                    });
-                    pairs.truncate(keep);
-                }
-                pairs.sort_unstable_by_key(|&(term, _)| term);
-                Vector {
-                    terms: pairs.iter().map(|&(t, _)| t).collect(),
-                    weights: pairs.iter().map(|&(_, w)| w).collect(),
-                }
-            })
-            .collect();
-        let (rough, _) = self.top_mean(&heads, k, papers.len(), scratch);
-        let mut ranked: Vec<(f32, u32)> = rough
-            .iter()
-            .enumerate()
-            .filter(|&(_, &score)| score > 0.0)
-            .map(|(paper, &score)| (score, paper as u32))
-            .collect();
+        // Too few heaviest terms can leave papers unranked that the other terms would find:
+        // then more, until the candidates are filled or every term ranks.
+        let mut keep = HEAD_TERMS;
+        let mut ranked: Vec<(f32, u32)> = loop {
+            let heads: Vec<Vector> = docs.iter().map(|doc| heaviest(doc, keep)).collect();
+            let (rough, _) = self.top_mean(&heads, k, papers.len(), scratch);
+            let ranked: Vec<(f32, u32)> = rough
+                .iter()
+                .enumerate()
+                .filter(|&(_, &score)| score > 0.0)
+                .map(|(paper, &score)| (score, paper as u32))
+                .collect();
+            if ranked.len() >= candidates || keep >= DOC_TERMS {
+                break ranked;
+            }
+            keep *= 2;
+        };
         if ranked.len() > candidates {
             ranked.select_nth_unstable_by(candidates - 1, |a, b| {
                 b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
@@ -465,6 +456,21 @@ impl Postings {
         }
         let means = top.chunks(k).map(|row| row.iter().sum::<f32>() / k as f32).collect();
         (means, best)
+    }
+}
+
+/// A document's `keep` heaviest terms, as they weigh in it.
+fn heaviest(doc: &Vector, keep: usize) -> Vector {
+    let mut pairs: Vec<(u32, f32)> =
+        doc.terms.iter().copied().zip(doc.weights.iter().copied()).collect();
+    if pairs.len() > keep {
+        pairs.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        pairs.truncate(keep);
+    }
+    pairs.sort_unstable_by_key(|&(term, _)| term);
+    Vector {
+        terms: pairs.iter().map(|&(t, _)| t).collect(),
+        weights: pairs.iter().map(|&(_, w)| w).collect(),
     }
 }
 
