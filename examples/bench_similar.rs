@@ -106,16 +106,20 @@ fn main() {
     );
     for run in ["cold", "warm"] {
         let started = Instant::now();
+        let cpu_started = cpu_seconds();
         let profiles = Profiles::load(&config).expect("the libraries load");
         let loaded = started.elapsed();
+        let cpu_loaded = cpu_seconds();
         let picker = Picker::with_libraries(&config, &papers, date, profiles);
         let compared = started.elapsed();
+        let cpu_compared = cpu_seconds();
         let none = SentPapers::new();
         let mut picked = 0usize;
         for subscriber in &config.subscribers {
             picked += picker.digest(subscriber, &none).picks.len();
         }
         let total = started.elapsed();
+        let cpu_total = cpu_seconds();
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         println!(
             "  {run}: libraries {:.0} ms, index and similarity {:.0} ms, picking {:.0} ms; total {:.0} ms ({picked} picks)",
@@ -124,8 +128,26 @@ fn main() {
             ms(total - compared),
             ms(total)
         );
+        println!(
+            "  {run}, CPU time: libraries {:.2} s, index and similarity {:.2} s, picking {:.2} s; total {:.2} s",
+            cpu_loaded - cpu_started,
+            cpu_compared - cpu_loaded,
+            cpu_total - cpu_compared,
+            cpu_total - cpu_started
+        );
     }
     println!("  peak memory of the whole run: {:.0} MB", status_kib("VmHWM:") as f64 / 1024.0);
+}
+
+/// The CPU time of the process so far (user and system), from Linux's /proc/self/stat; 0
+/// elsewhere. On a shared machine it says what the work costs where wall time cannot.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split(' ').collect();
+    let ticks = |at: usize| fields.get(at).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime, fields 14 and 15 of the line, in clock ticks of 1/100 s on Linux.
+    (ticks(12) + ticks(13)) / 100.0
 }
 
 /// A memory figure of Linux's /proc/self/status, in KiB; 0 elsewhere.

@@ -32,9 +32,10 @@ impl Profiles {
     /// library that cannot be read is left out and recorded in `failed`.
     pub fn load(config: &Config) -> anyhow::Result<Profiles> {
         let mut paths: Vec<&Path> = Vec::new();
+        let mut named_before = rustc_hash::FxHashSet::default();
         let named = config.topics.iter().filter_map(|t| t.library.as_deref());
         for path in named.chain(config.subscribers.iter().filter_map(|s| s.library.as_deref())) {
-            if !paths.contains(&path) {
+            if named_before.insert(path) {
                 paths.push(path);
             }
         }

@@ -7,8 +7,9 @@
 //! documents, less its best cosine with a disliked one: one library entry on a subject is
 //! not enough to pull a paper in, two or three are (docs/src/library.md has the measurements
 //! behind the choice). Everything is computed once per run, for every profile at once,
-//! walking postings of the day's papers, so picking only reads a row. Nothing here reads
-//! files.
+//! walking postings of the day's papers, so picking only reads a row: each profile's
+//! documents first rank the day by their few heaviest terms, and only the `CANDIDATES`
+//! papers ranked first are compared with all their terms. Nothing here reads files.
 
 mod profile;
 
@@ -25,6 +26,16 @@ pub(crate) const TOP_K: usize = 3;
 /// cosine with a paper, and the light ones (common words, with long postings) would cost most
 /// of the time of comparing it with the day.
 pub(crate) const DOC_TERMS: usize = 64;
+
+/// A profile is compared with all its documents' terms only for the day's this many papers
+/// that its documents' heaviest terms rank first; the other papers are taken as unlike it.
+/// Comparing every term of every library entry with every paper was most of a run's time,
+/// and a reader gets far fewer papers than this a day.
+pub(crate) const CANDIDATES: usize = 100;
+
+/// The heaviest terms of each document that rank the candidates: the rarest, whose
+/// postings are short. Four keep 96% of the benchmark's picks (docs/src/performance.md).
+pub(crate) const HEAD_TERMS: usize = 4;
 
 /// The similarity at or above which a paper is picked by similarity alone, where neither the
 /// subscriber, its topic nor the newsletter sets `min_similarity`.
@@ -174,7 +185,7 @@ impl Similarity {
                 let liked = docs(&profile.liked);
                 let disliked = docs(&profile.disliked);
                 let (liked_score, best_liked) =
-                    postings.top_mean(&liked, TOP_K, papers.len(), &mut scratch);
+                    postings.top_mean_likeliest(&liked, TOP_K, &paper_vectors, &mut scratch);
                 let (disliked_score, best_disliked) = if disliked.is_empty() {
                     (Vec::new(), Vec::new())
                 } else {
@@ -315,6 +326,9 @@ impl Vocabulary {
 /// walking the postings of its own terms.
 struct Postings {
     by_term: Vec<Vec<(u32, f32)>>,
+    /// By term, the range of a profile's documents' postings, while one is compared (then
+    /// emptied again): the postings of the documents, for papers to walk.
+    doc_ranges: std::cell::RefCell<Vec<(u32, u32)>>,
 }
 
 impl Postings {
@@ -325,7 +339,97 @@ impl Postings {
                 by_term[term as usize].push((paper as u32, weight));
             }
         }
-        Postings { by_term }
+        Postings { by_term, doc_ranges: std::cell::RefCell::new(vec![(0, 0); terms]) }
+    }
+
+    /// What [`Postings::top_mean`] gives, for the `CANDIDATES` papers the documents' heaviest
+    /// terms rank first, with the same numbers; the other papers score 0 and have no best
+    /// document. The candidates walk the documents' postings, so each pair of a term of a
+    /// candidate and a document is visited once, as `top_mean` visits it.
+    fn top_mean_likeliest(
+        &self,
+        docs: &[Vector],
+        k: usize,
+        papers: &[Vector],
+        scratch: &mut [f32],
+    ) -> (Vec<f32>, Vec<u32>) {
+        let candidates = CANDIDATES;
+        if papers.len() <= candidates {
+            return self.top_mean(docs, k, papers.len(), scratch);
+        }
+        // First each document by its heaviest terms alone: the rarest, with short postings.
+        // Too few heaviest terms can leave papers unranked that the other terms would find:
+        // then more, until the candidates are filled or every term ranks.
+        let mut keep = HEAD_TERMS;
+        let mut ranked: Vec<(f32, u32)> = loop {
+            let heads: Vec<Vector> = docs.iter().map(|doc| heaviest(doc, keep)).collect();
+            let (rough, _) = self.top_mean(&heads, k, papers.len(), scratch);
+            let ranked: Vec<(f32, u32)> = rough
+                .iter()
+                .enumerate()
+                .filter(|&(_, &score)| score > 0.0)
+                .map(|(paper, &score)| (score, paper as u32))
+                .collect();
+            if ranked.len() >= candidates || keep >= DOC_TERMS {
+                break ranked;
+            }
+            keep *= 2;
+        };
+        if ranked.len() > candidates {
+            ranked.select_nth_unstable_by(candidates - 1, |a, b| {
+                b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+            });
+            ranked.truncate(candidates);
+        }
+
+        // The documents' postings, by term.
+        let mut doc_postings: Vec<(u32, u32, f32)> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(number, doc)| {
+                doc.terms.iter().zip(&doc.weights).map(move |(&t, &w)| (t, number as u32, w))
+            })
+            .collect();
+        doc_postings.sort_unstable_by_key(|&(term, number, _)| (term, number));
+        let mut ranges = self.doc_ranges.borrow_mut();
+        for (at, &(term, ..)) in doc_postings.iter().enumerate() {
+            let range = &mut ranges[term as usize];
+            if range.1 == 0 {
+                range.0 = at as u32;
+            }
+            range.1 = at as u32 + 1;
+        }
+        let k = k.min(docs.len()).max(1);
+        let mut means = vec![0.0f32; papers.len()];
+        let mut best = vec![u32::MAX; papers.len()];
+        let mut cosines = vec![0.0f32; docs.len()];
+        let mut row = vec![0.0f32; k];
+        for &(_, paper) in &ranked {
+            let vector = &papers[paper as usize];
+            for (&term, &weight) in vector.terms.iter().zip(&vector.weights) {
+                let (from, to) = ranges[term as usize];
+                for &(_, number, doc_weight) in &doc_postings[from as usize..to as usize] {
+                    cosines[number as usize] += doc_weight * weight;
+                }
+            }
+            row.fill(0.0);
+            for (number, cosine) in cosines.iter_mut().enumerate() {
+                let cosine = std::mem::take(cosine);
+                if cosine > row[k - 1] {
+                    if cosine > row[0] {
+                        best[paper as usize] = number as u32;
+                    }
+                    let at = row.partition_point(|&s| s >= cosine);
+                    row.copy_within(at..k - 1, at + 1);
+                    row[at] = cosine;
+                }
+            }
+            means[paper as usize] = row.iter().sum::<f32>() / k as f32;
+        }
+        for &(term, ..) in &doc_postings {
+            ranges[term as usize] = (0, 0);
+        }
+        (means, best)
     }
 
     /// By paper: the mean of its `k` best cosines with `docs` (fewer when there are fewer
@@ -369,6 +473,21 @@ impl Postings {
         }
         let means = top.chunks(k).map(|row| row.iter().sum::<f32>() / k as f32).collect();
         (means, best)
+    }
+}
+
+/// A document's `keep` heaviest terms, as they weigh in it.
+fn heaviest(doc: &Vector, keep: usize) -> Vector {
+    let mut pairs: Vec<(u32, f32)> =
+        doc.terms.iter().copied().zip(doc.weights.iter().copied()).collect();
+    if pairs.len() > keep {
+        pairs.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        pairs.truncate(keep);
+    }
+    pairs.sort_unstable_by_key(|&(term, _)| term);
+    Vector {
+        terms: pairs.iter().map(|&(t, _)| t).collect(),
+        weights: pairs.iter().map(|&(_, w)| w).collect(),
     }
 }
 

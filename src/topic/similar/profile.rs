@@ -27,26 +27,21 @@ pub(crate) struct Document {
 impl Document {
     /// Tokenizes a title and an abstract (which may be empty: the title alone then counts).
     pub(crate) fn new(title: &str, abstract_text: &str, added: Option<NaiveDate>) -> Document {
-        let mut at: FxHashMap<String, usize> = FxHashMap::default();
+        let mut at: FxHashMap<u32, usize> = FxHashMap::default();
         let mut counts: Vec<(String, u32)> = Vec::new();
-        TERMS.with(|terms| {
-            let mut terms = terms.borrow_mut();
-            // A library's words repeat from entry to entry: each is put in the singular once.
-            if terms.len() > TERM_CACHE {
-                terms.clear();
+        TERMS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.words.len() > TERM_CACHE {
+                *cache = TermCache::default();
             }
             let mut add = |text: &str, weight: u32| {
                 each_folded(text, |word| {
-                    let term = match terms.get(word) {
-                        Some(term) => term,
-                        None => terms.entry(word.to_owned()).or_insert_with(|| term(word)),
-                    };
-                    let Some(term) = term else { return };
-                    match at.get(term) {
+                    let Some(number) = cache.number(word) else { return };
+                    match at.get(&number) {
                         Some(&i) => counts[i].1 += weight,
                         None => {
-                            at.insert(term.clone(), counts.len());
-                            counts.push((term.clone(), weight));
+                            at.insert(number, counts.len());
+                            counts.push((cache.terms[number as usize].clone(), weight));
                         }
                     }
                 });
@@ -58,13 +53,41 @@ impl Document {
     }
 }
 
-// Folded words and their terms, remembered per thread up to `TERM_CACHE` words.
+// Folded words and their terms, remembered per thread up to `TERM_CACHE` words: a library's
+// words repeat from entry to entry, so each is put in the singular once, and a word seen
+// before costs a lookup and no allocation.
 thread_local! {
-    static TERMS: std::cell::RefCell<FxHashMap<String, Option<String>>> =
-        std::cell::RefCell::new(FxHashMap::default());
+    static TERMS: std::cell::RefCell<TermCache> = std::cell::RefCell::new(TermCache::default());
 }
 
 const TERM_CACHE: usize = 200_000;
+
+#[derive(Default)]
+struct TermCache {
+    /// A folded word's term number, `None` for a word that is no term.
+    words: FxHashMap<String, Option<u32>>,
+    numbers: FxHashMap<String, u32>,
+    terms: Vec<String>,
+}
+
+impl TermCache {
+    fn number(&mut self, word: &str) -> Option<u32> {
+        if let Some(&number) = self.words.get(word) {
+            return number;
+        }
+        let number = term(word).map(|term| match self.numbers.get(&term) {
+            Some(&n) => n,
+            None => {
+                let n = self.terms.len() as u32;
+                self.numbers.insert(term.clone(), n);
+                self.terms.push(term);
+                n
+            }
+        });
+        self.words.insert(word.to_owned(), number);
+        number
+    }
+}
 
 /// The term a folded word stands for in similarity: its singular, as keywords match it;
 /// `None` for words that say nothing of a subject (numbers, single letters, function words).
@@ -117,21 +140,21 @@ pub(crate) struct Profile {
 impl Profile {
     /// A profile of documents liked (papers like these rank higher) and disliked (papers like
     /// these rank lower, and out when they are more like these than like the liked ones).
-    pub(crate) fn build(liked: &[Document], disliked: &[Document]) -> Profile {
-        let mut numbers: FxHashMap<String, u32> = FxHashMap::default();
+    pub(crate) fn build<'d>(liked: &'d [Document], disliked: &'d [Document]) -> Profile {
+        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
         let mut terms: Vec<String> = Vec::new();
-        let mut number = |doc: &Document| ProfileDoc {
+        let mut number = |doc: &'d Document| ProfileDoc {
             title: doc.title.clone(),
             added: doc.added,
             counts: doc
                 .counts
                 .iter()
                 .map(|(term, count)| {
-                    let n = match numbers.get(term) {
+                    let n = match numbers.get(term.as_str()) {
                         Some(&n) => n,
                         None => {
                             let n = terms.len() as u32;
-                            numbers.insert(term.clone(), n);
+                            numbers.insert(term, n);
                             terms.push(term.clone());
                             n
                         }

@@ -82,6 +82,47 @@ fn a_library_of_three_distillation_papers_ranks_distillation_first() {
 }
 
 #[test]
+fn a_day_of_more_than_the_candidates_keeps_the_full_numbers_of_the_papers_ranked_first() {
+    let sample = sample();
+    // Three copies of the day, each title numbered: 222 papers, more than `CANDIDATES`.
+    let papers: Vec<Paper> = (0..3)
+        .flat_map(|copy| sample.iter().map(move |p| (copy, p)))
+        .map(|(copy, p)| {
+            let title = format!("{} ({copy})", p.title);
+            Paper::new(
+                crate::paper::PaperId::from_title(&title),
+                title,
+                p.abstract_text.clone(),
+                "hf",
+                p.date,
+            )
+        })
+        .collect();
+    assert!(papers.len() > CANDIDATES);
+    let similarity = Similarity::new(&papers, vec![library(&sample, &DISTILLATION)]);
+    let postings = Postings::new(&similarity.papers, similarity.terms.len());
+    let mut scratch = vec![0.0; papers.len()];
+    let scored = &similarity.scored[0];
+    let (full, full_best) = postings.top_mean(&scored.liked, TOP_K, papers.len(), &mut scratch);
+    let compared: Vec<usize> = (0..papers.len()).filter(|&p| scored.liked_score[p] > 0.0).collect();
+    assert!(compared.len() <= CANDIDATES, "{} papers compared", compared.len());
+    assert!(compared.len() >= CANDIDATES.min(full.iter().filter(|&&s| s > 0.0).count()));
+    for &paper in &compared {
+        assert_eq!(scored.liked_score[paper], full[paper], "{}", papers[paper].title);
+        assert_eq!(scored.best_liked[paper], full_best[paper], "{}", papers[paper].title);
+    }
+    let mut ranked: Vec<usize> = (0..papers.len()).collect();
+    ranked.sort_by(|&a, &b| full[b].total_cmp(&full[a]));
+    // Regression: the four heaviest terms of three entries reached 45 of the 222 papers and
+    // left out one of similarity 0.09, above the default min_similarity.
+    let missed: Vec<(usize, f32)> = (ranked.iter().enumerate())
+        .filter(|&(_, &p)| full[p] >= DEFAULT_MIN_SIMILARITY / 2.0 && !compared.contains(&p))
+        .map(|(rank, &p)| (rank, full[p]))
+        .collect();
+    assert!(missed.is_empty(), "missed (rank, similarity): {missed:?}");
+}
+
+#[test]
 fn a_library_on_medicine_ranks_medicine_first_and_pulls_in_no_distillation() {
     let papers = sample();
     let profile = library(&papers, &MEDICINE);
