@@ -135,6 +135,11 @@ fn every_chapter_is_in_the_summary() {
             "docs/src/{name} is not in SUMMARY.md, so the book leaves it out"
         );
     }
+    // mdbook refuses to build a summary that lists a chapter twice.
+    let mut seen = std::collections::HashSet::new();
+    for name in &listed {
+        assert!(seen.insert(name), "SUMMARY.md lists {name} twice");
+    }
 }
 
 #[test]
