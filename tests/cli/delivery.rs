@@ -451,12 +451,12 @@ fn rate_per_second_spaces_messages_evenly_across_connections_instead_of_bursting
     times.sort();
     assert_eq!(times.len(), 8);
     // Unpaced, all eight would arrive within a few milliseconds. Paced at 10 a second, no
-    // quarter second holds more than three of them (four, with slack for a busy machine
-    // delaying one message more than its neighbours).
+    // quarter second holds more than three of them (five, with slack for a busy machine
+    // holding back a message or two while the next ones go on time).
     for (i, start) in times.iter().enumerate() {
         let within =
             times[i..].iter().filter(|at| **at - *start < Duration::from_millis(250)).count();
-        assert!(within <= 4, "{within} messages within 250 ms of message {i}");
+        assert!(within <= 5, "{within} messages within 250 ms of message {i}");
     }
 }
 
