@@ -414,14 +414,8 @@ impl Postings {
             }
             row.fill(0.0);
             for (number, cosine) in cosines.iter_mut().enumerate() {
-                let cosine = std::mem::take(cosine);
-                if cosine > row[k - 1] {
-                    if cosine > row[0] {
-                        best[paper as usize] = number as u32;
-                    }
-                    let at = row.partition_point(|&s| s >= cosine);
-                    row.copy_within(at..k - 1, at + 1);
-                    row[at] = cosine;
+                if keep_if_among_best(&mut row, std::mem::take(cosine)) {
+                    best[paper as usize] = number as u32;
                 }
             }
             means[paper as usize] = row.iter().sum::<f32>() / k as f32;
@@ -458,15 +452,8 @@ impl Postings {
             }
             for &paper in &touched {
                 let cosine = std::mem::take(&mut scratch[paper as usize]);
-                let row = &mut top[paper as usize * k..][..k];
-                // The row is kept best first; the last is the one to beat.
-                if cosine > row[k - 1] {
-                    if cosine > row[0] {
-                        best[paper as usize] = number as u32;
-                    }
-                    let at = row.partition_point(|&s| s >= cosine);
-                    row.copy_within(at..k - 1, at + 1);
-                    row[at] = cosine;
+                if keep_if_among_best(&mut top[paper as usize * k..][..k], cosine) {
+                    best[paper as usize] = number as u32;
                 }
             }
             touched.clear();
@@ -489,6 +476,20 @@ fn heaviest(doc: &Vector, keep: usize) -> Vector {
         terms: pairs.iter().map(|&(t, _)| t).collect(),
         weights: pairs.iter().map(|&(_, w)| w).collect(),
     }
+}
+
+/// Puts `cosine` into `row`, kept best first, if it beats the last; true when it is the new
+/// best.
+fn keep_if_among_best(row: &mut [f32], cosine: f32) -> bool {
+    let k = row.len();
+    if cosine <= row[k - 1] {
+        return false;
+    }
+    let new_best = cosine > row[0];
+    let at = row.partition_point(|&s| s >= cosine);
+    row.copy_within(at..k - 1, at + 1);
+    row[at] = cosine;
+    new_best
 }
 
 #[cfg(test)]
