@@ -9,6 +9,7 @@
 //! the same work.
 
 use std::fmt::Write as _;
+use std::hash::{Hash as _, Hasher as _};
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -115,18 +116,24 @@ fn main() {
         let cpu_compared = cpu_seconds();
         let none = SentPapers::new();
         let mut picked = 0usize;
+        // Which papers, in which order: a change that should pick the same must print the
+        // same fingerprint.
+        let mut fingerprint = std::hash::DefaultHasher::new();
         for subscriber in &config.subscribers {
-            picked += picker.digest(subscriber, &none).picks.len();
+            let picks = picker.digest(subscriber, &none).picks;
+            picked += picks.len();
+            picks.iter().for_each(|pick| pick.paper().title.hash(&mut fingerprint));
         }
         let total = started.elapsed();
         let cpu_total = cpu_seconds();
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         println!(
-            "  {run}: libraries {:.0} ms, index and similarity {:.0} ms, picking {:.0} ms; total {:.0} ms ({picked} picks)",
+            "  {run}: libraries {:.0} ms, index and similarity {:.0} ms, picking {:.0} ms; total {:.0} ms ({picked} picks, fingerprint {:016x})",
             ms(loaded),
             ms(compared - loaded),
             ms(total - compared),
-            ms(total)
+            ms(total),
+            fingerprint.finish()
         );
         println!(
             "  {run}, CPU time: libraries {:.2} s, index and similarity {:.2} s, picking {:.2} s; total {:.2} s",

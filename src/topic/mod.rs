@@ -121,6 +121,13 @@ pub struct Pick<'a> {
     pub(crate) reason: Option<String>,
 }
 
+impl<'a> Pick<'a> {
+    /// The paper picked, for the benchmarks that check a change picks the same.
+    pub fn paper(&self) -> &'a Paper {
+        self.paper
+    }
+}
+
 /// Rows of equal width in one allocation, so reading a cell is one load.
 #[derive(Debug, Default)]
 struct Rows<T> {
