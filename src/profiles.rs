@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::library;
-use crate::topic::similar::{Document, Profile};
+use crate::topic::similar::{Profile, ProfileBuilder};
 
 /// The distinct reading lists of a config, profiled, in first-named order.
 #[derive(Debug, Clone, Default)]
@@ -96,12 +96,11 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
             let library = library::load(path, &config.library)?;
             // Said when the file is read; a kept profile of the same file is quiet.
             library.warnings.iter().for_each(crate::messages::warning);
-            let docs: Vec<Document> = library
-                .entries
-                .iter()
-                .map(|e| Document::new(&e.title, &e.abstract_text, e.added))
-                .collect();
-            Profile::build(&docs, &[])
+            let mut builder = ProfileBuilder::default();
+            for entry in &library.entries {
+                builder.like(&entry.title, &entry.abstract_text, entry.added);
+            }
+            builder.finish()
         }
     };
     let mut out = Vec::with_capacity(HEADER);

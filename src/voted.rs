@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::journal::{Journal, address_key};
 use crate::library;
-use crate::topic::similar::{Document, Profile, vote_title};
+use crate::topic::similar::{Profile, ProfileBuilder, vote_title};
 
 /// Each voting subscriber's profile, by lowercased address, in config order. A reader whose
 /// votes name no paper any listing still holds gets none.
@@ -31,38 +31,32 @@ pub(crate) fn voter_profiles(config: &Config) -> anyhow::Result<Vec<(String, Pro
         if voted.liked.is_empty() && voted.disliked.is_empty() {
             continue;
         }
-        let as_documents = |list: &[(crate::journal::Vote, crate::paper::Paper)]| {
-            list.iter()
-                .map(|(vote, paper)| {
-                    let mut doc =
-                        Document::new(&paper.title, &paper.abstract_text, Some(vote.date));
-                    // Tokenized as the paper, named as the vote.
-                    doc.title = vote_title(vote.date, &doc.title);
-                    doc
-                })
-                .collect::<Vec<_>>()
-        };
         // A paper voted down counts no longer as liked, though the library holds it; a paper
         // voted up that the library holds already counts once.
         let same = |title: &str, list: &[(crate::journal::Vote, crate::paper::Paper)]| {
             list.iter().any(|(_, paper)| paper.title.trim().eq_ignore_ascii_case(title.trim()))
         };
+        let mut builder = ProfileBuilder::default();
         // The library's own failure is reported with the profiles; the votes still count.
-        let mut liked: Vec<Document> = subscriber
+        let library = subscriber
             .library
             .as_deref()
-            .and_then(|path| library::load(path, &config.library).ok())
-            .map(|library| {
-                library
-                    .entries
-                    .iter()
-                    .filter(|e| !same(&e.title, &voted.disliked) && !same(&e.title, &voted.liked))
-                    .map(|e| Document::new(&e.title, &e.abstract_text, e.added))
-                    .collect()
-            })
-            .unwrap_or_default();
-        liked.extend(as_documents(&voted.liked));
-        profiles.push((key, Profile::build(&liked, &as_documents(&voted.disliked))));
+            .and_then(|path| library::load(path, &config.library).ok());
+        for entry in library.iter().flat_map(|library| &library.entries) {
+            if !same(&entry.title, &voted.disliked) && !same(&entry.title, &voted.liked) {
+                builder.like(&entry.title, &entry.abstract_text, entry.added);
+            }
+        }
+        // Tokenized as the paper, named as the vote.
+        for (vote, paper) in &voted.liked {
+            let doc = builder.like(&paper.title, &paper.abstract_text, Some(vote.date));
+            doc.title = vote_title(vote.date, &doc.title);
+        }
+        for (vote, paper) in &voted.disliked {
+            let doc = builder.dislike(&paper.title, &paper.abstract_text, Some(vote.date));
+            doc.title = vote_title(vote.date, &doc.title);
+        }
+        profiles.push((key, builder.finish()));
     }
     Ok(profiles)
 }

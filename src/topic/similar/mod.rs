@@ -1,7 +1,7 @@
 //! Similarity: how much each of the day's papers is like each reader's profile (library and
 //! votes), and which liked document it is most like, with the terms they share.
 //!
-//! Papers and profile documents are bags of the keywords' terms ([`Document`]), weighted by
+//! Papers and profile documents are bags of the keywords' terms ([`Profile`]), weighted by
 //! TF-IDF over the day's papers plus every profile's documents, and compared by cosine. A
 //! paper's similarity to a profile is the mean of its `TOP_K` best cosines with the liked
 //! documents, less its best cosine with a disliked one: one library entry on a subject is
@@ -15,7 +15,7 @@ mod profile;
 
 use rustc_hash::FxHashMap;
 
-pub(crate) use profile::{Document, Profile};
+pub(crate) use profile::{Profile, ProfileBuilder};
 
 use crate::paper::Paper;
 
@@ -116,18 +116,21 @@ impl Similarity {
     /// Weighs the papers and the profiles' documents and scores every paper against every
     /// profile. Profiles are referred to by their place in `profiles` from then on.
     pub(crate) fn new(papers: &[Paper], profiles: Vec<Profile>) -> Similarity {
+        // The day's papers as one profile: its term numbers are the run's.
+        let mut day = ProfileBuilder::default();
+        for paper in papers {
+            day.like(&paper.title, &paper.abstract_text, None);
+        }
+        let day = day.finish();
         let mut vocabulary = Vocabulary::default();
-        let paper_counts: Vec<Vec<(u32, u32)>> = papers
-            .iter()
-            .map(|paper| {
-                let doc = Document::new(&paper.title, &paper.abstract_text, None);
-                doc.counts.into_iter().map(|(t, c)| (vocabulary.intern(&t), c)).collect()
-            })
-            .collect();
+        for term in day.terms.iter() {
+            vocabulary.intern(term);
+        }
+        let paper_counts: Vec<Vec<(u32, u32)>> = day.liked.into_iter().map(|d| d.counts).collect();
         // Each profile's own term numbers, as the run's.
         let local: Vec<Vec<u32>> = profiles
             .iter()
-            .map(|p| p.terms.iter().map(|t| vocabulary.intern(t)).collect())
+            .map(|p| p.terms.iter().map(|term| vocabulary.intern(term)).collect())
             .collect();
         let mut df = vec![0u32; vocabulary.terms.len()];
         let mut documents = paper_counts.len();

@@ -13,46 +13,6 @@ use crate::topic::tokens::{each_folded, singular};
 /// Title words count this many times an abstract word: a title says what a paper is about.
 const TITLE_WEIGHT: u32 = 2;
 
-/// One document as a bag of terms: a library entry, a voted paper, or one of the day's papers.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Document {
-    /// Shown in explanations.
-    pub(crate) title: String,
-    /// When it entered the library, where the library says.
-    pub(crate) added: Option<NaiveDate>,
-    /// Each distinct term and how often it occurs, in first-seen order.
-    pub(crate) counts: Vec<(String, u32)>,
-}
-
-impl Document {
-    /// Tokenizes a title and an abstract (which may be empty: the title alone then counts).
-    pub(crate) fn new(title: &str, abstract_text: &str, added: Option<NaiveDate>) -> Document {
-        let mut at: FxHashMap<u32, usize> = FxHashMap::default();
-        let mut counts: Vec<(String, u32)> = Vec::new();
-        TERMS.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if cache.words.len() > TERM_CACHE {
-                *cache = TermCache::default();
-            }
-            let mut add = |text: &str, weight: u32| {
-                each_folded(text, |word| {
-                    let Some(number) = cache.number(word) else { return };
-                    match at.get(&number) {
-                        Some(&i) => counts[i].1 += weight,
-                        None => {
-                            at.insert(number, counts.len());
-                            counts.push((cache.terms[number as usize].clone(), weight));
-                        }
-                    }
-                });
-            };
-            add(title, TITLE_WEIGHT);
-            add(abstract_text, 1);
-        });
-        Document { title: title.trim().to_owned(), added, counts }
-    }
-}
-
 // Folded words and their terms, remembered per thread up to `TERM_CACHE` words: a library's
 // words repeat from entry to entry, so each is put in the singular once, and a word seen
 // before costs a lookup and no allocation.
@@ -61,31 +21,78 @@ thread_local! {
 }
 
 const TERM_CACHE: usize = 200_000;
+/// The cache is emptied past this many bytes of terms too, so that its packed terms never
+/// outgrow their `u32` offsets, whatever words a library holds.
+const TERM_CACHE_BYTES: usize = 256 << 20;
 
 #[derive(Default)]
 struct TermCache {
     /// A folded word's term number, `None` for a word that is no term.
     words: FxHashMap<String, Option<u32>>,
     numbers: FxHashMap<String, u32>,
-    terms: Vec<String>,
+    terms: Terms,
+    /// How often the cache was emptied: term numbers from an earlier generation mean nothing.
+    generation: u32,
 }
 
 impl TermCache {
+    fn make_room(&mut self) {
+        if self.words.len() > TERM_CACHE || self.terms.text.len() > TERM_CACHE_BYTES {
+            let generation = self.generation.wrapping_add(1);
+            *self = TermCache { generation, ..TermCache::default() };
+        }
+    }
+
     fn number(&mut self, word: &str) -> Option<u32> {
         if let Some(&number) = self.words.get(word) {
             return number;
         }
-        let number = term(word).map(|term| match self.numbers.get(&term) {
-            Some(&n) => n,
-            None => {
-                let n = self.terms.len() as u32;
-                self.numbers.insert(term.clone(), n);
-                self.terms.push(term);
-                n
-            }
-        });
+        let number = term(word).map(|term| self.intern(&term));
         self.words.insert(word.to_owned(), number);
         number
+    }
+
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(term) {
+            return n;
+        }
+        let n = self.terms.push(term);
+        self.numbers.insert(term.to_owned(), n);
+        n
+    }
+}
+
+/// Distinct terms packed end to end in one string: a profile's thousands of terms cost two
+/// allocations, not one each, and a run holds a profile per library.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Terms {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Terms {
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn get(&self, n: u32) -> &str {
+        let n = n as usize;
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
+        &self.text[start..self.ends[n] as usize]
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len() as u32).map(|n| self.get(n))
+    }
+
+    /// Adds `term` (not checked for being there already) and gives its number.
+    fn push(&mut self, term: &str) -> u32 {
+        self.text.push_str(term);
+        // A profile's terms come from one library, at most 64 MiB, and the term cache is
+        // emptied long before 4 GiB.
+        let end = u32::try_from(self.text.len()).expect("terms stay under 4 GiB");
+        self.ends.push(end);
+        self.ends.len() as u32 - 1
     }
 }
 
@@ -122,57 +129,133 @@ const STOPWORDS: &[&str] = &[
 /// A document of a profile, its terms numbered in the profile's own term list.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ProfileDoc {
+    /// Shown in explanations.
     pub(crate) title: String,
+    /// When it entered the library, where the library says.
     pub(crate) added: Option<NaiveDate>,
-    /// (term number in [`Profile::terms`], count).
+    /// (term number in [`Profile::terms`], how often it occurs), in first-seen order.
     pub(crate) counts: Vec<(u32, u32)>,
 }
 
-/// What a reader likes (their library, their up votes) and dislikes (their down votes).
+/// What a reader likes (their library, their up votes) and dislikes (their down votes), as
+/// bags of the keywords' terms.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Profile {
-    /// Every distinct term of the documents, once: loading a profile interns each once.
-    pub(crate) terms: Vec<String>,
+    /// Every distinct term of the documents, once.
+    pub(crate) terms: Terms,
     pub(crate) liked: Vec<ProfileDoc>,
     pub(crate) disliked: Vec<ProfileDoc>,
 }
 
-impl Profile {
-    /// A profile of documents liked (papers like these rank higher) and disliked (papers like
-    /// these rank lower, and out when they are more like these than like the liked ones).
-    pub(crate) fn build<'d>(liked: &'d [Document], disliked: &'d [Document]) -> Profile {
-        let mut numbers: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut terms: Vec<String> = Vec::new();
-        let mut number = |doc: &'d Document| ProfileDoc {
-            title: doc.title.clone(),
-            added: doc.added,
-            counts: doc
-                .counts
-                .iter()
-                .map(|(term, count)| {
-                    let n = match numbers.get(term.as_str()) {
-                        Some(&n) => n,
-                        None => {
-                            let n = terms.len() as u32;
-                            numbers.insert(term, n);
-                            terms.push(term.clone());
-                            n
-                        }
-                    };
-                    (n, *count)
-                })
-                .collect(),
-        };
-        let liked = liked.iter().map(&mut number).collect();
-        let disliked = disliked.iter().map(&mut number).collect();
-        Profile { terms, liked, disliked }
+/// Tokenizes documents into a [`Profile`], numbering each term the first time it appears.
+#[derive(Default)]
+pub(crate) struct ProfileBuilder {
+    profile: Profile,
+    /// By the thread's term cache's number, the profile's number plus one (0: not in it yet).
+    by_cache_number: Vec<u32>,
+    /// The cache generation `by_cache_number` is for.
+    generation: Option<u32>,
+    /// By the profile's term number, where it stands in the document being read, plus one.
+    in_document: Vec<u32>,
+}
+
+impl ProfileBuilder {
+    /// Adds a liked document (papers like it rank higher); the title alone counts when the
+    /// abstract is empty.
+    pub(crate) fn like(
+        &mut self,
+        title: &str,
+        abstract_text: &str,
+        added: Option<NaiveDate>,
+    ) -> &mut ProfileDoc {
+        let doc = self.document(title, abstract_text, added);
+        self.profile.liked.push(doc);
+        self.profile.liked.last_mut().expect("a document was just added")
     }
+
+    /// Adds a disliked document: papers like it rank lower, and out when they are more like
+    /// it than like the liked ones.
+    pub(crate) fn dislike(
+        &mut self,
+        title: &str,
+        abstract_text: &str,
+        added: Option<NaiveDate>,
+    ) -> &mut ProfileDoc {
+        let doc = self.document(title, abstract_text, added);
+        self.profile.disliked.push(doc);
+        self.profile.disliked.last_mut().expect("a document was just added")
+    }
+
+    pub(crate) fn finish(self) -> Profile {
+        self.profile
+    }
+
+    fn document(
+        &mut self,
+        title: &str,
+        abstract_text: &str,
+        added: Option<NaiveDate>,
+    ) -> ProfileDoc {
+        let ProfileBuilder { profile, by_cache_number, generation, in_document } = self;
+        let mut counts: Vec<(u32, u32)> = Vec::new();
+        TERMS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            cache.make_room();
+            if *generation != Some(cache.generation) {
+                // A new builder, or the cache was emptied: number the profile's terms in it.
+                by_cache_number.clear();
+                for (n, term) in profile.terms.iter().enumerate() {
+                    let global = cache.intern(term) as usize;
+                    if by_cache_number.len() <= global {
+                        by_cache_number.resize(global + 1, 0);
+                    }
+                    by_cache_number[global] = n as u32 + 1;
+                }
+                *generation = Some(cache.generation);
+            }
+            let mut add = |text: &str, weight: u32| {
+                each_folded(text, |word| {
+                    let Some(global) = cache.number(word) else { return };
+                    let global = global as usize;
+                    if by_cache_number.len() <= global {
+                        by_cache_number.resize(global + 1, 0);
+                    }
+                    let local = match by_cache_number[global] {
+                        0 => {
+                            let local = profile.terms.push(cache.terms.get(global as u32));
+                            by_cache_number[global] = local + 1;
+                            in_document.push(0);
+                            local
+                        }
+                        plus_one => plus_one - 1,
+                    };
+                    match in_document[local as usize] {
+                        0 => {
+                            counts.push((local, weight));
+                            in_document[local as usize] = counts.len() as u32;
+                        }
+                        at => counts[at as usize - 1].1 += weight,
+                    }
+                });
+            };
+            add(title, TITLE_WEIGHT);
+            add(abstract_text, 1);
+        });
+        for &(term, _) in &counts {
+            in_document[term as usize] = 0;
+        }
+        counts.shrink_to_fit();
+        ProfileDoc { title: title.trim().to_owned(), added, counts }
+    }
+}
+
+impl Profile {
     /// The profile in a compact binary form, for [`Profile::from_bytes`].
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         put_u32(&mut out, self.terms.len() as u32);
-        for term in &self.terms {
+        for term in self.terms.iter() {
             put_str(&mut out, term);
         }
         for docs in [&self.liked, &self.disliked] {
@@ -196,9 +279,14 @@ impl Profile {
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Profile> {
         let mut r = Reader { bytes: bytes.strip_prefix(MAGIC)? };
         let term_count = r.u32()? as usize;
-        let mut terms = Vec::with_capacity(term_count.min(bytes.len()));
+        let mut terms = Terms::default();
         for _ in 0..term_count {
-            terms.push(r.str()?.to_owned());
+            let term = r.str()?;
+            // The kept file is at most a few times the library's size: far under 4 GiB.
+            if terms.text.len() + term.len() > u32::MAX as usize {
+                return None;
+            }
+            terms.push(term);
         }
         let mut docs = || -> Option<Vec<ProfileDoc>> {
             let count = r.u32()? as usize;
@@ -275,20 +363,43 @@ mod tests {
         assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
     }
 
+    fn terms_of<'p>(profile: &'p Profile, doc: &ProfileDoc) -> Vec<(&'p str, u32)> {
+        doc.counts.iter().map(|&(t, c)| (profile.terms.get(t), c)).collect()
+    }
+
     #[test]
     fn terms_are_singular_and_function_words_drop_out() {
-        let doc =
-            Document::new("Students of Teachers", "The students learn from 3 teachers.", None);
-        let terms: Vec<(&str, u32)> = doc.counts.iter().map(|(t, c)| (t.as_str(), *c)).collect();
+        let mut builder = ProfileBuilder::default();
+        builder.like("Students of Teachers", "The students learn from 3 teachers.", None);
+        let profile = builder.finish();
+        let terms = terms_of(&profile, &profile.liked[0]);
         assert_eq!(terms, [("student", 3), ("teacher", 3), ("learn", 1)]);
+    }
+
+    #[test]
+    fn a_term_cache_emptied_between_documents_numbers_each_term_once() {
+        let mut builder = ProfileBuilder::default();
+        builder.like("Teachers", "students learn", None);
+        TERMS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let generation = cache.generation + 1;
+            *cache = TermCache { generation, ..TermCache::default() };
+        });
+        builder.dislike("Students", "teachers forget", None);
+        let profile = builder.finish();
+        let terms: Vec<&str> = profile.terms.iter().collect();
+        assert_eq!(terms, ["teacher", "student", "learn", "forget"]);
+        let disliked = terms_of(&profile, &profile.disliked[0]);
+        assert_eq!(disliked, [("student", 2), ("teacher", 1), ("forget", 1)]);
     }
 
     #[test]
     fn a_profile_survives_its_bytes() {
         let added = NaiveDate::from_ymd_opt(2024, 3, 1);
-        let liked = [Document::new("Knowledge distillation", "teacher student", added)];
-        let disliked = [Document::new("Protein folding", "", None)];
-        let profile = Profile::build(&liked, &disliked);
+        let mut builder = ProfileBuilder::default();
+        builder.like("Knowledge distillation", "teacher student", added);
+        builder.dislike("Protein folding", "", None);
+        let profile = builder.finish();
         let bytes = profile.to_bytes();
         assert_eq!(Profile::from_bytes(&bytes), Some(profile));
         assert_eq!(Profile::from_bytes(&bytes[..bytes.len() - 1]), None);

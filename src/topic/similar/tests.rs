@@ -16,12 +16,11 @@ fn paper<'p>(papers: &'p [Paper], title_start: &str) -> &'p Paper {
 }
 
 fn library(papers: &[Paper], titles: &[&str]) -> Profile {
-    let docs: Vec<Document> = titles
-        .iter()
-        .map(|t| paper(papers, t))
-        .map(|p| Document::new(&p.title, &p.abstract_text, None))
-        .collect();
-    Profile::build(&docs, &[])
+    let mut builder = ProfileBuilder::default();
+    for p in titles.iter().map(|t| paper(papers, t)) {
+        builder.like(&p.title, &p.abstract_text, None);
+    }
+    builder.finish()
 }
 
 /// The day's papers by similarity to the profile, best first, leaving out the library's own.
@@ -140,15 +139,14 @@ fn a_library_on_medicine_ranks_medicine_first_and_pulls_in_no_distillation() {
 #[test]
 fn a_disliked_paper_pushes_papers_like_it_down() {
     let papers = sample();
-    let liked: Vec<Document> = DISTILLATION
-        .iter()
-        .map(|t| paper(&papers, t))
-        .map(|p| Document::new(&p.title, &p.abstract_text, None))
-        .collect();
+    let plain = library(&papers, &DISTILLATION);
     let dataset = paper(&papers, "Enhancing Dataset Distillation");
-    let disliked = [Document::new(&dataset.title, &dataset.abstract_text, None)];
-    let plain = Profile::build(&liked, &[]);
-    let voted = Profile::build(&liked, &disliked);
+    let mut voted = ProfileBuilder::default();
+    for p in DISTILLATION.iter().map(|t| paper(&papers, t)) {
+        voted.like(&p.title, &p.abstract_text, None);
+    }
+    voted.dislike(&dataset.title, &dataset.abstract_text, None);
+    let voted = voted.finish();
     let similarity = Similarity::new(&papers, vec![plain, voted]);
     let at = papers.iter().position(|p| std::ptr::eq(p, dataset)).unwrap() as u32;
     let (before, after) = (similarity.standing(0, at), similarity.standing(1, at));
@@ -176,7 +174,7 @@ fn the_reason_names_the_library_entry_and_the_terms_that_weigh_most() {
 #[test]
 fn an_empty_library_makes_nothing_similar() {
     let papers = sample();
-    let empty = Profile::build(&[], &[]);
+    let empty = Profile::default();
     let similarity = Similarity::new(&papers, vec![empty]);
     assert!((0..papers.len() as u32).all(|p| similarity.standing(0, p).similarity == 0.0));
     assert_eq!(similarity.best(0, 0, false), None);
