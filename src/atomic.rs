@@ -17,6 +17,23 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Like [`write`], with the permissions of `like` (when it exists): a backup of a private
 /// config is private too.
 pub(crate) fn write_with_mode_of(path: &Path, bytes: &[u8], like: &Path) -> io::Result<()> {
+    replace(path, bytes, like, Durability::Synced)
+}
+
+/// Like [`write`] but never synced: for a cache that is made again when it is missing, old
+/// or torn (its reader must check it), where a sync per file would cost more than remaking
+/// the file after a crash. Readers still never see a file half written by a running writer.
+pub(crate) fn write_cache(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace(path, bytes, path, Durability::Unsynced)
+}
+
+#[derive(PartialEq)]
+enum Durability {
+    Synced,
+    Unsynced,
+}
+
+fn replace(path: &Path, bytes: &[u8], like: &Path, durability: Durability) -> io::Result<()> {
     let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_owned);
     fs::create_dir_all(&dir)?;
@@ -31,7 +48,9 @@ pub(crate) fn write_with_mode_of(path: &Path, bytes: &[u8], like: &Path) -> io::
     let written = (|| {
         let mut file = create(&temp, fs::metadata(like).ok())?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if durability == Durability::Synced {
+            file.sync_all()?;
+        }
         fs::rename(&temp, &path)
     })();
     if written.is_err() {
@@ -39,7 +58,9 @@ pub(crate) fn write_with_mode_of(path: &Path, bytes: &[u8], like: &Path) -> io::
     }
     written?;
     // Best effort: some file systems cannot open a folder to sync it.
-    if let Ok(folder) = File::open(&dir) {
+    if durability == Durability::Synced
+        && let Ok(folder) = File::open(&dir)
+    {
         let _ = folder.sync_all();
     }
     Ok(())

@@ -66,9 +66,11 @@ fn stamp(path: &Path) -> io::Result<Stamp> {
     Ok(Stamp { size: meta.len(), modified_nanos: modified.as_nanos() })
 }
 
-/// The kept file: magic, size, modification time, SHA-256 of the library, then the profile.
-const HEADER: usize = 8 + 8 + 16 + 32;
-const MAGIC: &[u8; 8] = b"pbprof1\n";
+/// The kept file: magic, size, modification time, SHA-256 of the library, SHA-256 of the
+/// profile, then the profile. Kept files are written unsynced (one sync per library cost
+/// more than the run's reading), so the profile's own digest tells a torn one.
+const HEADER: usize = 8 + 8 + 16 + 32 + 32;
+const MAGIC: &[u8; 8] = b"pbprof2\n";
 
 fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<Profile> {
     let Ok(stamp) = stamp(path) else {
@@ -78,7 +80,11 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
     };
     let key = hex(&Sha256::digest(path.to_string_lossy().as_bytes())[..12]);
     let kept_path = folder.join(format!("{key}.profile"));
-    let kept = std::fs::read(&kept_path).ok().filter(|k| k.len() >= HEADER && k.starts_with(MAGIC));
+    let kept = std::fs::read(&kept_path).ok().filter(|k| {
+        k.len() >= HEADER
+            && k.starts_with(MAGIC)
+            && k[64..HEADER] == Sha256::digest(&k[HEADER..])[..]
+    });
     if let Some(kept) = &kept
         && kept[8..16] == stamp.size.to_le_bytes()
         && kept[16..32] == stamp.modified_nanos.to_le_bytes()
@@ -89,7 +95,7 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
     let bytes =
         std::fs::read(path).with_context(|| format!("cannot read library {}", path.display()))?;
     let hash = Sha256::digest(&bytes);
-    let same_content = kept.as_ref().filter(|k| k[32..HEADER] == hash[..]);
+    let same_content = kept.as_ref().filter(|k| k[32..64] == hash[..]);
     let profile = match same_content.and_then(|k| Profile::from_bytes(&k[HEADER..])) {
         Some(profile) => profile,
         None => {
@@ -108,10 +114,12 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
     out.extend_from_slice(&stamp.size.to_le_bytes());
     out.extend_from_slice(&stamp.modified_nanos.to_le_bytes());
     out.extend_from_slice(&hash);
-    out.extend_from_slice(&profile.to_bytes());
+    let body = profile.to_bytes();
+    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
     // A profile that cannot be kept is made again next run: worth a warning, not a failure.
     if let Err(err) =
-        std::fs::create_dir_all(folder).and_then(|()| crate::atomic::write(&kept_path, &out))
+        std::fs::create_dir_all(folder).and_then(|()| crate::atomic::write_cache(&kept_path, &out))
     {
         crate::messages::warning(format!(
             "cannot keep the profile of {} in {}: {err}",

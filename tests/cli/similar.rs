@@ -126,6 +126,27 @@ fn the_profile_is_kept_and_the_library_not_read_again_while_size_and_time_stay()
 }
 
 #[test]
+fn a_torn_kept_profile_is_not_loaded_but_made_again_from_the_library() {
+    let paperboy = reader("library = \"libraries/kd.json\"\nmax_papers = 5");
+    paperboy.run(&["send", "--date", SAMPLE_DATE, "--dry-run"]).success();
+    let kept = paperboy.path(&format!("profiles/{}", paperboy.list("profiles")[0]));
+    // A byte changed where a crash could leave one: inside a title, so the profile still
+    // parses.
+    let mut bytes = std::fs::read(&kept).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"ACAM-KD").unwrap();
+    bytes[at] = b'X';
+    std::fs::write(&kept, bytes).unwrap();
+    // The library, same size and time, is now unreadable: only a kept profile that was
+    // trusted would let this run succeed.
+    let path = paperboy.path("libraries/kd.json");
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let size = std::fs::metadata(&path).unwrap().len() as usize;
+    std::fs::write(&path, "x".repeat(size)).unwrap();
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+    paperboy.run(&["send", "--date", SAMPLE_DATE, "--dry-run"]).code(1).stderr_has("kd.json:1:");
+}
+
+#[test]
 fn min_similarity_of_the_subscriber_or_the_newsletter_decides_what_similarity_alone_picks() {
     let strict = reader("library = \"libraries/kd.json\"\nmin_similarity = 0.9");
     strict.run(&["send", "--date", SAMPLE_DATE]).success();
