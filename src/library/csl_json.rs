@@ -2,49 +2,80 @@
 //! `abstract`, `author` (`{family, given}` or `{literal}`), `DOI`, `URL`, `issued` and
 //! `accessed` (`{"date-parts": [["2024", 10, 22]]}`, the year often a string).
 //!
-//! serde_json reads the values; the items' lines come from a scan of the text for the
-//! objects at the top of the array, since a parsed value keeps no position.
+//! serde_json reads the array as raw items borrowed from the text, which says where each
+//! starts (for its line), then only the fields used; a field of another type than expected
+//! counts as absent, as an item that is not an object is left out with a warning.
 
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{Entry, Read};
 use crate::lines::Lines;
 use crate::source::clean;
 
+/// The fields of an item that paperboy reads, each still JSON; the others are skipped.
+#[derive(Deserialize)]
+struct Item<'t> {
+    #[serde(borrow)]
+    title: Option<&'t RawValue>,
+    #[serde(borrow, rename = "abstract")]
+    abstract_text: Option<&'t RawValue>,
+    #[serde(borrow)]
+    author: Option<&'t RawValue>,
+    #[serde(borrow)]
+    accessed: Option<&'t RawValue>,
+    #[serde(borrow)]
+    issued: Option<&'t RawValue>,
+}
+
 pub(super) fn read(text: &str) -> Result<Read, (Option<usize>, String)> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|err| (Some(err.line()), format!("not valid CSL-JSON: {err}")))?;
-    let items = match value {
-        Value::Array(items) => items,
+    let invalid = |err: serde_json::Error| (Some(err.line()), format!("not valid CSL-JSON: {err}"));
+    let items: Vec<&RawValue> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str(text).map_err(invalid)?,
         // One item on its own, as some tools write a single reference.
-        item @ Value::Object(_) => vec![item],
-        _ => return Err((Some(1), "CSL-JSON is an array of items, `[{...}, ...]`".to_owned())),
+        Some(b'{') => vec![serde_json::from_str(text).map_err(invalid)?],
+        _ => {
+            serde_json::from_str::<&RawValue>(text).map_err(invalid)?;
+            return Err((Some(1), "CSL-JSON is an array of items, `[{...}, ...]`".to_owned()));
+        }
     };
     let lines = Lines::new(text.as_bytes());
-    let starts = item_starts(text);
     let mut read = Read::default();
-    for (at, item) in items.iter().enumerate() {
-        let line = starts.get(at).map_or(1, |&offset| lines.line(offset));
-        let Some(item) = item.as_object() else {
-            read.warnings.push((Some(line), "an item that is not an object; left out".into()));
+    for raw in items {
+        // A raw item is a slice of `text`: where it starts is where its line is.
+        let line = lines.line(raw.get().as_ptr() as usize - text.as_ptr() as usize);
+        let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
+            // A valid object fails only by naming a field twice.
+            let why = if raw.get().starts_with('{') {
+                "an item that names a field twice; left out"
+            } else {
+                "an item that is not an object; left out"
+            };
+            read.warnings.push((Some(line), why.into()));
             continue;
         };
-        let text_of = |key: &str| item.get(key).and_then(Value::as_str).map(clean::plain);
-        let Some(title) = text_of("title").filter(|title| !title.is_empty()) else {
+        let text_of = |field: Option<&RawValue>| {
+            field.and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+        };
+        let Some(title) = text_of(item.title).map(|t| clean::plain(&t)).filter(|t| !t.is_empty())
+        else {
             read.warnings.push((Some(line), "an item without a `title`; left out".into()));
             continue;
         };
-        let authors = item
-            .get("author")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(person)
-            .collect();
-        let added = ["accessed", "issued"].iter().find_map(|key| item.get(*key).and_then(date));
+        let value = |field: Option<&RawValue>| {
+            field.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+        };
+        let authors = match value(item.author) {
+            Some(Value::Array(people)) => people.iter().filter_map(person).collect(),
+            _ => Vec::new(),
+        };
+        let added = [item.accessed, item.issued].into_iter().find_map(|d| date(&value(d)?));
         read.entries.push(Entry {
             title,
-            abstract_text: text_of("abstract").unwrap_or_default(),
+            abstract_text: text_of(item.abstract_text)
+                .map(|a| clean::plain(&a))
+                .unwrap_or_default(),
             authors,
             added,
             line,
@@ -83,35 +114,6 @@ fn date(value: &Value) -> Option<chrono::NaiveDate> {
     value.get("raw").and_then(Value::as_str).and_then(super::parse_date)
 }
 
-/// The offsets of the objects directly inside the top-level array, in order.
-fn item_starts(text: &str) -> Vec<usize> {
-    let mut starts = Vec::new();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (at, byte) in text.bytes().enumerate() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                if byte == b'{' && depth <= 1 {
-                    starts.push(at);
-                }
-                depth += 1;
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    starts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +131,31 @@ mod tests {
         assert_eq!(entry.added, chrono::NaiveDate::from_ymd_opt(2024, 10, 22));
         assert_eq!(entry.line, 2);
         assert_eq!(read.warnings, [(Some(7), "an item without a `title`; left out".to_owned())]);
+    }
+
+    #[test]
+    fn odd_items_are_left_out_and_fields_of_another_type_count_as_absent() {
+        let text = "[3,\n{\"title\": \"A\", \"title\": \"B\"},\n\
+                    {\"title\": \"Kept\", \"abstract\": 7, \"author\": \"x\", \"issued\": null},\n\
+                    {\"title\": [\"no\"]}]";
+        let read = read(text).unwrap();
+        let titles: Vec<&str> = read.entries.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["Kept"]);
+        let kept = &read.entries[0];
+        assert_eq!((kept.abstract_text.as_str(), kept.authors.len(), kept.added), ("", 0, None));
+        let warnings: Vec<(Option<usize>, &str)> =
+            read.warnings.iter().map(|(line, w)| (*line, w.as_str())).collect();
+        assert_eq!(
+            warnings,
+            [
+                (Some(1), "an item that is not an object; left out"),
+                (Some(2), "an item that names a field twice; left out"),
+                (Some(4), "an item without a `title`; left out"),
+            ]
+        );
+        let alone = super::read("{\"title\": \"Alone\"}").unwrap();
+        assert_eq!(alone.entries[0].title, "Alone");
+        assert!(super::read("\"text\"").unwrap_err().1.contains("an array of items"));
     }
 
     #[test]
