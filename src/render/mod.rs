@@ -16,13 +16,13 @@ use tera::{Context, Tera, Value};
 use crate::config::{AbstractLength, Newsletter};
 use crate::digest::Digest;
 use crate::feedback::FeedbackLinks;
-use crate::paper::PaperId;
 use crate::paper::VoteKind;
+use crate::paper::{Paper, PaperId};
 use crate::site::ManageLinks;
 use crate::topic::{Highlight, Pick, highlight_one, merged};
 use crate::unsubscribe::UnsubscribeLinks;
 pub(crate) use view::subject as subject_line;
-use view::{DigestView, FeedbackView, MoreView, PaperView};
+use view::{AbstractShape, DigestView, FeedbackView, MoreView, PaperView};
 
 const BUILTIN: [(&str, &str); 6] = [
     ("base.html", include_str!("../../templates/base.html")),
@@ -96,6 +96,8 @@ pub(crate) struct Renderer {
     /// Where each keyword occurs in each paper, by paper id and keyword: the same paper and
     /// keyword come back in many digests of a run, and finding them means tokenizing.
     marks: Mutex<HashMap<(PaperId, String), Arc<Highlight>>>,
+    /// Each paper's TL;DR excerpt and short abstract, by paper id.
+    shapes: Mutex<HashMap<PaperId, Arc<AbstractShape>>>,
     /// Each paper as shown with given matched keywords and abstract cut: digests of readers
     /// who follow the same topics share most of their papers.
     cards: Mutex<Cards>,
@@ -136,6 +138,7 @@ impl Renderer {
         Ok(Renderer {
             tera,
             marks: Mutex::default(),
+            shapes: Mutex::default(),
             cards: Mutex::default(),
             unsubscribe,
             feedback: None,
@@ -339,7 +342,8 @@ impl Renderer {
         if let Some(card) = cached {
             return Ok(card);
         }
-        let mut view = PaperView::new(pick, length, abstract_chars, self.highlights(pick));
+        let shape = self.shape(pick.paper);
+        let mut view = PaperView::new(pick, &shape, length, abstract_chars, self.highlights(pick));
         view.feedback = self.feedback.as_ref().map(|links| {
             let [more, fewer] = links.markers().clone();
             FeedbackView { more, fewer }
@@ -356,6 +360,18 @@ impl Renderer {
             cards.keep(key, Arc::clone(&card), CARD_CACHE_BYTES);
         }
         Ok(card)
+    }
+
+    /// A paper's TL;DR excerpt and short abstract, found once a run.
+    fn shape(&self, paper: &Paper) -> Arc<AbstractShape> {
+        let cached = self.shapes.lock().ok().and_then(|shapes| shapes.get(&paper.id).cloned());
+        cached.unwrap_or_else(|| {
+            let shape = Arc::new(AbstractShape::of(paper));
+            if let Ok(mut shapes) = self.shapes.lock() {
+                shapes.insert(paper.id.clone(), Arc::clone(&shape));
+            }
+            shape
+        })
     }
 
     /// A pick's matched words, each keyword's part looked up once a run.

@@ -389,21 +389,41 @@ fn follows(topics: &[&str], own: &[&str]) -> String {
     if parts.is_empty() { "no topics yet".to_owned() } else { parts.join(" and ") }
 }
 
+/// Where a paper's TL;DR excerpt and short abstract stand in its abstract: the same for every
+/// reader, and finding them means splitting the abstract into sentences, so a run finds them
+/// once a paper.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AbstractShape {
+    /// The sentence shown as the TL;DR, when the source gives no summary.
+    excerpt: Option<Range<usize>>,
+    /// What a short abstract shows.
+    short: Range<usize>,
+}
+
+impl AbstractShape {
+    pub(crate) fn of(paper: &Paper) -> AbstractShape {
+        let whole = paper.abstract_text.as_str();
+        let excerpt = match paper.summary {
+            Some(_) => None,
+            None => excerpt(whole),
+        };
+        AbstractShape { short: short_abstract(whole, excerpt.clone()), excerpt }
+    }
+}
+
 impl<'a> PaperView<'a> {
     pub(crate) fn new(
         pick: &Pick<'a>,
+        shape: &AbstractShape,
         length: AbstractLength,
         abstract_chars: Option<usize>,
         marks: Highlight,
     ) -> PaperView<'a> {
         let paper = pick.paper;
         let whole = paper.abstract_text.as_str();
-        let excerpt = match paper.summary {
-            Some(_) => None,
-            None => excerpt(whole),
-        };
+        let excerpt = shape.excerpt.clone();
         let shown_range = match length {
-            AbstractLength::Short => short_abstract(whole, excerpt.clone()),
+            AbstractLength::Short => shape.short.clone(),
             AbstractLength::Full => 0..whole.len(),
         };
         let short = &whole[shown_range.clone()];
@@ -540,7 +560,9 @@ mod tests {
             followed: Vec::new(),
             reason: None,
         };
-        let view = PaperView::new(&pick, AbstractLength::Full, Some(1000), Highlight::default());
+        let shape = AbstractShape::of(pick.paper);
+        let view =
+            PaperView::new(&pick, &shape, AbstractLength::Full, Some(1000), Highlight::default());
         assert!(!view.trimmed);
         assert_eq!(view.abstract_parts, [Segment { text: "It goes on…", mark: false, href: None }]);
     }
