@@ -27,7 +27,9 @@ const TERM_CACHE_BYTES: usize = 256 << 20;
 
 #[derive(Default)]
 struct TermCache {
-    /// A folded word's term number, `None` for a word that is no term.
+    /// A folded word's term number, `None` for a word that is no term: words of up to eight
+    /// bytes (most of them) by their bytes as a number, which hashes and compares in one step.
+    short_words: FxHashMap<u64, Option<u32>>,
     words: FxHashMap<String, Option<u32>>,
     numbers: FxHashMap<String, u32>,
     terms: Terms,
@@ -37,13 +39,22 @@ struct TermCache {
 
 impl TermCache {
     fn make_room(&mut self) {
-        if self.words.len() > TERM_CACHE || self.terms.text.len() > TERM_CACHE_BYTES {
+        let words = self.short_words.len() + self.words.len();
+        if words > TERM_CACHE || self.terms.text.len() > TERM_CACHE_BYTES {
             let generation = self.generation.wrapping_add(1);
             *self = TermCache { generation, ..TermCache::default() };
         }
     }
 
     fn number(&mut self, word: &str) -> Option<u32> {
+        if let Some(key) = short_key(word) {
+            if let Some(&number) = self.short_words.get(&key) {
+                return number;
+            }
+            let number = term(word).map(|term| self.intern(&term));
+            self.short_words.insert(key, number);
+            return number;
+        }
         if let Some(&number) = self.words.get(word) {
             return number;
         }
@@ -60,6 +71,17 @@ impl TermCache {
         self.numbers.insert(term.to_owned(), n);
         n
     }
+}
+
+/// A word of up to eight bytes as a number: its bytes, zero-padded (no word holds a zero
+/// byte, so two words never share one).
+fn short_key(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    (bytes.len() <= 8).then(|| {
+        let mut key = [0u8; 8];
+        key[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(key)
+    })
 }
 
 /// Distinct terms packed end to end in one string: a profile's thousands of terms cost two
