@@ -39,12 +39,14 @@ fn every_step(raw: &str) -> String {
 fn may_change(text: &str) -> bool {
     any_byte(text, |byte| !byte.is_ascii() | is_latex_byte(byte))
         || ["``", "''", "--", "varepsilon"].iter().any(|pair| text.contains(pair))
-        || text
-            .match_indices("times")
-            .any(|(at, _)| at > 0 && text.as_bytes()[at - 1].is_ascii_digit())
+        // `contains` looks for a word with vector instructions, `match_indices` byte by byte.
+        || text.contains("times")
+            && text
+                .match_indices("times")
+                .any(|(at, _)| at > 0 && text.as_bytes()[at - 1].is_ascii_digit())
 }
 
-/// Whether LaTeX gives `byte` a meaning (`{`, `}`, `~` but not `|`: all are above `z`).
+/// Whether LaTeX gives `byte` a meaning.
 fn is_latex_byte(byte: u8) -> bool {
     // `|`, not `||`, so that this compiles to vector comparisons in [`any_byte`].
     (byte == b'\\')
@@ -56,13 +58,18 @@ fn is_latex_byte(byte: u8) -> bool {
         | (byte == b'~')
 }
 
-/// Whether some byte of `text` is one `test` holds for. The bytes are tested in blocks
-/// without stopping at the first, which the compiler turns into a few vector instructions:
-/// this runs on every byte of every text.
+/// Whether some byte of `text` is one `test` holds for. The bytes are tested in blocks of a
+/// fixed size without stopping at the first, which the compiler turns into a few vector
+/// instructions: this runs on every byte of every text.
 fn any_byte(text: &str, test: impl Fn(u8) -> bool) -> bool {
-    text.as_bytes()
-        .chunks(32)
-        .any(|block| block.iter().fold(false, |seen, &byte| seen | test(byte)))
+    const BLOCK: usize = 32;
+    let test_all = |bytes: &[u8]| bytes.iter().fold(0u8, |seen, &byte| seen | u8::from(test(byte)));
+    let blocks = text.as_bytes().chunks_exact(BLOCK);
+    let rest = blocks.remainder();
+    blocks.into_iter().any(|block| {
+        let block: &[u8; BLOCK] = block.try_into().expect("chunks_exact gives whole blocks");
+        test_all(block) != 0
+    }) || test_all(rest) != 0
 }
 
 /// HTML, as an RSS description or an Atom `type="html"` field holds it: tags stripped,
@@ -95,7 +102,13 @@ fn collapsed(text: &str) -> Cow<'_, str> {
     };
     let (mut word, mut at) = (0, 0);
     while at < bytes.len() {
-        match whitespace_at(bytes, at) {
+        let byte = bytes[at];
+        let width = if byte == b' ' || may_start_whitespace(byte) {
+            whitespace_at(bytes, at)
+        } else {
+            None
+        };
+        match width {
             Some(width) => {
                 push_word(&text[word..at]);
                 at += width;
@@ -111,21 +124,23 @@ fn collapsed(text: &str) -> Cow<'_, str> {
 /// Whether every whitespace of `text` is one space between two words.
 fn is_collapsed(text: &str) -> bool {
     let bytes = text.as_bytes();
-    // Only these bytes can start whitespace other than a space.
-    let may_start = |byte: u8| {
-        (byte.wrapping_sub(b'\t') <= b'\r' - b'\t')
-            | (byte == 0xc2)
-            | (byte.wrapping_sub(0xe1) <= 2)
-    };
     bytes.first() != Some(&b' ')
         && bytes.last() != Some(&b' ')
         && !text.contains("  ")
-        && (!any_byte(text, may_start)
-            || (0..bytes.len()).all(|at| bytes[at] == b' ' || whitespace_at(bytes, at).is_none()))
+        && (!any_byte(text, may_start_whitespace)
+            || (0..bytes.len())
+                .all(|at| !may_start_whitespace(bytes[at]) || whitespace_at(bytes, at).is_none()))
+}
+
+/// Whether `byte` may start whitespace other than a space: tabs and line breaks, and the
+/// lead bytes of U+0085 to U+3000.
+fn may_start_whitespace(byte: u8) -> bool {
+    (byte.wrapping_sub(b'\t') <= b'\r' - b'\t') | (byte == 0xc2) | (byte.wrapping_sub(0xe1) <= 2)
 }
 
 /// The length in bytes of the whitespace character (as [`char::is_whitespace`] says) that
 /// starts at `at`, if one does. `at` may be inside a character: no whitespace starts there.
+#[inline]
 fn whitespace_at(bytes: &[u8], at: usize) -> Option<usize> {
     match bytes[at..] {
         [b' ' | b'\t'..=b'\r', ..] => Some(1),
