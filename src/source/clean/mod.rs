@@ -184,6 +184,23 @@ mod tests {
     }
 
     #[test]
+    fn text_the_quick_checks_let_through_still_changes_where_it_must() {
+        assert_readable(&[
+            // Decomposed and singleton characters are not NFC, though no LaTeX is near.
+            ("Jose\u{301} and \u{212b}ngstr\u{f6}m", "José and Ångström"),
+            ("a\u{308}\u{323} b", "\u{1ea1}\u{308} b"),
+            // Unicode whitespace is whitespace, a zero-width space or a BOM is not.
+            ("a\u{a0}\u{2003}b\u{85}c\u{2028}\u{3000}d", "a b c d"),
+            ("a\u{200b}b \u{feff}c", "a\u{200b}b \u{feff}c"),
+            ("x\u{202f}$x^2$\u{205f}--\u{1680}y", "x x² – y"),
+            // A bare word or pair found by a vector search, at the very end or start.
+            ("3times", "3×"),
+            ("--", "–"),
+            ("at 2times", "at 2×"),
+        ]);
+    }
+
+    #[test]
     fn hard_wrapped_text_becomes_one_line() {
         let raw = "  As helium-4 is cooled below 2.17 K it undergoes a phase transition to a\n\
                    fundamentally new state of matter\n";
