@@ -62,14 +62,9 @@ fn is_latex_byte(byte: u8) -> bool {
 /// fixed size without stopping at the first, which the compiler turns into a few vector
 /// instructions: this runs on every byte of every text.
 fn any_byte(text: &str, test: impl Fn(u8) -> bool) -> bool {
-    const BLOCK: usize = 32;
-    let test_all = |bytes: &[u8]| bytes.iter().fold(0u8, |seen, &byte| seen | u8::from(test(byte)));
-    let blocks = text.as_bytes().chunks_exact(BLOCK);
-    let rest = blocks.remainder();
-    blocks.into_iter().any(|block| {
-        let block: &[u8; BLOCK] = block.try_into().expect("chunks_exact gives whole blocks");
-        test_all(block) != 0
-    }) || test_all(rest) != 0
+    let any = |bytes: &[u8]| bytes.iter().fold(0u8, |seen, &byte| seen | u8::from(test(byte))) != 0;
+    let (blocks, rest) = text.as_bytes().as_chunks::<32>();
+    blocks.iter().any(|block| any(block)) || any(rest)
 }
 
 /// HTML, as an RSS description or an Atom `type="html"` field holds it: tags stripped,
