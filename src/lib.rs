@@ -71,6 +71,11 @@ pub mod bench {
     pub mod source {
         pub use crate::source::{Source, parse};
     }
+
+    /// Cleaning a source's text.
+    pub mod clean {
+        pub use crate::source::clean::{html, plain};
+    }
 }
 
 /// Runs one command line to its exit status.

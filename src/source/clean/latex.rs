@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// LaTeX as it appears in real abstracts, made readable.
 ///
@@ -15,22 +15,46 @@ use unicode_normalization::UnicodeNormalization;
 pub(crate) fn latex(text: &str) -> String {
     let text = drop_repeated_urls(text);
     let mut out = String::with_capacity(text.len());
-    let mut segment: Vec<&str> = Vec::new();
-    for word in text.split(' ') {
-        if is_url(word) {
-            latex_segment(&segment.join(" "), &mut out);
-            segment.clear();
-            if !out.is_empty() {
+    if may_hold_url(&text) {
+        let mut segment: Vec<&str> = Vec::new();
+        for word in text.split(' ') {
+            if is_url(word) {
+                latex_segment(&segment.join(" "), &mut out);
+                segment.clear();
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(word);
                 out.push(' ');
+            } else {
+                segment.push(word);
             }
-            out.push_str(word);
-            out.push(' ');
-        } else {
-            segment.push(word);
         }
+        latex_segment(&segment.join(" "), &mut out);
+    } else {
+        latex_segment(&text, &mut out);
     }
-    latex_segment(&segment.join(" "), &mut out);
-    out.trim_end().nfc().collect()
+    let out = out.trim_end();
+    // NFC leaves text that is already NFC as it is; most is, and checking costs less.
+    if is_nfc(out) {
+        return out.to_owned();
+    }
+    out.nfc().collect()
+}
+
+/// Whether `text` is surely NFC: each run of non-ASCII characters passes Unicode's quick
+/// check (which starts afresh after every ASCII character).
+fn is_nfc(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(start) = rest.bytes().position(|byte| !byte.is_ascii()) {
+        let run = &rest[start..];
+        let end = run.bytes().position(|byte| byte.is_ascii()).unwrap_or(run.len());
+        if is_nfc_quick(run[..end].chars()) != IsNormalized::Yes {
+            return false;
+        }
+        rest = &run[end..];
+    }
+    true
 }
 
 /// Text between URLs: the page's bare LaTeX words first, then real LaTeX.
@@ -38,7 +62,12 @@ fn latex_segment(text: &str, out: &mut String) {
     if text.is_empty() {
         return;
     }
-    let chars: Vec<char> = bare_words(text).chars().collect();
+    let text = bare_words(text);
+    if !may_hold_latex(&text) {
+        out.push_str(&text);
+        return;
+    }
+    let chars: Vec<char> = text.chars().collect();
     // A lone `$` is a price, not math; paired ones delimit math and go.
     let dollars = chars
         .iter()
@@ -53,6 +82,17 @@ fn latex_segment(text: &str, out: &mut String) {
     };
     scanner.run(0);
     out.push_str(&scanner.out);
+}
+
+/// Whether some word of `text` could be a URL to [`is_url`]; most texts have none.
+fn may_hold_url(text: &str) -> bool {
+    text.contains("://") || text.contains("www.") || text.contains("github.com/")
+}
+
+/// Whether the [`Scanner`] could change anything in `text`: it copies every other character.
+fn may_hold_latex(text: &str) -> bool {
+    super::any_byte(text, super::is_latex_byte)
+        || ["``", "''", "--"].iter().any(|pair| text.contains(pair))
 }
 
 fn is_url(word: &str) -> bool {
@@ -97,7 +137,14 @@ fn drop_repeated_urls(text: &str) -> Cow<'_, str> {
 }
 
 /// What the Daily Papers page leaves of LaTeX once it drops backslashes and dollars.
-fn bare_words(text: &str) -> String {
+fn bare_words(text: &str) -> Cow<'_, str> {
+    // Each rewrite below starts with one of these; most texts hold none.
+    if !["times", "varepsilon", "ell_", "math", "boldsymbol{"]
+        .iter()
+        .any(|word| text.contains(word))
+    {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut at = 0;
@@ -125,7 +172,7 @@ fn bare_words(text: &str) -> String {
             at += 1;
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// `mathcal{` and its kind, without their backslash: the length of the name to drop.

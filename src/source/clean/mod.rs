@@ -7,6 +7,8 @@
 //! caller keeps the original. Nothing here may panic or take more than linear time on any
 //! input: it sees every byte a server sends.
 
+use std::borrow::Cow;
+
 mod html;
 mod latex;
 mod mojibake;
@@ -16,7 +18,7 @@ pub(crate) use latex::latex;
 pub(crate) use mojibake::repair_mojibake;
 
 /// Plain text, as arXiv and the Hub write it: LaTeX made readable, whitespace collapsed.
-pub(crate) fn plain(raw: &str) -> String {
+pub fn plain(raw: &str) -> String {
     if !may_change(raw) {
         return collapse_whitespace(raw);
     }
@@ -25,9 +27,9 @@ pub(crate) fn plain(raw: &str) -> String {
 
 fn every_step(raw: &str) -> String {
     let text = repair_mojibake(raw);
-    let text = collapse_whitespace(&text);
+    let text = collapsed(&text);
     let text = latex(&text);
-    collapse_whitespace(&text)
+    collapsed(&text).into_owned()
 }
 
 /// Whether anything but whitespace could change in [`plain`]: non-ASCII (mojibake, which NFC
@@ -35,34 +37,117 @@ fn every_step(raw: &str) -> String {
 /// [`latex`] rewrites. Most abstracts of a library have none, and are then cleaned in one
 /// pass instead of several.
 fn may_change(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let starts = |at: usize, word: &[u8]| bytes[at..].starts_with(word);
-    (0..bytes.len()).any(|at| match bytes[at] {
-        b'\\' | b'$' | b'^' | b'_' | b'{' | b'}' | b'~' | 0x80.. => true,
-        pair @ (b'`' | b'\'' | b'-') => bytes.get(at + 1) == Some(&pair),
-        b't' => at > 0 && bytes[at - 1].is_ascii_digit() && starts(at, b"times"),
-        b'v' => starts(at, b"varepsilon"),
-        _ => false,
-    })
+    any_byte(text, |byte| !byte.is_ascii() | is_latex_byte(byte))
+        || ["``", "''", "--", "varepsilon"].iter().any(|pair| text.contains(pair))
+        // `contains` looks for a word with vector instructions, `match_indices` byte by byte.
+        || text.contains("times")
+            && text
+                .match_indices("times")
+                .any(|(at, _)| at > 0 && text.as_bytes()[at - 1].is_ascii_digit())
+}
+
+/// Whether LaTeX gives `byte` a meaning.
+fn is_latex_byte(byte: u8) -> bool {
+    // `|`, not `||`, so that this compiles to vector comparisons in [`any_byte`].
+    (byte == b'\\')
+        | (byte == b'$')
+        | (byte == b'^')
+        | (byte == b'_')
+        | (byte == b'{')
+        | (byte == b'}')
+        | (byte == b'~')
+}
+
+/// Whether some byte of `text` is one `test` holds for. The bytes are tested in blocks of a
+/// fixed size without stopping at the first, which the compiler turns into a few vector
+/// instructions: this runs on every byte of every text.
+fn any_byte(text: &str, test: impl Fn(u8) -> bool) -> bool {
+    let any = |bytes: &[u8]| bytes.iter().fold(0u8, |seen, &byte| seen | u8::from(test(byte))) != 0;
+    let (blocks, rest) = text.as_bytes().as_chunks::<32>();
+    blocks.iter().any(|block| any(block)) || any(rest)
 }
 
 /// HTML, as an RSS description or an Atom `type="html"` field holds it: tags stripped,
 /// entities decoded once, then cleaned as plain text.
-pub(crate) fn html(raw: &str) -> String {
+pub fn html(raw: &str) -> String {
     plain(&decode_entities(&strip_tags(raw)))
 }
 
 /// Runs of whitespace, line breaks included, become one space; the ends are trimmed. This
 /// unwraps the hard-wrapped titles and abstracts of the arXiv API.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+    collapsed(text).into_owned()
+}
+
+/// [`collapse_whitespace`], borrowing a text that is already collapsed (as most are once
+/// cleaned). Whitespace is what [`str::split_whitespace`] splits on, Unicode's included.
+fn collapsed(text: &str) -> Cow<'_, str> {
+    if is_collapsed(text) {
+        return Cow::Borrowed(text);
     }
-    out
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut push_word = |word: &str| {
+        if !word.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    };
+    let (mut word, mut at) = (0, 0);
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let width = if byte == b' ' || may_start_whitespace(byte) {
+            whitespace_at(bytes, at)
+        } else {
+            None
+        };
+        match width {
+            Some(width) => {
+                push_word(&text[word..at]);
+                at += width;
+                word = at;
+            }
+            None => at += 1,
+        }
+    }
+    push_word(&text[word..]);
+    Cow::Owned(out)
+}
+
+/// Whether every whitespace of `text` is one space between two words.
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !text.contains("  ")
+        && (!any_byte(text, may_start_whitespace)
+            || (0..bytes.len())
+                .all(|at| !may_start_whitespace(bytes[at]) || whitespace_at(bytes, at).is_none()))
+}
+
+/// Whether `byte` may start whitespace other than a space: tabs and line breaks, and the
+/// lead bytes of U+0085 to U+3000.
+fn may_start_whitespace(byte: u8) -> bool {
+    (byte.wrapping_sub(b'\t') <= b'\r' - b'\t') | (byte == 0xc2) | (byte.wrapping_sub(0xe1) <= 2)
+}
+
+/// The length in bytes of the whitespace character (as [`char::is_whitespace`] says) that
+/// starts at `at`, if one does. `at` may be inside a character: no whitespace starts there.
+#[inline]
+fn whitespace_at(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes[at..] {
+        [b' ' | b'\t'..=b'\r', ..] => Some(1),
+        // U+0085 and U+00A0.
+        [0xc2, 0x85 | 0xa0, ..] => Some(2),
+        // U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+        [0xe1, 0x9a, 0x80, ..]
+        | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf, ..]
+        | [0xe2, 0x81, 0x9f, ..]
+        | [0xe3, 0x80, 0x80, ..] => Some(3),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +160,39 @@ mod tests {
         for (raw, readable) in cases {
             assert_eq!(plain(raw), *readable, "{raw}");
         }
+    }
+
+    #[test]
+    fn whitespace_is_what_rust_calls_whitespace_for_every_character() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let mut bytes = [0; 4];
+            let encoded = c.encode_utf8(&mut bytes).as_bytes();
+            let width = c.is_whitespace().then_some(encoded.len());
+            assert_eq!(whitespace_at(encoded, 0), width, "{c:?}");
+            let text = format!("a{c}b{c}{c}");
+            assert_eq!(
+                collapse_whitespace(&text),
+                text.split_whitespace().collect::<Vec<_>>().join(" "),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_the_quick_checks_let_through_still_changes_where_it_must() {
+        assert_readable(&[
+            // Decomposed and singleton characters are not NFC, though no LaTeX is near.
+            ("Jose\u{301} and \u{212b}ngstr\u{f6}m", "José and Ångström"),
+            ("a\u{308}\u{323} b", "\u{1ea1}\u{308} b"),
+            // Unicode whitespace is whitespace, a zero-width space or a BOM is not.
+            ("a\u{a0}\u{2003}b\u{85}c\u{2028}\u{3000}d", "a b c d"),
+            ("a\u{200b}b \u{feff}c", "a\u{200b}b \u{feff}c"),
+            ("x\u{202f}$x^2$\u{205f}--\u{1680}y", "x x² – y"),
+            // A bare word or pair found by a vector search, at the very end or start.
+            ("3times", "3×"),
+            ("--", "–"),
+            ("at 2times", "at 2×"),
+        ]);
     }
 
     #[test]

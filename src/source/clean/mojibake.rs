@@ -8,7 +8,8 @@ use std::borrow::Cow;
 /// (`Ångström`, `Æ`) is left alone.
 pub(crate) fn repair_mojibake(text: &str) -> Cow<'_, str> {
     let latin1 = |c: char| matches!(c, '\u{80}'..='\u{ff}');
-    if !text.chars().any(latin1) {
+    // U+0080 to U+00FF, and nothing else, start with one of these bytes in UTF-8.
+    if !super::any_byte(text, |byte| (byte == 0xc2) | (byte == 0xc3)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
