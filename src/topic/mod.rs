@@ -583,8 +583,7 @@ impl<'a> Matcher<'a> {
     fn pick(&self, interest: &Interest, likings: &[Liking], paper: u32, score: f32) -> Pick<'a> {
         let reason = self.standing(likings, paper).and_then(|(_, picking, _)| {
             let liking = likings[picking?];
-            let like = self.similarity.as_ref()?.best(liking.profile, paper, false)?;
-            Some(like.to_string())
+            self.similarity.as_ref()?.reason(liking.profile, paper)
         });
         let picking_topics =
             interest.topics.iter().filter(|&&t| self.topic_scores.row(t)[paper as usize] > 0.0);

@@ -13,6 +13,8 @@
 
 mod profile;
 
+use std::sync::{Mutex, PoisonError};
+
 use rustc_hash::FxHashMap;
 
 pub(crate) use profile::{Profile, ProfileBuilder};
@@ -66,6 +68,42 @@ impl Vector {
     }
 }
 
+/// Turns term counts into unit-length TF-IDF vectors, through one buffer for all of them.
+struct Weigher {
+    idf: Vec<f32>,
+    /// `1 + ln(count)` for the counts nearly every term has.
+    tf: [f32; 64],
+    pairs: Vec<(u32, f32)>,
+}
+
+impl Weigher {
+    fn new(idf: Vec<f32>) -> Weigher {
+        let tf = std::array::from_fn(|count| 1.0 + (count as f32).ln());
+        Weigher { idf, tf, pairs: Vec::new() }
+    }
+
+    /// The vector of `(term, count)` pairs, of its `keep` heaviest terms.
+    fn vector(&mut self, counts: impl Iterator<Item = (u32, u32)>, keep: usize) -> Vector {
+        let Weigher { idf, tf, pairs } = self;
+        pairs.clear();
+        let weight = |(term, count): (u32, u32)| {
+            let tf = tf.get(count as usize).copied().unwrap_or_else(|| 1.0 + (count as f32).ln());
+            (term, tf * idf[term as usize])
+        };
+        pairs.extend(counts.map(weight).filter(|&(_, w)| w > 0.0));
+        if pairs.len() > keep {
+            pairs.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            pairs.truncate(keep);
+        }
+        pairs.sort_unstable_by_key(|&(term, _)| term);
+        let norm = pairs.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
+        Vector {
+            terms: pairs.iter().map(|&(t, _)| t).collect(),
+            weights: pairs.iter().map(|&(_, w)| w / norm).collect(),
+        }
+    }
+}
+
 /// One profile, compared with every paper of the day.
 struct Scored {
     /// The titles of the liked and the disliked documents; their counts are vectors now.
@@ -110,6 +148,9 @@ pub(crate) struct Similarity {
     terms: Vec<String>,
     papers: Vec<Vector>,
     scored: Vec<Scored>,
+    /// The reason lines made so far, by profile and paper: readers who share a library
+    /// share them. At most `CANDIDATES` a profile, the papers it can pick.
+    reasons: Mutex<FxHashMap<(u32, u32), String>>,
 }
 
 impl Similarity {
@@ -149,27 +190,10 @@ impl Similarity {
         }
         let n = documents as f32;
         let idf: Vec<f32> = df.iter().map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln()).collect();
-        let vector = |counts: &mut dyn Iterator<Item = (u32, u32)>, keep: usize| {
-            let mut pairs: Vec<(u32, f32)> = counts
-                .map(|(term, count)| (term, (1.0 + (count as f32).ln()) * idf[term as usize]))
-                .filter(|&(_, w)| w > 0.0)
-                .collect();
-            if pairs.len() > keep {
-                pairs.select_nth_unstable_by(keep - 1, |a, b| {
-                    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-                });
-                pairs.truncate(keep);
-            }
-            pairs.sort_unstable_by_key(|&(term, _)| term);
-            let norm = pairs.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
-            Vector {
-                terms: pairs.iter().map(|&(t, _)| t).collect(),
-                weights: pairs.iter().map(|&(_, w)| w / norm).collect(),
-            }
-        };
+        let mut weigher = Weigher::new(idf);
         let paper_vectors: Vec<Vector> = paper_counts
             .iter()
-            .map(|counts| vector(&mut counts.iter().copied(), usize::MAX))
+            .map(|counts| weigher.vector(counts.iter().copied(), usize::MAX))
             .collect();
         let postings = Postings::new(&paper_vectors, vocabulary.terms.len());
         let mut scratch = vec![0.0f32; papers.len()];
@@ -177,11 +201,11 @@ impl Similarity {
             .into_iter()
             .zip(&local)
             .map(|(profile, local)| {
-                let docs = |docs: &[profile::ProfileDoc]| -> Vec<Vector> {
+                let mut docs = |docs: &[profile::ProfileDoc]| -> Vec<Vector> {
                     docs.iter()
                         .map(|d| {
                             let counts = d.counts.iter().map(|&(t, c)| (local[t as usize], c));
-                            vector(&mut counts.into_iter(), DOC_TERMS)
+                            weigher.vector(counts, DOC_TERMS)
                         })
                         .collect()
                 };
@@ -208,7 +232,12 @@ impl Similarity {
                 }
             })
             .collect();
-        Similarity { terms: vocabulary.terms, papers: paper_vectors, scored }
+        Similarity {
+            terms: vocabulary.terms,
+            papers: paper_vectors,
+            scored,
+            reasons: Mutex::default(),
+        }
     }
 
     /// How `paper` stands to the `profile`-th profile.
@@ -230,6 +259,19 @@ impl Similarity {
         };
         let doc = *best.get(paper as usize)? as usize;
         (doc < titles.len()).then(|| self.likeness(&vectors[doc], &titles[doc], paper, disliked))
+    }
+
+    /// The reason line of a paper the `profile`-th profile picks: its [`Similarity::best`]
+    /// liked document, as text.
+    pub(crate) fn reason(&self, profile: usize, paper: u32) -> Option<String> {
+        let key = (profile as u32, paper);
+        let reasons = || self.reasons.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(reason) = reasons().get(&key) {
+            return Some(reason.clone());
+        }
+        let reason = self.best(profile, paper, false)?.to_string();
+        reasons().insert(key, reason.clone());
+        Some(reason)
     }
 
     /// The `n` documents of a profile that `paper` is most like, liked and disliked, best
@@ -385,22 +427,31 @@ impl Postings {
             ranked.truncate(candidates);
         }
 
-        // The documents' postings, by term.
-        let mut doc_postings: Vec<(u32, u32, f32)> = docs
-            .iter()
-            .enumerate()
-            .flat_map(|(number, doc)| {
-                doc.terms.iter().zip(&doc.weights).map(move |(&t, &w)| (t, number as u32, w))
-            })
-            .collect();
-        doc_postings.sort_unstable_by_key(|&(term, number, _)| (term, number));
+        // The documents' postings, by term, the documents in order within a term: counted
+        // by term first, then each put in its term's place.
         let mut ranges = self.doc_ranges.borrow_mut();
-        for (at, &(term, ..)) in doc_postings.iter().enumerate() {
+        let mut doc_terms: Vec<u32> = Vec::new();
+        for &term in docs.iter().flat_map(|doc| &doc.terms) {
             let range = &mut ranges[term as usize];
             if range.1 == 0 {
-                range.0 = at as u32;
+                doc_terms.push(term);
             }
-            range.1 = at as u32 + 1;
+            range.1 += 1;
+        }
+        let mut filled = 0;
+        for &term in &doc_terms {
+            let range = &mut ranges[term as usize];
+            let count = range.1;
+            *range = (filled, filled);
+            filled += count;
+        }
+        let mut doc_postings = vec![(0u32, 0.0f32); filled as usize];
+        for (number, doc) in docs.iter().enumerate() {
+            for (&term, &weight) in doc.terms.iter().zip(&doc.weights) {
+                let range = &mut ranges[term as usize];
+                doc_postings[range.1 as usize] = (number as u32, weight);
+                range.1 += 1;
+            }
         }
         let k = k.min(docs.len()).max(1);
         let mut means = vec![0.0f32; papers.len()];
@@ -411,7 +462,7 @@ impl Postings {
             let vector = &papers[paper as usize];
             for (&term, &weight) in vector.terms.iter().zip(&vector.weights) {
                 let (from, to) = ranges[term as usize];
-                for &(_, number, doc_weight) in &doc_postings[from as usize..to as usize] {
+                for &(number, doc_weight) in &doc_postings[from as usize..to as usize] {
                     cosines[number as usize] += doc_weight * weight;
                 }
             }
@@ -423,7 +474,7 @@ impl Postings {
             }
             means[paper as usize] = row.iter().sum::<f32>() / k as f32;
         }
-        for &(term, ..) in &doc_postings {
+        for &term in &doc_terms {
             ranges[term as usize] = (0, 0);
         }
         (means, best)
