@@ -44,14 +44,14 @@ pub(crate) const HEAD_TERMS: usize = 4;
 pub(crate) const DEFAULT_MIN_SIMILARITY: f32 = 0.08;
 
 /// A document as unit-length TF-IDF weights, sorted by term number.
-#[derive(Debug, Default)]
-struct Vector {
-    terms: Vec<u32>,
-    weights: Vec<f32>,
+#[derive(Debug, Clone, Copy)]
+struct Vector<'v> {
+    terms: &'v [u32],
+    weights: &'v [f32],
 }
 
-impl Vector {
-    fn dot(&self, other: &Vector) -> f32 {
+impl Vector<'_> {
+    fn dot(&self, other: &Vector<'_>) -> f32 {
         let (mut i, mut j, mut sum) = (0, 0, 0.0);
         while i < self.terms.len() && j < other.terms.len() {
             match self.terms[i].cmp(&other.terms[j]) {
@@ -65,6 +65,55 @@ impl Vector {
             }
         }
         sum
+    }
+}
+
+/// Vectors one after another in two buffers: a profile's hundred documents cost a few
+/// allocations, not two each.
+#[derive(Debug, Default)]
+struct Vectors {
+    terms: Vec<u32>,
+    weights: Vec<f32>,
+    /// Where each vector ends in `terms` and `weights`.
+    ends: Vec<u32>,
+}
+
+impl Vectors {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn get(&self, n: usize) -> Vector<'_> {
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
+        let end = self.ends[n] as usize;
+        Vector { terms: &self.terms[start..end], weights: &self.weights[start..end] }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Vector<'_>> {
+        (0..self.len()).map(|n| self.get(n))
+    }
+
+    /// Room for `vectors` of `terms` terms in all: a run keeps a profile's vectors to its
+    /// end, and growing by doubling would leave a quarter of them unused.
+    fn with_capacity(vectors: usize, terms: usize) -> Vectors {
+        Vectors {
+            terms: Vec::with_capacity(terms),
+            weights: Vec::with_capacity(terms),
+            ends: Vec::with_capacity(vectors),
+        }
+    }
+
+    /// Adds a vector of `(term, weight)` pairs sorted by term, its weights divided by `norm`.
+    fn push(&mut self, pairs: &[(u32, f32)], norm: f32) {
+        self.terms.extend(pairs.iter().map(|&(t, _)| t));
+        self.weights.extend(pairs.iter().map(|&(_, w)| w / norm));
+        // A profile's documents keep at most `DOC_TERMS` terms each, and a day's papers are
+        // far fewer than 4 billion words.
+        self.ends.push(u32::try_from(self.terms.len()).expect("vectors stay under 4 G terms"));
     }
 }
 
@@ -82,8 +131,8 @@ impl Weigher {
         Weigher { idf, tf, pairs: Vec::new() }
     }
 
-    /// The vector of `(term, count)` pairs, of its `keep` heaviest terms.
-    fn vector(&mut self, counts: impl Iterator<Item = (u32, u32)>, keep: usize) -> Vector {
+    /// Adds to `out` the vector of `(term, count)` pairs, of its `keep` heaviest terms.
+    fn vector(&mut self, counts: impl Iterator<Item = (u32, u32)>, keep: usize, out: &mut Vectors) {
         let Weigher { idf, tf, pairs } = self;
         pairs.clear();
         let weight = |(term, count): (u32, u32)| {
@@ -97,10 +146,7 @@ impl Weigher {
         }
         pairs.sort_unstable_by_key(|&(term, _)| term);
         let norm = pairs.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
-        Vector {
-            terms: pairs.iter().map(|&(t, _)| t).collect(),
-            weights: pairs.iter().map(|&(_, w)| w / norm).collect(),
-        }
+        out.push(pairs, norm);
     }
 }
 
@@ -109,8 +155,8 @@ struct Scored {
     /// The titles of the liked and the disliked documents; their counts are vectors now.
     liked_titles: Vec<String>,
     disliked_titles: Vec<String>,
-    liked: Vec<Vector>,
-    disliked: Vec<Vector>,
+    liked: Vectors,
+    disliked: Vectors,
     /// By paper: the similarity (mean of the best `TOP_K` liked cosines).
     liked_score: Vec<f32>,
     /// By paper: the liked document it is most like.
@@ -146,7 +192,7 @@ pub(crate) struct Likeness<'a> {
 /// The day's papers compared with every profile of the run.
 pub(crate) struct Similarity {
     terms: Vec<String>,
-    papers: Vec<Vector>,
+    papers: Vectors,
     scored: Vec<Scored>,
     /// The reason lines made so far, by profile and paper: readers who share a library
     /// share them. At most `CANDIDATES` a profile, the papers it can pick.
@@ -191,23 +237,24 @@ impl Similarity {
         let n = documents as f32;
         let idf: Vec<f32> = df.iter().map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln()).collect();
         let mut weigher = Weigher::new(idf);
-        let paper_vectors: Vec<Vector> = paper_counts
-            .iter()
-            .map(|counts| weigher.vector(counts.iter().copied(), usize::MAX))
-            .collect();
+        let mut paper_vectors = Vectors::default();
+        for counts in &paper_counts {
+            weigher.vector(counts.iter().copied(), usize::MAX, &mut paper_vectors);
+        }
         let postings = Postings::new(&paper_vectors, vocabulary.terms.len());
         let mut scratch = vec![0.0f32; papers.len()];
         let scored = profiles
             .into_iter()
             .zip(&local)
             .map(|(profile, local)| {
-                let mut docs = |docs: &[profile::ProfileDoc]| -> Vec<Vector> {
-                    docs.iter()
-                        .map(|d| {
-                            let counts = d.counts.iter().map(|&(t, c)| (local[t as usize], c));
-                            weigher.vector(counts, DOC_TERMS)
-                        })
-                        .collect()
+                let mut docs = |docs: &[profile::ProfileDoc]| -> Vectors {
+                    let terms = docs.iter().map(|d| d.counts.len().min(DOC_TERMS)).sum();
+                    let mut vectors = Vectors::with_capacity(docs.len(), terms);
+                    for doc in docs {
+                        let counts = doc.counts.iter().map(|&(t, c)| (local[t as usize], c));
+                        weigher.vector(counts, DOC_TERMS, &mut vectors);
+                    }
+                    vectors
                 };
                 let liked = docs(&profile.liked);
                 let disliked = docs(&profile.disliked);
@@ -258,7 +305,7 @@ impl Similarity {
             (&scored.best_liked, &scored.liked, &scored.liked_titles)
         };
         let doc = *best.get(paper as usize)? as usize;
-        (doc < titles.len()).then(|| self.likeness(&vectors[doc], &titles[doc], paper, disliked))
+        (doc < titles.len()).then(|| self.likeness(vectors.get(doc), &titles[doc], paper, disliked))
     }
 
     /// The reason line of a paper the `profile`-th profile picks: its [`Similarity::best`]
@@ -278,13 +325,13 @@ impl Similarity {
     /// first: what `explain` shows.
     pub(crate) fn most_like(&self, profile: usize, paper: u32, n: usize) -> Vec<Likeness<'_>> {
         let scored = &self.scored[profile];
-        let paper_vector = &self.papers[paper as usize];
+        let paper_vector = self.papers.get(paper as usize);
         let liked = scored.liked.iter().zip(&scored.liked_titles).map(|(v, d)| (v, d, false));
         let disliked =
             scored.disliked.iter().zip(&scored.disliked_titles).map(|(v, d)| (v, d, true));
-        let mut all: Vec<(f32, &Vector, &String, bool)> = liked
+        let mut all: Vec<(f32, Vector<'_>, &String, bool)> = liked
             .chain(disliked)
-            .map(|(v, d, bad)| (paper_vector.dot(v), v, d, bad))
+            .map(|(v, d, bad)| (paper_vector.dot(&v), v, d, bad))
             .filter(|&(s, ..)| s > 0.0)
             .collect();
         all.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -293,12 +340,12 @@ impl Similarity {
 
     fn likeness<'s>(
         &'s self,
-        doc: &Vector,
+        doc: Vector<'_>,
         title: &'s str,
         paper: u32,
         disliked: bool,
     ) -> Likeness<'s> {
-        let paper_vector = &self.papers[paper as usize];
+        let paper_vector = self.papers.get(paper as usize);
         let mut shared: Vec<(f32, u32)> = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < doc.terms.len() && j < paper_vector.terms.len() {
@@ -377,10 +424,10 @@ struct Postings {
 }
 
 impl Postings {
-    fn new(papers: &[Vector], terms: usize) -> Postings {
+    fn new(papers: &Vectors, terms: usize) -> Postings {
         let mut by_term = vec![Vec::new(); terms];
         for (paper, vector) in papers.iter().enumerate() {
-            for (&term, &weight) in vector.terms.iter().zip(&vector.weights) {
+            for (&term, &weight) in vector.terms.iter().zip(vector.weights) {
                 by_term[term as usize].push((paper as u32, weight));
             }
         }
@@ -393,9 +440,9 @@ impl Postings {
     /// candidate and a document is visited once, as `top_mean` visits it.
     fn top_mean_likeliest(
         &self,
-        docs: &[Vector],
+        docs: &Vectors,
         k: usize,
-        papers: &[Vector],
+        papers: &Vectors,
         scratch: &mut [f32],
     ) -> (Vec<f32>, Vec<u32>) {
         let candidates = CANDIDATES;
@@ -407,7 +454,11 @@ impl Postings {
         // then more, until the candidates are filled or every term ranks.
         let mut keep = HEAD_TERMS;
         let mut ranked: Vec<(f32, u32)> = loop {
-            let heads: Vec<Vector> = docs.iter().map(|doc| heaviest(doc, keep)).collect();
+            let mut heads = Vectors::default();
+            let mut pairs = Vec::new();
+            for doc in docs.iter() {
+                heaviest(doc, keep, &mut pairs, &mut heads);
+            }
             let (rough, _) = self.top_mean(&heads, k, papers.len(), scratch);
             let ranked: Vec<(f32, u32)> = rough
                 .iter()
@@ -431,7 +482,7 @@ impl Postings {
         // by term first, then each put in its term's place.
         let mut ranges = self.doc_ranges.borrow_mut();
         let mut doc_terms: Vec<u32> = Vec::new();
-        for &term in docs.iter().flat_map(|doc| &doc.terms) {
+        for &term in &docs.terms {
             let range = &mut ranges[term as usize];
             if range.1 == 0 {
                 doc_terms.push(term);
@@ -447,7 +498,7 @@ impl Postings {
         }
         let mut doc_postings = vec![(0u32, 0.0f32); filled as usize];
         for (number, doc) in docs.iter().enumerate() {
-            for (&term, &weight) in doc.terms.iter().zip(&doc.weights) {
+            for (&term, &weight) in doc.terms.iter().zip(doc.weights) {
                 let range = &mut ranges[term as usize];
                 doc_postings[range.1 as usize] = (number as u32, weight);
                 range.1 += 1;
@@ -459,8 +510,8 @@ impl Postings {
         let mut cosines = vec![0.0f32; docs.len()];
         let mut row = vec![0.0f32; k];
         for &(_, paper) in &ranked {
-            let vector = &papers[paper as usize];
-            for (&term, &weight) in vector.terms.iter().zip(&vector.weights) {
+            let vector = papers.get(paper as usize);
+            for (&term, &weight) in vector.terms.iter().zip(vector.weights) {
                 let (from, to) = ranges[term as usize];
                 for &(number, doc_weight) in &doc_postings[from as usize..to as usize] {
                     cosines[number as usize] += doc_weight * weight;
@@ -484,7 +535,7 @@ impl Postings {
     /// documents), and the document of the best one.
     fn top_mean(
         &self,
-        docs: &[Vector],
+        docs: &Vectors,
         k: usize,
         papers: usize,
         scratch: &mut [f32],
@@ -494,7 +545,7 @@ impl Postings {
         let mut best = vec![u32::MAX; papers];
         let mut touched: Vec<u32> = Vec::new();
         for (number, doc) in docs.iter().enumerate() {
-            for (&term, &weight) in doc.terms.iter().zip(&doc.weights) {
+            for (&term, &weight) in doc.terms.iter().zip(doc.weights) {
                 for &(paper, paper_weight) in self.by_term.get(term as usize).map_or(&[][..], |p| p)
                 {
                     let cell = &mut scratch[paper as usize];
@@ -517,33 +568,34 @@ impl Postings {
     }
 }
 
-/// A document's `keep` heaviest terms, as they weigh in it.
-fn heaviest(doc: &Vector, keep: usize) -> Vector {
-    let mut pairs: Vec<(u32, f32)> =
-        doc.terms.iter().copied().zip(doc.weights.iter().copied()).collect();
+/// Adds to `out` a document's `keep` heaviest terms, as they weigh in it; `pairs` is a
+/// buffer.
+fn heaviest(doc: Vector<'_>, keep: usize, pairs: &mut Vec<(u32, f32)>, out: &mut Vectors) {
+    pairs.clear();
+    pairs.extend(doc.terms.iter().copied().zip(doc.weights.iter().copied()));
     if pairs.len() > keep {
         pairs.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         pairs.truncate(keep);
     }
     pairs.sort_unstable_by_key(|&(term, _)| term);
-    Vector {
-        terms: pairs.iter().map(|&(t, _)| t).collect(),
-        weights: pairs.iter().map(|&(_, w)| w).collect(),
-    }
+    out.push(pairs, 1.0);
 }
 
 /// Puts `cosine` into `row`, kept best first, if it beats the last; true when it is the new
 /// best.
 fn keep_if_among_best(row: &mut [f32], cosine: f32) -> bool {
-    let k = row.len();
-    if cosine <= row[k - 1] {
+    let Some(&last) = row.last() else { return false };
+    if cosine <= last {
         return false;
     }
-    let new_best = cosine > row[0];
-    let at = row.partition_point(|&s| s >= cosine);
-    row.copy_within(at..k - 1, at + 1);
+    // Rows are a few cosines long: shifting the worse ones down is the fastest insertion.
+    let mut at = row.len() - 1;
+    while at > 0 && row[at - 1] < cosine {
+        row[at] = row[at - 1];
+        at -= 1;
+    }
     row[at] = cosine;
-    new_best
+    at == 0
 }
 
 #[cfg(test)]

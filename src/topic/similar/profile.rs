@@ -208,7 +208,10 @@ impl ProfileBuilder {
         self.profile.disliked.last_mut().expect("a document was just added")
     }
 
-    pub(crate) fn finish(self) -> Profile {
+    pub(crate) fn finish(mut self) -> Profile {
+        // A run keeps every profile to its end: what growing left unused would add up.
+        self.profile.terms.text.shrink_to_fit();
+        self.profile.terms.ends.shrink_to_fit();
         self.profile
     }
 
