@@ -304,7 +304,11 @@ impl Profile {
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Profile> {
         let mut r = Reader { bytes: bytes.strip_prefix(MAGIC)? };
         let term_count = r.u32()? as usize;
-        let mut terms = Terms::default();
+        // The terms' text is a part of the bytes: reserving that much spares regrowing.
+        let mut terms = Terms {
+            text: String::with_capacity(bytes.len()),
+            ends: Vec::with_capacity(term_count.min(bytes.len())),
+        };
         for _ in 0..term_count {
             let term = r.str()?;
             // The kept file is at most a few times the library's size: far under 4 GiB.
@@ -339,6 +343,7 @@ impl Profile {
         };
         let liked = docs()?;
         let disliked = docs()?;
+        terms.text.shrink_to_fit();
         r.bytes.is_empty().then_some(Profile { terms, liked, disliked })
     }
 }
