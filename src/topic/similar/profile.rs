@@ -181,6 +181,12 @@ pub(crate) struct ProfileBuilder {
     in_document: Vec<u32>,
 }
 
+/// `doc`, added at the end of `docs`.
+fn pushed(docs: &mut Vec<ProfileDoc>, doc: ProfileDoc) -> &mut ProfileDoc {
+    docs.push(doc);
+    docs.last_mut().expect("a document was just added")
+}
+
 impl ProfileBuilder {
     /// Adds a liked document (papers like it rank higher); the title alone counts when the
     /// abstract is empty.
@@ -191,8 +197,7 @@ impl ProfileBuilder {
         added: Option<NaiveDate>,
     ) -> &mut ProfileDoc {
         let doc = self.document(title, abstract_text, added);
-        self.profile.liked.push(doc);
-        self.profile.liked.last_mut().expect("a document was just added")
+        pushed(&mut self.profile.liked, doc)
     }
 
     /// Adds a disliked document: papers like it rank lower, and out when they are more like
@@ -204,8 +209,7 @@ impl ProfileBuilder {
         added: Option<NaiveDate>,
     ) -> &mut ProfileDoc {
         let doc = self.document(title, abstract_text, added);
-        self.profile.disliked.push(doc);
-        self.profile.disliked.last_mut().expect("a document was just added")
+        pushed(&mut self.profile.disliked, doc)
     }
 
     pub(crate) fn finish(mut self) -> Profile {
