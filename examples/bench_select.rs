@@ -5,11 +5,14 @@
 //! figures). The day is made from the bundled sample's own sentences and words, shuffled by
 //! a fixed seed, so every run measures the same work.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use common::{Rng, status_kib};
 use paperboy::bench::source::{self, Source};
 use paperboy::bench::{Config, Paper, PaperId, Picker, SentPapers};
 
@@ -17,22 +20,6 @@ const PAPERS: usize = 2_000;
 const SUBSCRIBERS: usize = 100_000;
 const TOPICS: usize = 300;
 const TOPICS_PER_SUBSCRIBER: usize = 5;
-
-/// xorshift64*: a fixed, dependency-free sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn main() {
     let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
@@ -116,19 +103,6 @@ fn main() {
 /// The process's peak resident memory, from Linux's /proc.
 fn peak_rss_kib() -> u64 {
     status_kib("VmHWM:")
-}
-
-/// A memory figure of Linux's /proc/self/status, in KiB; 0 elsewhere.
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// The bundled sample's sentences and title words shuffled into 2,000 papers, and keywords

@@ -8,11 +8,14 @@
 //! mixed by a fixed seed (each abstract gets two sentences of another), so every run measures
 //! the same work.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::hash::{Hash as _, Hasher as _};
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use common::{Rng, status_kib};
 use paperboy::bench::source::{self, Source};
 use paperboy::bench::{Config, Paper, PaperId, Picker, Profiles, SentPapers};
 
@@ -20,22 +23,6 @@ const PAPERS: usize = 2_000;
 const SUBSCRIBERS: usize = 10_000;
 const LIBRARIES: usize = 1_000;
 const ENTRIES: usize = 100;
-
-/// xorshift64*: a fixed, dependency-free sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// A sample paper's title and abstract, with two sentences of another paper mixed in.
 fn mixed(sample: &[Paper], rng: &mut Rng) -> (String, String) {
@@ -155,17 +142,4 @@ fn cpu_seconds() -> f64 {
     let ticks = |at: usize| fields.get(at).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime, fields 14 and 15 of the line, in clock ticks of 1/100 s on Linux.
     (ticks(12) + ticks(13)) / 100.0
-}
-
-/// A memory figure of Linux's /proc/self/status, in KiB; 0 elsewhere.
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
