@@ -8,8 +8,9 @@ use anyhow::Context as _;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-const BUILTIN: [(&str, &str); 9] = [
+const BUILTIN: [(&str, &str); 10] = [
     ("pages/base.html", include_str!("../../templates/pages/base.html")),
+    ("pages/fields.html", include_str!("../../templates/pages/fields.html")),
     ("pages/subscribe.html", include_str!("../../templates/pages/subscribe.html")),
     ("pages/sent.html", include_str!("../../templates/pages/sent.html")),
     ("pages/confirm.html", include_str!("../../templates/pages/confirm.html")),
