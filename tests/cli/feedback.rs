@@ -53,7 +53,12 @@ fn links_for(paperboy: &Paperboy, email: &str) -> Vec<Links> {
 
 /// The sample sent (so the journal lists its papers) and previewed (for the links).
 fn sent() -> Paperboy {
-    let paperboy = Paperboy::new().config(&config()).sample().env("PAPERBOY_SECRET", SECRET);
+    sent_with(&config())
+}
+
+/// The sample sent and previewed with `config`, the secret set.
+fn sent_with(config: &str) -> Paperboy {
+    let paperboy = Paperboy::new().config(config).sample().env("PAPERBOY_SECRET", SECRET);
     paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
     paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
     paperboy
@@ -289,9 +294,7 @@ fn one_server_answers_both_unsubscribe_and_vote_links() {
         "feedback_url",
         "unsubscribe_url = \"https://example.org/vote/unsubscribe?email={email}&token={token}\"\nfeedback_url",
     );
-    let paperboy = Paperboy::new().config(&both).sample().env("PAPERBOY_SECRET", SECRET);
-    paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
-    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    let paperboy = sent_with(&both);
     let server = serve(&paperboy);
     let up = format!("{}{}", server.base, links_for(&paperboy, ALICE)[0].up);
     assert_eq!(post(&up).0, 200);
@@ -326,9 +329,7 @@ fn an_unsubscribe_link_serve_cannot_answer_does_not_stop_the_vote_links() {
         "feedback_url",
         "unsubscribe_url = \"mailto:leave@example.org?subject={email}\"\nfeedback_url",
     );
-    let paperboy = Paperboy::new().config(&mailto).sample().env("PAPERBOY_SECRET", SECRET);
-    paperboy.run(&["send", "--date", SAMPLE_DATE]).success();
-    paperboy.run(&["preview", "--date", SAMPLE_DATE]).success();
+    let paperboy = sent_with(&mailto);
     let server = serve(&paperboy);
     assert!(server.stderr().contains("serving the vote links only"), "{}", server.stderr());
     let up = format!("{}{}", server.base, links_for(&paperboy, ALICE)[0].up);
