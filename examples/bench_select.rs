@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use common::{Rng, status_kib};
-use paperboy::bench::source::{self, Source};
 use paperboy::bench::{Config, Paper, PaperId, Picker, SentPapers};
 
 const PAPERS: usize = 2_000;
@@ -23,10 +22,7 @@ const TOPICS_PER_SUBSCRIBER: usize = 5;
 
 fn main() {
     let date = NaiveDate::from_ymd_opt(2025, 8, 5).expect("a valid date");
-    let text = include_str!("hf-daily-papers-aug5.txt");
-    let sample = source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date)
-        .expect("the bundled sample parses")
-        .papers;
+    let sample = common::sample(date);
     let mut rng = Rng(0x5eed);
 
     let dense = std::env::args().nth(1).as_deref() == Some("dense");

@@ -1,4 +1,17 @@
-//! What the benchmark examples share: a fixed random sequence and the process's own figures.
+//! What the benchmark examples share: the bundled sample, a fixed random sequence and the
+//! process's own figures.
+
+use chrono::NaiveDate;
+use paperboy::bench::Paper;
+use paperboy::bench::source::{self, Source};
+
+/// The papers of the bundled Daily Papers page of 2025-08-05, listed on `date`.
+pub(crate) fn sample(date: NaiveDate) -> Vec<Paper> {
+    let text = include_str!("../hf-daily-papers-aug5.txt");
+    source::parse(text, &Source::file("hf", "hf-daily-papers-aug5.txt"), date)
+        .expect("the bundled sample parses")
+        .papers
+}
 
 /// xorshift64*: a fixed, dependency-free sequence.
 pub(crate) struct Rng(pub(crate) u64);
