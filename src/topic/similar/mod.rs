@@ -18,6 +18,7 @@ use std::sync::{Mutex, PoisonError};
 use rustc_hash::FxHashMap;
 
 pub(crate) use profile::{Profile, ProfileBuilder};
+use profile::{Terms, Vocabulary};
 
 use crate::paper::Paper;
 
@@ -140,11 +141,7 @@ impl Weigher {
             (term, tf * idf[term as usize])
         };
         pairs.extend(counts.map(weight).filter(|&(_, w)| w > 0.0));
-        if pairs.len() > keep {
-            pairs.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            pairs.truncate(keep);
-        }
-        pairs.sort_unstable_by_key(|&(term, _)| term);
+        keep_heaviest(pairs, keep);
         let norm = pairs.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(f32::EPSILON);
         out.push(pairs, norm);
     }
@@ -191,7 +188,7 @@ pub(crate) struct Likeness<'a> {
 
 /// The day's papers compared with every profile of the run.
 pub(crate) struct Similarity {
-    terms: Vec<String>,
+    terms: Terms,
     papers: Vectors,
     scored: Vec<Scored>,
     /// The reason lines made so far, by profile and paper: readers who share a library
@@ -361,7 +358,7 @@ impl Similarity {
         }
         let similarity = shared.iter().map(|(w, _)| w).sum();
         shared.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let terms = shared.iter().take(3).map(|&(_, t)| self.terms[t as usize].as_str()).collect();
+        let terms = shared.iter().take(3).map(|&(_, t)| self.terms.get(t)).collect();
         Likeness { title, similarity, terms, disliked }
     }
 }
@@ -392,25 +389,6 @@ pub(crate) fn document_name(title: &str) -> String {
     match title.strip_prefix(VOTED) {
         Some(vote) => vote.to_owned(),
         None => format!("'{title}'"),
-    }
-}
-
-/// Terms numbered in first-seen order.
-#[derive(Default)]
-struct Vocabulary {
-    numbers: FxHashMap<String, u32>,
-    terms: Vec<String>,
-}
-
-impl Vocabulary {
-    fn intern(&mut self, term: &str) -> u32 {
-        if let Some(&n) = self.numbers.get(term) {
-            return n;
-        }
-        let n = self.terms.len() as u32;
-        self.numbers.insert(term.to_owned(), n);
-        self.terms.push(term.to_owned());
-        n
     }
 }
 
@@ -573,12 +551,18 @@ impl Postings {
 fn heaviest(doc: Vector<'_>, keep: usize, pairs: &mut Vec<(u32, f32)>, out: &mut Vectors) {
     pairs.clear();
     pairs.extend(doc.terms.iter().copied().zip(doc.weights.iter().copied()));
+    keep_heaviest(pairs, keep);
+    out.push(pairs, 1.0);
+}
+
+/// Keeps the `keep` heaviest `(term, weight)` pairs (the lower term first among equal
+/// weights), sorted by term.
+fn keep_heaviest(pairs: &mut Vec<(u32, f32)>, keep: usize) {
     if pairs.len() > keep {
         pairs.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         pairs.truncate(keep);
     }
     pairs.sort_unstable_by_key(|&(term, _)| term);
-    out.push(pairs, 1.0);
 }
 
 /// Puts `cosine` into `row`, kept best first, if it beats the last; true when it is the new

@@ -31,8 +31,7 @@ struct TermCache {
     /// bytes (most of them) by their bytes as a number, which hashes and compares in one step.
     short_words: FxHashMap<u64, Option<u32>>,
     words: FxHashMap<String, Option<u32>>,
-    numbers: FxHashMap<String, u32>,
-    terms: Terms,
+    vocabulary: Vocabulary,
     /// How often the cache was emptied: term numbers from an earlier generation mean nothing.
     generation: u32,
 }
@@ -40,7 +39,7 @@ struct TermCache {
 impl TermCache {
     fn make_room(&mut self) {
         let words = self.short_words.len() + self.words.len();
-        if words > TERM_CACHE || self.terms.text.len() > TERM_CACHE_BYTES {
+        if words > TERM_CACHE || self.vocabulary.terms.text.len() > TERM_CACHE_BYTES {
             let generation = self.generation.wrapping_add(1);
             *self = TermCache { generation, ..TermCache::default() };
         }
@@ -51,19 +50,28 @@ impl TermCache {
             if let Some(&number) = self.short_words.get(&key) {
                 return number;
             }
-            let number = term(word).map(|term| self.intern(&term));
+            let number = term(word).map(|term| self.vocabulary.intern(&term));
             self.short_words.insert(key, number);
             return number;
         }
         if let Some(&number) = self.words.get(word) {
             return number;
         }
-        let number = term(word).map(|term| self.intern(&term));
+        let number = term(word).map(|term| self.vocabulary.intern(&term));
         self.words.insert(word.to_owned(), number);
         number
     }
+}
 
-    fn intern(&mut self, term: &str) -> u32 {
+/// Terms numbered in first-seen order, each once.
+#[derive(Default)]
+pub(crate) struct Vocabulary {
+    numbers: FxHashMap<String, u32>,
+    pub(crate) terms: Terms,
+}
+
+impl Vocabulary {
+    pub(crate) fn intern(&mut self, term: &str) -> u32 {
         if let Some(&n) = self.numbers.get(term) {
             return n;
         }
@@ -110,8 +118,9 @@ impl Terms {
     /// Adds `term` (not checked for being there already) and gives its number.
     fn push(&mut self, term: &str) -> u32 {
         self.text.push_str(term);
-        // A profile's terms come from one library, at most 64 MiB, and the term cache is
-        // emptied long before 4 GiB.
+        // Distinct terms: a profile's come from one library (at most 64 MiB) and its votes,
+        // the term cache is emptied at 256 MiB, and a run's would take gigabytes of distinct
+        // words.
         let end = u32::try_from(self.text.len()).expect("terms stay under 4 GiB");
         self.ends.push(end);
         self.ends.len() as u32 - 1
@@ -234,7 +243,7 @@ impl ProfileBuilder {
                 // A new builder, or the cache was emptied: number the profile's terms in it.
                 by_cache_number.clear();
                 for (n, term) in profile.terms.iter().enumerate() {
-                    let global = cache.intern(term) as usize;
+                    let global = cache.vocabulary.intern(term) as usize;
                     if by_cache_number.len() <= global {
                         by_cache_number.resize(global + 1, 0);
                     }
@@ -251,7 +260,8 @@ impl ProfileBuilder {
                     }
                     let local = match by_cache_number[global] {
                         0 => {
-                            let local = profile.terms.push(cache.terms.get(global as u32));
+                            let local =
+                                profile.terms.push(cache.vocabulary.terms.get(global as u32));
                             by_cache_number[global] = local + 1;
                             in_document.push(0);
                             local
