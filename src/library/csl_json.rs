@@ -3,8 +3,9 @@
 //! `accessed` (`{"date-parts": [["2024", 10, 22]]}`, the year often a string).
 //!
 //! serde_json reads the array as raw items borrowed from the text, which says where each
-//! starts (for its line), then only the fields used; a field of another type than expected
-//! counts as absent, as an item that is not an object is left out with a warning.
+//! starts (for its line), then only the fields used; a field of another type than expected,
+//! or a string that is not valid JSON text (a lone surrogate escape), counts as absent, and an
+//! item that is not an object is left out with a warning.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -45,15 +46,19 @@ pub(super) fn read(text: &str) -> Result<Read, (Option<usize>, String)> {
     for raw in items {
         // A raw item is a slice of `text`: where it starts is where its line is.
         let line = lines.line(raw.get().as_ptr() as usize - text.as_ptr() as usize);
-        let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
-            // A valid object fails only by naming a field twice.
-            let why = if raw.get().starts_with('{') {
-                "an item that names a field twice; left out"
-            } else {
-                "an item that is not an object; left out"
-            };
-            read.warnings.push((Some(line), why.into()));
-            continue;
+        let item = match serde_json::from_str::<Item>(raw.get()) {
+            Ok(item) => item,
+            Err(err) => {
+                let why = if !raw.get().starts_with('{') {
+                    "an item that is not an object; left out"
+                } else if err.to_string().starts_with("duplicate field") {
+                    "an item that names a field twice; left out"
+                } else {
+                    "an item with a name that is not valid JSON text; left out"
+                };
+                read.warnings.push((Some(line), why.into()));
+                continue;
+            }
         };
         let text_of = |field: Option<&RawValue>| {
             field.and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
@@ -137,7 +142,7 @@ mod tests {
     fn odd_items_are_left_out_and_fields_of_another_type_count_as_absent() {
         let text = "[3,\n{\"title\": \"A\", \"title\": \"B\"},\n\
                     {\"title\": \"Kept\", \"abstract\": 7, \"author\": \"x\", \"issued\": null},\n\
-                    {\"title\": [\"no\"]}]";
+                    {\"title\": [\"no\"]},\n{\"title\": \"a\", \"\\ud800\": 1}]";
         let read = read(text).unwrap();
         let titles: Vec<&str> = read.entries.iter().map(|e| e.title.as_str()).collect();
         assert_eq!(titles, ["Kept"]);
@@ -151,6 +156,7 @@ mod tests {
                 (Some(1), "an item that is not an object; left out"),
                 (Some(2), "an item that names a field twice; left out"),
                 (Some(4), "an item without a `title`; left out"),
+                (Some(5), "an item with a name that is not valid JSON text; left out"),
             ]
         );
         let alone = super::read("{\"title\": \"Alone\"}").unwrap();
