@@ -1,5 +1,6 @@
 //! Writing a file whole or not at all: a reader (a mail client opening the outbox, the next
-//! `send` loading the config) never sees half of one, and a crash leaves the old file.
+//! `send` loading the config) never sees half of one, and a crash leaves the old file. Caches
+//! written with [`write_cache`] skip the syncs, so after a crash theirs may be torn.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

@@ -74,7 +74,7 @@ pub mod bench {
 
     /// Cleaning a source's text.
     pub mod clean {
-        pub use crate::source::clean::{html, plain};
+        pub use crate::source::clean::plain;
     }
 }
 

@@ -109,12 +109,12 @@ fn kept_or_built(path: &Path, folder: &Path, config: &Config) -> anyhow::Result<
             builder.finish()
         }
     };
-    let mut out = Vec::with_capacity(HEADER);
+    let body = profile.to_bytes();
+    let mut out = Vec::with_capacity(HEADER + body.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&stamp.size.to_le_bytes());
     out.extend_from_slice(&stamp.modified_nanos.to_le_bytes());
     out.extend_from_slice(&hash);
-    let body = profile.to_bytes();
     out.extend_from_slice(&Sha256::digest(&body));
     out.extend_from_slice(&body);
     // A profile that cannot be kept is made again next run: worth a warning, not a failure.

@@ -34,10 +34,10 @@ pub(crate) fn latex(text: &str) -> String {
     } else {
         latex_segment(&text, &mut out);
     }
-    let out = out.trim_end();
+    out.truncate(out.trim_end().len());
     // NFC leaves text that is already NFC as it is; most is, and checking costs less.
-    if is_nfc(out) {
-        return out.to_owned();
+    if is_nfc(&out) {
+        return out;
     }
     out.nfc().collect()
 }

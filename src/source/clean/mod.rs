@@ -29,7 +29,10 @@ fn every_step(raw: &str) -> String {
     let text = repair_mojibake(raw);
     let text = collapsed(&text);
     let text = latex(&text);
-    collapsed(&text).into_owned()
+    match collapsed(&text) {
+        Cow::Owned(collapsed) => collapsed,
+        Cow::Borrowed(_) => text,
+    }
 }
 
 /// Whether anything but whitespace could change in [`plain`]: non-ASCII (mojibake, which NFC
@@ -69,7 +72,7 @@ fn any_byte(text: &str, test: impl Fn(u8) -> bool) -> bool {
 
 /// HTML, as an RSS description or an Atom `type="html"` field holds it: tags stripped,
 /// entities decoded once, then cleaned as plain text.
-pub fn html(raw: &str) -> String {
+pub(crate) fn html(raw: &str) -> String {
     plain(&decode_entities(&strip_tags(raw)))
 }
 
