@@ -102,13 +102,18 @@ fn repo(path: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// A scratch folder with `config.example.toml` and `examples/` as in the repository.
+/// A scratch folder with `config.example.toml` and the files of `examples/` as in the
+/// repository.
 fn sample_folder() -> Paperboy {
     let mut paperboy = Paperboy::new()
         .file("config.example.toml", std::fs::read(repo("config.example.toml")).unwrap())
         .env("PAPERBOY_CONFIG", "config.example.toml");
     for entry in std::fs::read_dir(repo("examples")).unwrap() {
         let entry = entry.unwrap();
+        // The files the examples name; `examples/common/` is code the benchmarks share.
+        if !entry.file_type().unwrap().is_file() {
+            continue;
+        }
         let name = format!("examples/{}", entry.file_name().to_string_lossy());
         paperboy = paperboy.file(&name, std::fs::read(entry.path()).unwrap());
     }
