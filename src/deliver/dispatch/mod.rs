@@ -4,8 +4,9 @@
 //!
 //! The rules this module keeps:
 //!
-//! - A digest is picked and rendered by the worker that sends it, just before sending, so a
-//!   run holds one message per worker, whatever the number of subscribers.
+//! - Digests are picked and rendered by makers, one thread per core, a few messages ahead of
+//!   the connections that send them (`MADE_AHEAD` each): a connection never waits for a
+//!   render, and a run holds a bounded number of messages whatever the number of subscribers.
 //! - Every due digest is `pending` in the journal before the run starts (the caller records
 //!   the plan); a worker records `sent` only after the server accepted the message, so no
 //!   record runs ahead of the server, and each outcome is its own transaction. A digest
@@ -26,7 +27,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -240,6 +241,10 @@ impl JournalWriter {
     }
 }
 
+/// Messages made and waiting for their connection, per connection: enough that a connection
+/// finds one ready after every reply, few enough to hold little memory.
+const MADE_AHEAD: usize = 8;
+
 /// Makes one courier per worker (see [`Mailer::courier`]).
 pub(crate) type Couriers<'m> = dyn Fn() -> Box<dyn Courier + 'm> + Sync + 'm;
 
@@ -267,17 +272,30 @@ pub(crate) fn deliver(
         jitter: Jitter,
     };
     let workers = policy.workers.clamp(1, jobs.len().max(1));
+    let makers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(workers);
+    let (made, letters) = mpsc::sync_channel::<(Task, Letter)>(MADE_AHEAD * workers);
+    // Held by the senders alone: when the last one stops, a maker blocked on a full channel
+    // gets an error instead of waiting forever.
+    let letters = Arc::new(Mutex::new(letters));
     let results: Vec<Result<(), JournalError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let run = &run;
+        let mut handles: Vec<_> = (0..makers)
             .map(|_| {
-                scope.spawn(|| {
-                    let mut courier = couriers();
-                    let result = run.work_loop(courier.as_mut());
-                    courier.finish();
-                    result
-                })
+                let made = made.clone();
+                scope.spawn(move || run.make_loop(&made))
             })
             .collect();
+        drop(made);
+        handles.extend((0..workers).map(|_| {
+            let letters = Arc::clone(&letters);
+            scope.spawn(move || {
+                let mut courier = couriers();
+                let result = run.send_loop(&letters, courier.as_mut());
+                courier.finish();
+                result
+            })
+        }));
+        drop(letters);
         handles
             .into_iter()
             .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
@@ -313,10 +331,21 @@ impl Run<'_> {
         change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner).counts);
     }
 
-    fn work_loop(&self, courier: &mut (dyn Courier + '_)) -> Result<(), JournalError> {
+    /// Takes tasks in turn and makes their letters, until the run is over or stopped.
+    fn make_loop(
+        &self,
+        made: &mpsc::SyncSender<(Task, Letter)>,
+    ) -> Result<(), JournalError> {
         while let Some(task) = self.queue.take() {
-            match self.attempt(&task, courier) {
-                Ok(retry) => self.queue.done(retry),
+            match self.make(&task) {
+                Ok(Some(letter)) => {
+                    if made.send((task, letter)).is_err() {
+                        // Every sender has stopped on an error, which it reports.
+                        self.queue.done(None);
+                        return Ok(());
+                    }
+                }
+                Ok(None) => self.queue.done(None),
                 Err(err) => {
                     self.queue.done(None);
                     self.queue.stop();
@@ -327,28 +356,53 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// One try of one digest; a retry to schedule, if any.
-    fn attempt(
+    /// Sends the letters made, one at a time, until the makers are done.
+    fn send_loop(
         &self,
-        task: &Task,
+        letters: &Mutex<mpsc::Receiver<(Task, Letter)>>,
         courier: &mut (dyn Courier + '_),
-    ) -> Result<Option<Task>, JournalError> {
-        let letter = match self.work.prepare(task.job) {
+    ) -> Result<(), JournalError> {
+        loop {
+            let next = letters.lock().unwrap_or_else(PoisonError::into_inner).recv();
+            let Ok((task, letter)) = next else { return Ok(()) };
+            match self.attempt(&task, letter, courier) {
+                Ok(retry) => self.queue.done(retry),
+                Err(err) => {
+                    self.queue.done(None);
+                    self.queue.stop();
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// Task `task`'s letter, or `None` when there is nothing to send (recorded here).
+    fn make(&self, task: &Task) -> Result<Option<Letter>, JournalError> {
+        match self.work.prepare(task.job) {
             Prepared::Skip { to } => {
                 self.ledger.unplan(&to)?;
                 self.count(|o| o.skipped += 1);
                 self.observer.event(Event::Skipped);
-                return Ok(None);
+                Ok(None)
             }
             Prepared::Broken { to, error } => {
                 self.ledger.failed(&to, &error.to_string(), false)?;
                 self.count(|o| o.failed += 1);
                 self.failure();
                 self.observer.event(Event::Failed { to: &to, error: &error, suppressed: false });
-                return Ok(None);
+                Ok(None)
             }
-            Prepared::Ready(letter) => letter,
-        };
+            Prepared::Ready(letter) => Ok(Some(letter)),
+        }
+    }
+
+    /// One try of one digest; a retry to schedule, if any.
+    fn attempt(
+        &self,
+        task: &Task,
+        letter: Letter,
+        courier: &mut (dyn Courier + '_),
+    ) -> Result<Option<Task>, JournalError> {
         self.pacer.wait();
         if self.queue.is_stopped() {
             // Taken before the stop: it goes back to the next run instead of to the server.
