@@ -37,6 +37,7 @@ mod messages;
 mod outcome;
 mod pages;
 mod paper;
+mod parallel;
 mod profiles;
 mod render;
 mod report;

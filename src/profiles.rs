@@ -42,8 +42,14 @@ impl Profiles {
         let folder = config.delivery.state.parent().unwrap_or(Path::new("")).join("profiles");
         let mut lists = Vec::with_capacity(paths.len());
         let mut failed = Vec::new();
-        for path in paths {
-            match kept_or_built(path, &folder, config) {
+        // Libraries are read on every core; their warnings may then interleave.
+        let read = crate::parallel::map_in_order(
+            &mut paths,
+            || (),
+            |(), path| kept_or_built(path, &folder, config),
+        );
+        for (path, read) in paths.into_iter().zip(read) {
+            match read {
                 Ok(profile) => lists.push((path.to_owned(), profile)),
                 Err(err) => failed.push((path.to_owned(), format!("{err:#}"))),
             }

@@ -119,15 +119,15 @@ impl Vectors {
 }
 
 /// Turns term counts into unit-length TF-IDF vectors, through one buffer for all of them.
-struct Weigher {
-    idf: Vec<f32>,
+struct Weigher<'i> {
+    idf: &'i [f32],
     /// `1 + ln(count)` for the counts nearly every term has.
     tf: [f32; 64],
     pairs: Vec<(u32, f32)>,
 }
 
-impl Weigher {
-    fn new(idf: Vec<f32>) -> Weigher {
+impl<'i> Weigher<'i> {
+    fn new(idf: &'i [f32]) -> Weigher<'i> {
         let tf = std::array::from_fn(|count| 1.0 + (count as f32).ln());
         Weigher { idf, tf, pairs: Vec::new() }
     }
@@ -233,49 +233,53 @@ impl Similarity {
         }
         let n = documents as f32;
         let idf: Vec<f32> = df.iter().map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln()).collect();
-        let mut weigher = Weigher::new(idf);
         let mut paper_vectors = Vectors::default();
+        let mut weigher = Weigher::new(&idf);
         for counts in &paper_counts {
             weigher.vector(counts.iter().copied(), usize::MAX, &mut paper_vectors);
         }
-        let postings = Postings::new(&paper_vectors, vocabulary.terms.len());
-        let mut scratch = vec![0.0f32; papers.len()];
-        let scored = profiles
-            .into_iter()
-            .zip(&local)
-            .map(|(profile, local)| {
-                let mut docs = |docs: &[profile::ProfileDoc]| -> Vectors {
-                    let terms = docs.iter().map(|d| d.counts.len().min(DOC_TERMS)).sum();
-                    let mut vectors = Vectors::with_capacity(docs.len(), terms);
-                    for doc in docs {
-                        let counts = doc.counts.iter().map(|&(t, c)| (local[t as usize], c));
-                        weigher.vector(counts, DOC_TERMS, &mut vectors);
-                    }
-                    vectors
-                };
-                let liked = docs(&profile.liked);
-                let disliked = docs(&profile.disliked);
-                let (liked_score, best_liked) =
-                    postings.top_mean_likeliest(&liked, TOP_K, &paper_vectors, &mut scratch);
-                let (disliked_score, best_disliked) = if disliked.is_empty() {
-                    (Vec::new(), Vec::new())
-                } else {
-                    postings.top_mean(&disliked, 1, papers.len(), &mut scratch)
-                };
-                let titles =
-                    |docs: Vec<profile::ProfileDoc>| docs.into_iter().map(|d| d.title).collect();
-                Scored {
-                    liked_titles: titles(profile.liked),
-                    disliked_titles: titles(profile.disliked),
-                    liked,
-                    disliked,
-                    liked_score,
-                    best_liked,
-                    disliked_score,
-                    best_disliked,
+        let terms = vocabulary.terms.len();
+        let postings = Postings::new(&paper_vectors, terms);
+        let mut profiles: Vec<(Profile, Vec<u32>)> = profiles.into_iter().zip(local).collect();
+        // Each profile is compared on its own, so profiles are shared out over the cores.
+        let workspace = || Workspace {
+            weigher: Weigher::new(&idf),
+            by_paper: vec![0.0; papers.len()],
+            doc_ranges: vec![(0, 0); terms],
+        };
+        let scored = crate::parallel::map_in_order(&mut profiles, workspace, |space, item| {
+            let (profile, local) = std::mem::take(item);
+            let mut docs = |docs: &[profile::ProfileDoc]| -> Vectors {
+                let terms = docs.iter().map(|d| d.counts.len().min(DOC_TERMS)).sum();
+                let mut vectors = Vectors::with_capacity(docs.len(), terms);
+                for doc in docs {
+                    let counts = doc.counts.iter().map(|&(t, c)| (local[t as usize], c));
+                    space.weigher.vector(counts, DOC_TERMS, &mut vectors);
                 }
-            })
-            .collect();
+                vectors
+            };
+            let liked = docs(&profile.liked);
+            let disliked = docs(&profile.disliked);
+            let (liked_score, best_liked) =
+                postings.top_mean_likeliest(&liked, TOP_K, &paper_vectors, space);
+            let (disliked_score, best_disliked) = if disliked.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                postings.top_mean(&disliked, 1, papers.len(), &mut space.by_paper)
+            };
+            let titles =
+                |docs: Vec<profile::ProfileDoc>| docs.into_iter().map(|d| d.title).collect();
+            Scored {
+                liked_titles: titles(profile.liked),
+                disliked_titles: titles(profile.disliked),
+                liked,
+                disliked,
+                liked_score,
+                best_liked,
+                disliked_score,
+                best_disliked,
+            }
+        });
         Similarity {
             terms: vocabulary.terms,
             papers: paper_vectors,
@@ -396,9 +400,16 @@ pub(crate) fn document_name(title: &str) -> String {
 /// walking the postings of its own terms.
 struct Postings {
     by_term: Vec<Vec<(u32, f32)>>,
-    /// By term, the range of a profile's documents' postings, while one is compared (then
+}
+
+/// The buffers comparing one profile with the day reuses, one set per thread.
+struct Workspace<'i> {
+    weigher: Weigher<'i>,
+    /// By paper, a cosine being summed (0 between documents).
+    by_paper: Vec<f32>,
+    /// By term, the range of a profile's documents' postings while one is compared (then
     /// emptied again): the postings of the documents, for papers to walk.
-    doc_ranges: std::cell::RefCell<Vec<(u32, u32)>>,
+    doc_ranges: Vec<(u32, u32)>,
 }
 
 impl Postings {
@@ -409,7 +420,7 @@ impl Postings {
                 by_term[term as usize].push((paper as u32, weight));
             }
         }
-        Postings { by_term, doc_ranges: std::cell::RefCell::new(vec![(0, 0); terms]) }
+        Postings { by_term }
     }
 
     /// What [`Postings::top_mean`] gives, for the `CANDIDATES` papers the documents' heaviest
@@ -421,8 +432,9 @@ impl Postings {
         docs: &Vectors,
         k: usize,
         papers: &Vectors,
-        scratch: &mut [f32],
+        space: &mut Workspace<'_>,
     ) -> (Vec<f32>, Vec<u32>) {
+        let Workspace { by_paper: scratch, doc_ranges: ranges, .. } = space;
         let candidates = CANDIDATES;
         if papers.len() <= candidates {
             return self.top_mean(docs, k, papers.len(), scratch);
@@ -458,7 +470,6 @@ impl Postings {
 
         // The documents' postings, by term, the documents in order within a term: counted
         // by term first, then each put in its term's place.
-        let mut ranges = self.doc_ranges.borrow_mut();
         let mut doc_terms: Vec<u32> = Vec::new();
         for &term in &docs.terms {
             let range = &mut ranges[term as usize];
