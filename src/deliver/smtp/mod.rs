@@ -758,26 +758,13 @@ pub(crate) fn dot_stuff(message: &[u8], out: &mut Vec<u8>) {
         out.push(b'.');
     }
     // The lines after the first that start with a dot. Most messages have none, so this is
-    // one long copy; as text (a formatted message is ASCII) line ends are found with the
-    // standard library's memchr, anything else takes the plain loop.
-    let dot_after = |at: &usize| message.get(at + 1) == Some(&b'.');
-    let dots: Box<dyn Iterator<Item = usize> + '_> = match std::str::from_utf8(message) {
-        Ok(text) => {
-            Box::new(text.match_indices('\n').map(|(at, _)| at).filter(dot_after).map(|at| at + 1))
-        }
-        Err(_) => Box::new(
-            message
-                .windows(2)
-                .enumerate()
-                .filter(|(_, pair)| *pair == b"\n.")
-                .map(|(at, _)| at + 1),
-        ),
-    };
+    // one vectorized search and one long copy.
     let mut start = 0;
-    for at in dots {
-        out.extend_from_slice(&message[start..at]);
+    for line_end in memchr::memmem::find_iter(message, b"\n.") {
+        let dot = line_end + 1;
+        out.extend_from_slice(&message[start..dot]);
         out.push(b'.');
-        start = at;
+        start = dot;
     }
     out.extend_from_slice(&message[start..]);
     if !out.ends_with(b"\r\n") {

@@ -273,6 +273,10 @@ fn lines_starting_with_a_dot_are_doubled_and_the_message_ends_with_crlf_dot() {
     out.clear();
     dot_stuff(b"a\r\n", &mut out);
     assert_eq!(out, b"a\r\n.\r\n");
+    out.clear();
+    // 8-bit bodies, and a dot line at the very end.
+    dot_stuff(b"caf\xe9\r\n.\r\n.", &mut out);
+    assert_eq!(out, b"caf\xe9\r\n..\r\n..\r\n.\r\n");
 }
 
 #[test]
