@@ -336,6 +336,7 @@ impl Run<'_> {
         &self,
         made: &mpsc::SyncSender<(Task, Letter)>,
     ) -> Result<(), JournalError> {
+        yield_to_connections();
         while let Some(task) = self.queue.take() {
             match self.make(&task) {
                 Ok(Some(letter)) => {
@@ -644,6 +645,24 @@ impl<'a> Queue<'a> {
         let untried = state.fresh.by_ref().copied().collect();
         let waiting = state.retries.drain().map(|Reverse(task)| task.job).collect();
         (untried, waiting)
+    }
+}
+
+/// How much nicer than the run a maker thread is.
+const MAKER_NICENESS: i32 = 5;
+
+/// Lowers this thread's priority below the connections': a connection's thread, and a relay
+/// on the same machine, should run the moment a reply or a message arrives, while rendering,
+/// ahead anyway, can wait. Linux keeps a nice value per thread; elsewhere it would slow the
+/// whole process, so there it does nothing. Failing to change it changes nothing else.
+fn yield_to_connections() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let thread = Some(rustix::thread::gettid());
+        if let Ok(nice) = getpriority_process(thread) {
+            let _ = setpriority_process(thread, (nice + MAKER_NICENESS).min(19));
+        }
     }
 }
 

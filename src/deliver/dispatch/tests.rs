@@ -436,3 +436,23 @@ fn work_taken_before_the_stop_is_handed_back_unsent() {
         "recorded untried"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_maker_thread_is_nicer_than_the_run_and_the_run_is_unchanged() {
+    fn nice() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        // The fields after the command's closing parenthesis; nice is the 19th of the line.
+        let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+        fields[16].parse().unwrap()
+    }
+    let before = nice();
+    let maker = std::thread::spawn(|| {
+        yield_to_connections();
+        nice()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(maker, (before + MAKER_NICENESS).min(19));
+    assert_eq!(nice(), before, "only the maker's own thread changes");
+}
