@@ -332,10 +332,7 @@ impl Run<'_> {
     }
 
     /// Takes tasks in turn and makes their letters, until the run is over or stopped.
-    fn make_loop(
-        &self,
-        made: &mpsc::SyncSender<(Task, Letter)>,
-    ) -> Result<(), JournalError> {
+    fn make_loop(&self, made: &mpsc::SyncSender<(Task, Letter)>) -> Result<(), JournalError> {
         yield_to_connections();
         while let Some(task) = self.queue.take() {
             match self.make(&task) {
