@@ -51,21 +51,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn results_come_back_in_order_whether_split_or_not() {
+    fn results_come_back_in_order_each_run_on_its_own_thread_with_its_own_state() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         for count in [0, 5, MIN_PER_THREAD * 2, MIN_PER_THREAD * 9 + 3] {
             let mut items: Vec<usize> = (0..count).collect();
-            let doubled = map_in_order(
+            let results = map_in_order(
                 &mut items,
                 || 0usize,
                 |seen, &mut n| {
                     *seen += 1;
-                    (n * 2, *seen)
+                    (n * 2, *seen, std::thread::current().id())
                 },
             );
-            let values: Vec<usize> = doubled.iter().map(|&(n, _)| n).collect();
+            let values: Vec<usize> = results.iter().map(|&(n, _, _)| n).collect();
             assert_eq!(values, (0..count).map(|n| n * 2).collect::<Vec<_>>());
-            // Each run's state is its own: it counts from 1 where a run starts.
-            assert!(doubled.first().is_none_or(|&(_, seen)| seen == 1));
+            // A run's state counts from 1 where the run starts, and each run has a thread.
+            let runs = if count == 0 { 0 } else { cores.min(count / MIN_PER_THREAD).max(1) };
+            let starts = results.iter().filter(|&&(_, seen, _)| seen == 1).count();
+            assert_eq!(starts, runs, "{count} items");
+            let threads: std::collections::HashSet<_> =
+                results.iter().map(|&(_, _, thread)| thread).collect();
+            assert_eq!(threads.len(), runs, "{count} items");
         }
     }
 }

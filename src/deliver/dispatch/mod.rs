@@ -4,9 +4,10 @@
 //!
 //! The rules this module keeps:
 //!
-//! - Digests are picked and rendered by makers, one thread per core, a few messages ahead of
-//!   the connections that send them (`MADE_AHEAD` each): a connection never waits for a
-//!   render, and a run holds a bounded number of messages whatever the number of subscribers.
+//! - Fresh digests are picked and rendered by makers, one thread per core, into a queue of
+//!   `MADE_AHEAD` messages a connection: a connection seldom waits for a render, and a run
+//!   holds a bounded number of messages whatever the number of subscribers. A retry is made
+//!   again by the connection that takes it, ahead of that queue, so it starts when due.
 //! - Every due digest is `pending` in the journal before the run starts (the caller records
 //!   the plan); a worker records `sent` only after the server accepted the message, so no
 //!   record runs ahead of the server, and each outcome is its own transaction. A digest
@@ -331,14 +332,16 @@ impl Run<'_> {
         change(&mut self.outcome.lock().unwrap_or_else(PoisonError::into_inner).counts);
     }
 
-    /// Takes tasks in turn and makes their letters, until the run is over or stopped.
+    /// Makes the letters of the fresh jobs in turn, until there are none or the run stops.
+    /// Retries are the senders' own, so that a due one never waits behind letters made.
     fn make_loop(&self, made: &mpsc::SyncSender<(Task, Letter)>) -> Result<(), JournalError> {
+        let _stop = StopOnPanic(&self.queue);
         yield_to_connections();
-        while let Some(task) = self.queue.take() {
+        while let Some(task) = self.queue.take_fresh() {
             match self.make(&task) {
                 Ok(Some(letter)) => {
                     if made.send((task, letter)).is_err() {
-                        // Every sender has stopped on an error, which it reports.
+                        // Every sender has stopped, on an error it reports.
                         self.queue.done(None);
                         return Ok(());
                     }
@@ -354,22 +357,55 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Sends the letters made, one at a time, until the makers are done.
+    /// Sends the letters made, and any retry that falls due first; once the makers are done,
+    /// the retries still to come.
     fn send_loop(
         &self,
         letters: &Mutex<mpsc::Receiver<(Task, Letter)>>,
         courier: &mut (dyn Courier + '_),
     ) -> Result<(), JournalError> {
+        let _stop = StopOnPanic(&self.queue);
         loop {
+            if let Some(task) = self.queue.take_due() {
+                self.make_and_send(task, courier)?;
+                continue;
+            }
             let next = letters.lock().unwrap_or_else(PoisonError::into_inner).recv();
-            let Ok((task, letter)) = next else { return Ok(()) };
-            match self.attempt(&task, letter, courier) {
-                Ok(retry) => self.queue.done(retry),
-                Err(err) => {
-                    self.queue.done(None);
-                    self.queue.stop();
-                    return Err(err);
-                }
+            let Ok((task, letter)) = next else { break };
+            let outcome = self.attempt(&task, letter, courier);
+            self.settle(outcome)?;
+        }
+        while let Some(task) = self.queue.take() {
+            self.make_and_send(task, courier)?;
+        }
+        Ok(())
+    }
+
+    /// A retry, made again and tried by the sender that took it.
+    fn make_and_send(
+        &self,
+        task: Task,
+        courier: &mut (dyn Courier + '_),
+    ) -> Result<(), JournalError> {
+        let outcome = match self.make(&task) {
+            Ok(Some(letter)) => self.attempt(&task, letter, courier),
+            Ok(None) => Ok(None),
+            Err(err) => Err(err),
+        };
+        self.settle(outcome)
+    }
+
+    /// Hands a task back to the queue: done, or to try again; a journal error stops the run.
+    fn settle(&self, outcome: Result<Option<Task>, JournalError>) -> Result<(), JournalError> {
+        match outcome {
+            Ok(retry) => {
+                self.queue.done(retry);
+                Ok(())
+            }
+            Err(err) => {
+                self.queue.done(None);
+                self.queue.stop();
+                Err(err)
             }
         }
     }
@@ -401,7 +437,10 @@ impl Run<'_> {
         letter: Letter,
         courier: &mut (dyn Courier + '_),
     ) -> Result<Option<Task>, JournalError> {
-        self.pacer.wait();
+        // Stopped while the letter waited: no wait for a slot just to record it untried.
+        if !self.queue.is_stopped() {
+            self.pacer.wait();
+        }
         if self.queue.is_stopped() {
             // Taken before the stop: it goes back to the next run instead of to the server.
             if task.attempt == 1 {
@@ -547,7 +586,8 @@ impl PartialOrd for Task {
     }
 }
 
-/// Fresh jobs in order, and retries by due time; due retries go first.
+/// Fresh jobs in order (for the makers), and retries by due time (for the senders, before
+/// any letter made).
 struct Queue<'a> {
     state: Mutex<QueueState<'a>>,
     wake: Condvar,
@@ -616,6 +656,29 @@ impl<'a> Queue<'a> {
         }
     }
 
+    /// The next fresh job, if any is left and the run goes on.
+    fn take_fresh(&self) -> Option<Task> {
+        let mut state = self.lock();
+        if state.stopped {
+            return None;
+        }
+        let &job = state.fresh.next()?;
+        state.busy += 1;
+        Some(Task { job, attempt: 1, first: None, due: Instant::now() })
+    }
+
+    /// A retry that is due now, if there is one and the run goes on.
+    fn take_due(&self) -> Option<Task> {
+        let mut state = self.lock();
+        let due = state.retries.peek().is_some_and(|Reverse(task)| task.due <= Instant::now());
+        if state.stopped || !due {
+            return None;
+        }
+        let Reverse(task) = state.retries.pop().expect("peeked just now");
+        state.busy += 1;
+        Some(task)
+    }
+
     fn done(&self, retry: Option<Task>) {
         let mut state = self.lock();
         state.busy -= 1;
@@ -659,6 +722,18 @@ fn yield_to_connections() {
         let thread = Some(rustix::thread::gettid());
         if let Ok(nice) = getpriority_process(thread) {
             let _ = setpriority_process(thread, (nice + MAKER_NICENESS).min(19));
+        }
+    }
+}
+
+/// Stops the run when its thread unwinds from a panic, so the other threads finish (and the
+/// panic reaches the caller) instead of waiting for a task that will never be done.
+struct StopOnPanic<'q, 'a>(&'q Queue<'a>);
+
+impl Drop for StopOnPanic<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
         }
     }
 }

@@ -25,6 +25,8 @@ fn reader(job: usize) -> Address {
 /// delivered, to show that a run holds a bounded number.
 struct FakeWork {
     skip: Vec<usize>,
+    /// A job whose making panics, as a bug would.
+    panics: Option<usize>,
     outstanding: AtomicUsize,
     most_outstanding: AtomicUsize,
 }
@@ -33,6 +35,7 @@ impl FakeWork {
     fn new(skip: &[usize]) -> FakeWork {
         FakeWork {
             skip: skip.to_vec(),
+            panics: None,
             outstanding: AtomicUsize::new(0),
             most_outstanding: AtomicUsize::new(0),
         }
@@ -41,6 +44,7 @@ impl FakeWork {
 
 impl Work for FakeWork {
     fn prepare(&self, job: usize) -> Prepared {
+        assert_ne!(self.panics, Some(job), "a bug in making job {job}");
         if self.skip.contains(&job) {
             return Prepared::Skip { to: reader(job) };
         }
@@ -265,6 +269,53 @@ fn no_retry_starts_after_the_retry_budget() {
 }
 
 #[test]
+fn a_due_retry_goes_before_the_letters_already_made() {
+    let work = FakeWork::new(&[]);
+    let server = Server { delay: Duration::from_millis(30), ..Server::default() }
+        .answer(0, &[Err((Stage::Rcpt, 451))]);
+    let one = Policy { workers: 1, retry_budget: Duration::from_millis(200), ..policy() };
+    let ran = run(20, &work, &server, &one);
+    assert_eq!(ran.outcome.counts.sent, 20);
+    let log = server.log.lock().unwrap();
+    let again = log.iter().skip(1).position(|(to, _)| *to == reader(0).to_string()).unwrap();
+    // Due 10-20 ms after its first try, while the next digest is being sent: it goes next.
+    assert!(again <= 2, "the retry was delivery {} of the run", again + 2);
+}
+
+#[test]
+fn a_stopped_run_records_the_letters_made_without_waiting_for_their_slots() {
+    let work = FakeWork::new(&[]);
+    let server = Server::default().refuse_everything(Stage::Connect, 421);
+    let paced = Policy {
+        workers: 1,
+        rate_per_second: Some(4.0),
+        max_failures_in_a_row: 1,
+        max_attempts: 1,
+        ..policy()
+    };
+    let started = Instant::now();
+    let ran = run(40, &work, &server, &paced);
+    assert_eq!(ran.outcome.counts.deferred, 40);
+    // The eight letters made ahead, each waiting 250 ms for a slot, would take 2 s.
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "the stopped run took {took:?}");
+}
+
+#[test]
+fn a_panic_while_making_a_digest_ends_the_run_with_that_panic() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(|| {
+            let work = FakeWork { panics: Some(5), ..FakeWork::new(&[]) };
+            run(20, &work, &Server::default(), &policy());
+        });
+        let _ = done.send(result.is_err());
+    });
+    let panicked = finished.recv_timeout(Duration::from_secs(20)).expect("the run ends");
+    assert!(panicked, "the panic reaches the caller");
+}
+
+#[test]
 fn a_5xx_about_the_recipient_fails_at_once_and_suppresses_the_address() {
     let work = FakeWork::new(&[]);
     let server = Server::default()
@@ -447,12 +498,15 @@ fn a_maker_thread_is_nicer_than_the_run_and_the_run_is_unchanged() {
         fields[16].parse().unwrap()
     }
     let before = nice();
+    if before > 19 - MAKER_NICENESS {
+        return; // Already as nice as a thread gets: nothing to see.
+    }
     let maker = std::thread::spawn(|| {
         yield_to_connections();
         nice()
     })
     .join()
     .unwrap();
-    assert_eq!(maker, (before + MAKER_NICENESS).min(19));
+    assert_eq!(maker, before + MAKER_NICENESS);
     assert_eq!(nice(), before, "only the maker's own thread changes");
 }
