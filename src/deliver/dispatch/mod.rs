@@ -346,12 +346,7 @@ impl Run<'_> {
                         return Ok(());
                     }
                 }
-                Ok(None) => self.queue.done(None),
-                Err(err) => {
-                    self.queue.done(None);
-                    self.queue.stop();
-                    return Err(err);
-                }
+                nothing_or_error => self.settle(nothing_or_error.map(|_| None))?,
             }
         }
         Ok(())
