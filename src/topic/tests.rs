@@ -470,6 +470,58 @@ fn select_by_brute_force<'a>(
         .collect()
 }
 
+/// `combine` looks only at the papers with a keyword score and the papers a list finds
+/// similar; every paper must still come out as one pass over the whole day makes it.
+#[test]
+fn combining_with_similarity_scores_every_paper_as_a_pass_over_the_day_does() {
+    use crate::topic::similar::{ProfileBuilder, Similarity};
+    let text = include_str!("../../examples/hf-daily-papers-aug5.txt");
+    let source = crate::source::Source::file("hf", "hf-daily-papers-aug5.txt");
+    let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
+    let papers = crate::source::parse(text, &source, date).unwrap().papers;
+    let profile = |liked: &[usize], disliked: &[usize]| {
+        let mut builder = ProfileBuilder::default();
+        for &at in liked {
+            builder.like(&papers[at].title, &papers[at].abstract_text, None);
+        }
+        for &at in disliked {
+            builder.dislike(&papers[at].title, &papers[at].abstract_text, None);
+        }
+        builder.finish()
+    };
+    let mut setup = Setup::new();
+    let mut interest = setup.own(&["distillation", "agent", "diffusion"], &["robot"]);
+    let index = DayIndex::new(&papers);
+    let similarity = Similarity::new(&papers, vec![profile(&[0, 1, 2], &[3]), profile(&[9], &[])]);
+    let matcher = Matcher::new(&index, &setup.lexicon, &setup.topics).with_similarity(similarity);
+    let mut similar_only = 0;
+    for min_score in [None, Some(0.5), Some(3.0)] {
+        interest.own.min_score = min_score;
+        for min_similarity in [0.0, 0.02, 0.08, 0.3] {
+            let likings =
+                [Liking { profile: 0, min_similarity }, Liking { profile: 1, min_similarity: 0.1 }];
+            let (mut scores, mut own_scores, mut blocked, mut required) = Default::default();
+            matcher.add_up(&interest, &mut scores, &mut own_scores, &mut blocked, &mut required);
+            let mut combined = scores.clone();
+            matcher.combine(&interest, &likings, &mut combined, &blocked);
+            let whole_day: Vec<f32> = (scores.iter().enumerate())
+                .map(|(paper, &score)| {
+                    matcher
+                        .combined(&interest, &likings, &blocked, paper as u32, score)
+                        .unwrap_or(score)
+                })
+                .collect();
+            assert_eq!(
+                combined, whole_day,
+                "min_score {min_score:?}, min_similarity {min_similarity}"
+            );
+            similar_only +=
+                (scores.iter().zip(&combined)).filter(|&(&s, &c)| s == 0.0 && c > 0.0).count();
+        }
+    }
+    assert!(similar_only > 0, "no paper was picked by similarity alone");
+}
+
 const WORDS: [&str; 12] = [
     "mamba",
     "agent",

@@ -158,6 +158,8 @@ struct Scored {
     liked_score: Vec<f32>,
     /// By paper: the liked document it is most like.
     best_liked: Vec<u32>,
+    /// The papers with a similarity above 0, in order: the only ones the profile can pick.
+    liked_papers: Vec<u32>,
     /// By paper: the best cosine with a disliked document; empty when nothing is disliked.
     disliked_score: Vec<f32>,
     best_disliked: Vec<u32>,
@@ -269,6 +271,9 @@ impl Similarity {
             };
             let titles =
                 |docs: Vec<profile::ProfileDoc>| docs.into_iter().map(|d| d.title).collect();
+            let liked_papers = (0..liked_score.len() as u32)
+                .filter(|&paper| liked_score[paper as usize] > 0.0)
+                .collect();
             Scored {
                 liked_titles: titles(profile.liked),
                 disliked_titles: titles(profile.disliked),
@@ -276,6 +281,7 @@ impl Similarity {
                 disliked,
                 liked_score,
                 best_liked,
+                liked_papers,
                 disliked_score,
                 best_disliked,
             }
@@ -294,6 +300,12 @@ impl Similarity {
         let liked = scored.liked_score[paper as usize];
         let disliked = scored.disliked_score.get(paper as usize).copied().unwrap_or(0.0);
         Standing { similarity: liked - disliked, liked, disliked }
+    }
+
+    /// The papers the `profile`-th profile's liked documents make similar at all (above 0),
+    /// in order: every other paper stands at 0 or below to it.
+    pub(crate) fn liked_papers(&self, profile: usize) -> &[u32] {
+        &self.scored[profile].liked_papers
     }
 
     /// The liked document `paper` is most like, or the disliked one when that is what rules
