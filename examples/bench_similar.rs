@@ -1,9 +1,11 @@
 //! Picking by similarity for 10,000 subscribers over 2,000 papers, with 1,000 distinct
 //! library files of 100 entries each (one subscriber each) and one lab list of 100 entries
 //! the other 9,000 share: a cold run (every library parsed and profiled) and a warm one (every
-//! profile loaded from the state folder), on one core, with the process's peak memory.
+//! profile loaded from the state folder), with the process's peak memory.
 //!
-//! `cargo run --release --example bench_similar` (docs/src/performance.md has the figures).
+//! `cargo build --release --example bench_similar`, then `taskset -c 0
+//! target/release/examples/bench_similar` for one core, as the targets are set; unpinned it
+//! uses every core (docs/src/performance.md has the figures).
 //! Papers and library entries are the bundled sample's real titles and abstracts, repeated and
 //! mixed by a fixed seed (each abstract gets two sentences of another), so every run measures
 //! the same work.
