@@ -328,13 +328,18 @@ fn papers_already_sent_are_left_out() {
     );
 }
 
-/// Explain and select must agree: explain's picked papers are exactly select's, in order.
-#[test]
-fn explain_agrees_with_select_on_the_real_sample() {
+/// The real Hugging Face daily page of 2025-08-05 (74 papers), as bundled with the examples.
+fn real_sample() -> Vec<Paper> {
     let text = include_str!("../../examples/hf-daily-papers-aug5.txt");
     let source = crate::source::Source::file("hf", "hf-daily-papers-aug5.txt");
     let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
-    let papers = crate::source::parse(text, &source, date).unwrap().papers;
+    crate::source::parse(text, &source, date).unwrap().papers
+}
+
+/// Explain and select must agree: explain's picked papers are exactly select's, in order.
+#[test]
+fn explain_agrees_with_select_on_the_real_sample() {
+    let papers = real_sample();
     let mut setup = Setup::new();
     let kd = setup.topic(
         "kd",
@@ -475,10 +480,7 @@ fn select_by_brute_force<'a>(
 #[test]
 fn combining_with_similarity_scores_every_paper_as_a_pass_over_the_day_does() {
     use crate::topic::similar::{ProfileBuilder, Similarity};
-    let text = include_str!("../../examples/hf-daily-papers-aug5.txt");
-    let source = crate::source::Source::file("hf", "hf-daily-papers-aug5.txt");
-    let date = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap();
-    let papers = crate::source::parse(text, &source, date).unwrap().papers;
+    let papers = real_sample();
     let profile = |liked: &[usize], disliked: &[usize]| {
         let mut builder = ProfileBuilder::default();
         for &at in liked {
