@@ -3,9 +3,10 @@
 
 use std::io::Write;
 
+use crate::cadence::Frequency;
 use crate::cli::ExplainArgs;
 use crate::cmd::output::PaperText;
-use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, sent_before};
+use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, sent_before, week_listing};
 use crate::config::Config;
 use crate::digest::Picker;
 use crate::error::{Exit, UsageError};
@@ -16,30 +17,42 @@ pub(crate) fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let config = Config::load(ctx.config_path)?;
     let subscriber = chosen_subscribers(&config, Some(&args.subscriber))?[0];
     let day = read_day(&config, &args.day, ctx.clock, false)?;
-    let history = sent_before(&config, &day.papers, day.date)?;
+    // A weekly reader's digest is picked from the week's listings, as `send` picks it.
+    let week = match subscriber.cadence.frequency {
+        Frequency::Weekly => Some(week_listing(&config, day.date, &day.papers)?),
+        Frequency::Daily => None,
+    };
+    let papers = week.as_ref().map_or(&day.papers, |(_, papers)| papers);
+    let history = sent_before(&config, papers, day.date)?;
     let none = SentPapers::new();
     let sent = history_of(&history, subscriber).unwrap_or(&none);
     let profiles = crate::profiles::Profiles::load(&config)?;
-    let picker = Picker::with_libraries(&config, &day.papers, day.date, profiles);
+    let picker = Picker::with_libraries(&config, papers, day.date, profiles);
     let likings = picker.likings(subscriber);
     let mut verdicts = picker.matcher().explain_liking(&subscriber.interest, &likings, sent);
+    let listing = if week.is_some() { "week's listings" } else { "listing" };
     // Counted over the whole listing: `--paper` narrows what is shown, not the digest.
     let picked = verdicts.iter().filter(|v| matches!(v.outcome, Outcome::Picked { .. })).count();
     if let Some(id) = &args.paper {
         verdicts.retain(|v| v.paper.id.as_str() == id);
         if verdicts.is_empty() {
-            return Err(
-                UsageError::new(format!("no paper `{id}` in the listing of {}", day.date)).into()
-            );
+            return Err(UsageError::new(format!(
+                "no paper `{id}` in the {listing} of {}",
+                day.date
+            ))
+            .into());
         }
     }
     let mut out = std::io::stdout().lock();
+    let on = match &week {
+        Some((week, _)) => format!("{}, week of {}", day.date, week.monday),
+        None => day.date.to_string(),
+    };
     writeln!(
         out,
-        "{} on {}: {} in the listing, {picked} picked (max_papers {})",
+        "{} on {on}: {} in the {listing}, {picked} picked (max_papers {})",
         subscriber.email,
-        day.date,
-        crate::text::plural::count(day.papers.len(), "paper"),
+        crate::text::plural::count(papers.len(), "paper"),
         subscriber.interest.max_papers
     )?;
     verdicts.sort_by_key(|v| match v.outcome {

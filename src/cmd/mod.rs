@@ -32,14 +32,17 @@ pub(crate) mod suppress;
 pub(crate) mod topic;
 pub(crate) mod unsubscribe;
 
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write as _;
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeDelta};
 
+use crate::cadence::week_of_digest;
 use crate::cli::DayArgs;
 use crate::clock::Clock;
 use crate::config::{Config, Subscriber};
+use crate::digest::Week;
 use crate::error::UsageError;
 use crate::feedback::FeedbackLinks;
 use crate::journal::{Journal, address_key};
@@ -51,7 +54,6 @@ use crate::site::ManageLinks;
 use crate::source::{self, Expectations, Harvest, Reading, Source, SourceReport, SourceStatus};
 use crate::topic::SentPapers;
 use crate::unsubscribe::UnsubscribeLinks;
-use std::collections::HashMap;
 
 /// What every subcommand gets besides its own arguments.
 pub(crate) struct Ctx<'a> {
@@ -154,6 +156,34 @@ pub(crate) fn sent_before(
     };
     let ids: Vec<&str> = papers.iter().map(|paper| paper.id.as_str()).collect();
     Ok(journal.sent_before(date, &ids)?)
+}
+
+/// The listings of the seven days up to `date` (today's is `today`, the others as earlier
+/// runs recorded them in the journal), each paper once as it was last listed, and the week
+/// they make. A day no run recorded is simply not covered.
+pub(crate) fn week_listing(
+    config: &Config,
+    date: NaiveDate,
+    today: &[Paper],
+) -> anyhow::Result<(Week, Vec<Paper>)> {
+    let first = date - TimeDelta::days(6);
+    let earlier = match (Journal::open_existing(&config.delivery.state)?, date.pred_opt()) {
+        (Some(journal), Some(yesterday)) => journal.listed_between(first, yesterday)?,
+        _ => Vec::new(),
+    };
+    let mut covers: BTreeSet<NaiveDate> = earlier.iter().map(|(day, _)| *day).collect();
+    if !today.is_empty() {
+        covers.insert(date);
+    }
+    let mut seen = HashSet::new();
+    let mut papers: Vec<Paper> = Vec::new();
+    let newest_first = today.iter().cloned().chain(earlier.into_iter().rev().map(|(_, p)| p));
+    for paper in newest_first {
+        if seen.insert(paper.id.clone()) {
+            papers.push(paper);
+        }
+    }
+    Ok((Week { monday: week_of_digest(date), covers: covers.into_iter().collect() }, papers))
 }
 
 /// The papers in `history` for one subscriber.

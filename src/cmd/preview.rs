@@ -16,18 +16,22 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::atomic::write as write_atomically;
+use crate::cadence::{Frequency, weekday_name};
 use crate::cli::PreviewArgs;
 use crate::clock::Clock;
-use crate::cmd::{Ctx, Day, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
+use crate::cmd::{
+    Ctx, Day, chosen_subscribers, history_of, read_day, renderer_for, sent_before, week_listing,
+};
 use crate::compose::{Composed, Shortened, compose};
 use crate::config::{Config, Subscriber};
-use crate::digest::{Digest, Picker};
+use crate::digest::{Digest, Picker, Week};
 use crate::error::Exit;
 use crate::http;
 use crate::outcome;
+use crate::paper::Paper;
 use crate::render::{escape_html, subject_line};
 use crate::text::file_safe;
 use crate::text::plural::count;
@@ -57,7 +61,10 @@ impl Index {
 
     fn row(&mut self, entry: &IndexEntry) {
         let (email, href) = (escape_html(&entry.email), escape_html(&entry.href));
-        let not_sent = if entry.would_send { "" } else { " <em>(not sent: nothing matched)</em>" };
+        let not_sent = match &entry.not_sent {
+            Some(why) => format!(" <em>(not sent: {why})</em>"),
+            None => String::new(),
+        };
         self.html.push_str(&format!(
             "<tr style=\"border-top:1px solid #ddd;\">\n<td>{email}</td><td align=\"right\">{}</td>\n\
              <td>{}{not_sent}</td>\n\
@@ -80,6 +87,22 @@ struct Loaded {
     history: HashMap<String, SentPapers>,
     /// The reading lists, profiled once for every picker of the run.
     profiles: crate::profiles::Profiles,
+    /// What weekly readers' digests are made of, when the config has any.
+    week: Option<WeekListing>,
+}
+
+/// The seven days of listings up to the day, as `send` reads them for a weekly digest, and
+/// what each reader already got of them.
+struct WeekListing {
+    week: Week,
+    papers: Vec<Paper>,
+    history: HashMap<String, SentPapers>,
+}
+
+/// The day's picker, and the week's for weekly readers.
+struct Pickers<'a> {
+    day: Picker<'a>,
+    week: Option<Picker<'a>>,
 }
 
 impl Loaded {
@@ -88,23 +111,58 @@ impl Loaded {
         let day = read_day(&config, day, clock, false)?;
         let history = sent_before(&config, &day.papers, day.date)?;
         let profiles = crate::profiles::Profiles::load(&config)?;
-        Ok(Loaded { config, day, history, profiles })
+        let weekly = config.subscribers.iter().any(|s| s.cadence.frequency == Frequency::Weekly);
+        let week = match weekly {
+            true => {
+                let (week, papers) = week_listing(&config, day.date, &day.papers)?;
+                let history = sent_before(&config, &papers, day.date)?;
+                Some(WeekListing { week, papers, history })
+            }
+            false => None,
+        };
+        Ok(Loaded { config, day, history, profiles, week })
     }
 
-    fn picker(&self) -> Picker<'_> {
-        let profiles = self.profiles.clone();
-        Picker::with_libraries(&self.config, &self.day.papers, self.day.date, profiles)
+    /// The pickers `readers`' digests need: the week's only when one of them is weekly.
+    fn pickers(&self, readers: &[&Subscriber]) -> Pickers<'_> {
+        let picker = |papers| {
+            let profiles = self.profiles.clone();
+            Picker::with_libraries(&self.config, papers, self.day.date, profiles)
+        };
+        let weekly = readers.iter().any(|s| s.cadence.frequency == Frequency::Weekly);
+        Pickers {
+            day: picker(&self.day.papers),
+            week: self.week.as_ref().filter(|_| weekly).map(|listing| picker(&listing.papers)),
+        }
     }
 
-    fn digest<'a>(&'a self, picker: &Picker<'a>, subscriber: &'a Subscriber) -> Digest<'a> {
+    /// The digest `send` would make for `subscriber`: a weekly reader's sums up the week up
+    /// to the day, whichever weekday that is.
+    fn digest<'a>(&'a self, pickers: &Pickers<'a>, subscriber: &'a Subscriber) -> Digest<'a> {
         static NONE: std::sync::LazyLock<SentPapers> = std::sync::LazyLock::new(SentPapers::new);
-        picker.digest(subscriber, history_of(&self.history, subscriber).unwrap_or(&NONE))
+        if subscriber.cadence.frequency == Frequency::Weekly
+            && let (Some(listing), Some(picker)) = (&self.week, &pickers.week)
+        {
+            let sent = history_of(&listing.history, subscriber).unwrap_or(&NONE);
+            return Digest { week: Some(&listing.week), ..picker.digest(subscriber, sent) };
+        }
+        pickers.day.digest(subscriber, history_of(&self.history, subscriber).unwrap_or(&NONE))
     }
 
     fn entry(&self, digest: &Digest<'_>) -> IndexEntry {
         let email = digest.subscriber.email.to_string();
+        let cadence = &digest.subscriber.cadence;
+        let not_sent = if cadence.frequency == Frequency::Weekly
+            && self.day.date.weekday() != cadence.weekday
+        {
+            Some(format!("weekly on {}", weekday_name(cadence.weekday)))
+        } else if digest.is_empty() && !self.config.newsletter.send_empty {
+            Some("nothing matched".to_owned())
+        } else {
+            None
+        };
         IndexEntry {
-            would_send: !digest.is_empty() || self.config.newsletter.send_empty,
+            not_sent,
             count: digest.picks.len(),
             subject: subject_line(&self.config.newsletter.title, digest),
             // File names keep only [A-Za-z0-9@._+-] and %XX escapes; `%` alone needs escaping.
@@ -124,7 +182,8 @@ struct IndexEntry {
     href: String,
     count: usize,
     subject: String,
-    would_send: bool,
+    /// Why `send` would not send this digest today, if it would not.
+    not_sent: Option<String>,
 }
 
 /// Writes the preview files, or serves them with `--serve`.
@@ -136,12 +195,12 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     let subscribers = chosen_subscribers(&loaded.config, args.subscriber.as_deref())?;
     let renderer = renderer_for(&loaded.config)?;
     let now = ctx.clock.now();
-    let picker = loaded.picker();
+    let pickers = loaded.pickers(&subscribers);
     let mut index = loaded.index(subscribers.len());
     let mut previewed = 0;
     let shortened = Shortened::default();
     for (job, subscriber) in subscribers.into_iter().enumerate() {
-        let digest = loaded.digest(&picker, subscriber);
+        let digest = loaded.digest(&pickers, subscriber);
         let mut entry = loaded.entry(&digest);
         // One digest that cannot be built must not hide everyone else's.
         let composed = match compose(&renderer, &loaded.config.newsletter, &digest, now, None) {
@@ -279,10 +338,10 @@ impl Previewer {
     fn index(&self) -> anyhow::Result<String> {
         let loaded = self.loaded()?;
         let subscribers = chosen_subscribers(&loaded.config, self.subscriber.as_deref())?;
-        let picker = loaded.picker();
+        let pickers = loaded.pickers(&subscribers);
         let mut index = loaded.index(subscribers.len());
         for subscriber in subscribers {
-            index.row(&loaded.entry(&loaded.digest(&picker, subscriber)));
+            index.row(&loaded.entry(&loaded.digest(&pickers, subscriber)));
         }
         Ok(index.finish())
     }
@@ -312,8 +371,8 @@ impl Previewer {
             return Ok(None);
         };
         let renderer = renderer_for(&loaded.config)?;
-        let picker = loaded.picker();
-        let digest = loaded.digest(&picker, subscriber);
+        let pickers = loaded.pickers(&[subscriber]);
+        let digest = loaded.digest(&pickers, subscriber);
         let Composed { rendered, bytes, .. } =
             compose(&renderer, &loaded.config.newsletter, &digest, self.clock.now(), None)
                 .with_context(|| format!("cannot compose the digest for {}", subscriber.email))?;

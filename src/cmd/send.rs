@@ -13,14 +13,16 @@
 //! One subscriber's failure never stops the others: it is reported on stderr, counted, and
 //! decides the exit status at the end.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cadence::{Due, Frequency, week_of_digest};
+use crate::cadence::{Due, Frequency};
 use crate::cli::SendArgs;
 use crate::clock::Clock;
-use crate::cmd::{Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before};
+use crate::cmd::{
+    Ctx, chosen_subscribers, history_of, read_day, renderer_for, sent_before, week_listing,
+};
 use crate::compose::{Composed, Shortened, Signer, compose, message_id};
 use crate::config::{Config, Subscriber};
 use crate::deliver::dispatch::{self, JournalWriter, Policy, Prepared, Recipient, Work};
@@ -508,31 +510,3 @@ impl<'c> Schedule<'c> {
 
 /// Beyond this many readers not due yet, `--dry-run` counts them instead of naming each.
 const MAX_LATER_LINES: usize = 20;
-
-/// The listings of the seven days up to `date` (today's is `today`, the others as earlier
-/// runs recorded them in the journal), each paper once as it was last listed, and the week
-/// they make. A day no run recorded is simply not covered.
-fn week_listing(
-    config: &Config,
-    date: NaiveDate,
-    today: &[Paper],
-) -> anyhow::Result<(Week, Vec<Paper>)> {
-    let first = date - TimeDelta::days(6);
-    let earlier = match (Journal::open_existing(&config.delivery.state)?, date.pred_opt()) {
-        (Some(journal), Some(yesterday)) => journal.listed_between(first, yesterday)?,
-        _ => Vec::new(),
-    };
-    let mut covers: BTreeSet<NaiveDate> = earlier.iter().map(|(day, _)| *day).collect();
-    if !today.is_empty() {
-        covers.insert(date);
-    }
-    let mut seen = HashSet::new();
-    let mut papers: Vec<Paper> = Vec::new();
-    let newest_first = today.iter().cloned().chain(earlier.into_iter().rev().map(|(_, p)| p));
-    for paper in newest_first {
-        if seen.insert(paper.id.clone()) {
-            papers.push(paper);
-        }
-    }
-    Ok((Week { monday: week_of_digest(date), covers: covers.into_iter().collect() }, papers))
-}

@@ -212,6 +212,54 @@ fn a_week_of_daily_runs_sends_daily_and_weekly_readers_each_digest_once() {
         .stdout_has("(weekly, week of 2025-08-04)");
 }
 
+/// `preview` and `explain` show a weekly reader the digest `send` makes on their weekday: the
+/// week's listings ranked together, not the day's alone.
+#[test]
+fn preview_and_explain_show_a_weekly_reader_the_week_that_send_sends() {
+    let mut setup = Paperboy::new().config(&config());
+    let mut every_title: Vec<String> = Vec::new();
+    for (k, date) in WEEK.iter().enumerate() {
+        let (text, json, listed) = day(k);
+        every_title.extend(listed.iter().map(|p| squash(&p.title)));
+        setup = setup
+            .file("page.txt", text)
+            .file("hub.json", json)
+            .env("PAPERBOY_NOW", &format!("{date}T06:00:00Z"));
+        if k == 5 {
+            // Saturday: not Wes's day, and the preview's index says so.
+            setup.run(&["preview", "--out", "saturday"]).success();
+            let index = setup.read("saturday/index.html");
+            assert!(index.contains("(not sent: weekly on sunday)"), "{index}");
+        }
+        if k < 6 {
+            setup.run(&["send"]).success();
+        }
+    }
+    // Sunday: the preview first, then the digest sent.
+    setup.run(&["preview", "--out", "sunday"]).success();
+    let previewed = Email::parse(&setup.read_bytes(&format!("sunday/{WES}.eml")));
+    let mut week_papers = every_title.clone();
+    week_papers.sort();
+    week_papers.dedup();
+    setup.run(&["explain", "--subscriber", WES]).success().stdout_has(&format!(
+        "{WES} on 2025-08-10, week of 2025-08-04: {} papers in the week's listings",
+        week_papers.len()
+    ));
+    setup.run(&["send"]).success();
+    let sent = digest(&setup, "2025-08-10", WES).expect("Wes's weekly digest");
+    assert!(
+        previewed.subject.as_deref().is_some_and(|s| s.contains("week of 2025-08-04")),
+        "{:?}",
+        previewed.subject
+    );
+    assert_eq!(previewed.subject, sent.subject);
+    let shown = titles_in(&previewed, &every_title);
+    assert!(shown.len() > 3, "{shown:?}");
+    assert_eq!(shown, titles_in(&sent, &every_title));
+    let index = setup.read("sunday/index.html");
+    assert!(!index.contains("weekly on sunday"), "{index}");
+}
+
 /// A page dated `date` (`Oct 26`) of the sample's first half (`half` 0) or second half
 /// (1): each half has papers on knowledge distillation, the second none of the first's.
 fn page_of(date: &str, half: usize) -> String {
