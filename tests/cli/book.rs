@@ -1,7 +1,8 @@
 //! The book in `docs/src` and the README that points into it: every internal link names a
 //! file that exists and, after `#`, a heading that file has, and every chapter is in
 //! `SUMMARY.md`. CI builds the book with mdbook, which reports neither; this checks them
-//! without mdbook-linkcheck, whose install would cost CI several minutes.
+//! without mdbook-linkcheck, whose install would cost CI several minutes. And no table cell
+//! leaves a code span open, which mdbook shows as stray backticks.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -175,4 +176,71 @@ fn the_book_and_the_readme_give_the_same_exit_statuses() {
     let readme = exit_status_rows("README.md");
     assert!(readme.len() >= 8, "{readme:#?}");
     assert_eq!(exit_status_rows("docs/src/commands.md"), readme);
+}
+
+/// Table rows whose cells open a code span they do not close: the table splits at every
+/// `|`, code spans or not, and an unclosed run of backticks is shown as backticks, with the
+/// rest of the cell's code garbled around it.
+fn unclosed_code_in_tables(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let shown = file.strip_prefix(root()).unwrap_or(file).display().to_string();
+    let mut problems = Vec::new();
+    for (line, row) in prose(&text) {
+        if !row.trim_start().starts_with('|') {
+            continue;
+        }
+        for cell in row.replace("\\|", "").split('|') {
+            if !code_spans_close(cell) {
+                problems
+                    .push(format!("{shown}:{line}: a code span left open in `{}`", cell.trim()));
+            }
+        }
+    }
+    problems
+}
+
+/// Whether every run of backticks opening a code span is closed by the next run of the same
+/// length, as CommonMark reads them.
+fn code_spans_close(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let length = bytes[at..].iter().take_while(|&&b| b == b'`').count();
+        if length > 0 {
+            runs.push(length);
+        }
+        at += length.max(1);
+    }
+    let mut open = 0;
+    while open < runs.len() {
+        match runs[open + 1..].iter().position(|&run| run == runs[open]) {
+            Some(close) => open += close + 2,
+            None => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn every_code_span_in_a_table_of_the_book_and_the_readme_is_closed_in_its_cell() {
+    let mut files = chapters();
+    files.push(root().join("README.md"));
+    let problems: Vec<String> =
+        files.iter().flat_map(|file| unclosed_code_in_tables(file)).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_table_check_finds_a_code_span_a_cell_leaves_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.md");
+    let rows = "| a | b |\n| --- | --- |\n| `x`, `` `y` `` | `| z |\n| `` @a{`, `@b{` | ok |\n";
+    std::fs::write(&page, rows).unwrap();
+    let problems = unclosed_code_in_tables(&page);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].contains("page.md:3:") && problems[1].contains("page.md:4:"),
+        "{problems:#?}"
+    );
 }
