@@ -8,7 +8,6 @@
 //! at that first run; nobody gets it twice, because the journal keeps one row per (date,
 //! subscriber).
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -85,43 +84,16 @@ pub(crate) enum Due {
     OtherDay,
 }
 
-/// The dates a journal has runs of: the first ever, and those since a week before the run's.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RunDates {
-    pub(crate) first: Option<NaiveDate>,
-    pub(crate) recent: BTreeSet<NaiveDate>,
-}
-
 impl Cadence {
-    /// Whether the digest of `date` is due at `now`; `runs` tells a weekly reader's day that
-    /// no run came on (see [`Cadence::missed_weekday`]), whose digest is then due on `date`.
-    pub(crate) fn due(&self, date: NaiveDate, now: DateTime<Utc>, runs: &RunDates) -> Due {
-        let on_their_day = date.weekday() == self.weekday;
-        if self.frequency == Frequency::Weekly
-            && !on_their_day
-            && self.missed_weekday(date, runs).is_none()
-        {
+    /// Whether the digest of `date` is due at `now`.
+    pub(crate) fn due(&self, date: NaiveDate, now: DateTime<Utc>) -> Due {
+        if self.frequency == Frequency::Weekly && date.weekday() != self.weekday {
             return Due::OtherDay;
         }
         match self.due_at(date) {
             Some(at) if now < at => Due::Later(at),
             _ => Due::Now,
         }
-    }
-
-    /// For a weekly reader, the last of their weekdays in the six days before `date` when no
-    /// run came that day nor since, though one had come before: the run of `date` is the
-    /// first since the missed one, and makes up for it. `None` once a run came on or after
-    /// that day, or when none came before it (paperboy was not running yet).
-    pub(crate) fn missed_weekday(&self, date: NaiveDate, runs: &RunDates) -> Option<NaiveDate> {
-        if self.frequency != Frequency::Weekly {
-            return None;
-        }
-        let missed = (1..=6)
-            .map(|back| date - TimeDelta::days(back))
-            .find(|day| day.weekday() == self.weekday)?;
-        let ran_before = runs.first.is_some_and(|first| first < missed);
-        (ran_before && runs.recent.range(missed..date).next().is_none()).then_some(missed)
     }
 
     /// The instant the digest of `date` falls due, when the reader set an hour or a zone.
@@ -314,14 +286,7 @@ mod tests {
 
     #[test]
     fn without_an_hour_or_a_zone_a_digest_is_due_at_any_run() {
-        assert_eq!(
-            Cadence::default().due(
-                day(2025, 8, 5),
-                at("2025-08-05T00:00:00Z"),
-                &RunDates::default()
-            ),
-            Due::Now
-        );
+        assert_eq!(Cadence::default().due(day(2025, 8, 5), at("2025-08-05T00:00:00Z")), Due::Now);
     }
 
     #[test]
@@ -329,13 +294,10 @@ mod tests {
         let berlin = reader("07:30", "Europe/Berlin");
         // Summer time: 07:30 in Berlin is 05:30 UTC.
         assert_eq!(
-            berlin.due(day(2025, 8, 5), at("2025-08-05T05:15:00Z"), &RunDates::default()),
+            berlin.due(day(2025, 8, 5), at("2025-08-05T05:15:00Z")),
             Due::Later(at("2025-08-05T05:30:00Z"))
         );
-        assert_eq!(
-            berlin.due(day(2025, 8, 5), at("2025-08-05T05:30:00Z"), &RunDates::default()),
-            Due::Now
-        );
+        assert_eq!(berlin.due(day(2025, 8, 5), at("2025-08-05T05:30:00Z")), Due::Now);
     }
 
     #[test]
@@ -366,10 +328,7 @@ mod tests {
     fn a_tokyo_reader_is_due_at_the_first_run_of_the_utc_day() {
         // 07:30 in Tokyo on 5 August is 22:30 UTC on 4 August, before any run for the 5th.
         let tokyo = reader("07:30", "Asia/Tokyo");
-        assert_eq!(
-            tokyo.due(day(2025, 8, 5), at("2025-08-05T00:00:00Z"), &RunDates::default()),
-            Due::Now
-        );
+        assert_eq!(tokyo.due(day(2025, 8, 5), at("2025-08-05T00:00:00Z")), Due::Now);
         assert_eq!(tokyo.hour(), "07:30 Asia/Tokyo");
     }
 
@@ -385,54 +344,10 @@ mod tests {
     #[test]
     fn a_weekly_reader_is_due_only_on_their_weekday() {
         let weekly = Cadence { frequency: Frequency::Weekly, ..Cadence::default() };
-        assert_eq!(
-            weekly.due(day(2025, 8, 4), at("2025-08-04T06:00:00Z"), &RunDates::default()),
-            Due::Now
-        );
-        assert_eq!(
-            weekly.due(day(2025, 8, 5), at("2025-08-05T06:00:00Z"), &RunDates::default()),
-            Due::OtherDay
-        );
+        assert_eq!(weekly.due(day(2025, 8, 4), at("2025-08-04T06:00:00Z")), Due::Now);
+        assert_eq!(weekly.due(day(2025, 8, 5), at("2025-08-05T06:00:00Z")), Due::OtherDay);
         assert_eq!(monday_of(day(2025, 8, 10)), day(2025, 8, 4));
         assert_eq!(monday_of(day(2025, 8, 4)), day(2025, 8, 4));
-    }
-
-    #[test]
-    fn the_first_run_after_a_weekday_no_run_came_on_makes_up_for_it() {
-        // Sunday readers; Sunday 10 August had no run.
-        let sunday =
-            Cadence { frequency: Frequency::Weekly, weekday: Weekday::Sun, ..Cadence::default() };
-        let runs = |dates: &[(i32, u32, u32)]| RunDates {
-            first: dates.first().map(|&(y, m, d)| day(y, m, d)),
-            recent: dates.iter().map(|&(y, m, d)| day(y, m, d)).collect(),
-        };
-        let until_saturday = runs(&[(2025, 8, 4), (2025, 8, 8), (2025, 8, 9)]);
-        let monday = day(2025, 8, 11);
-        assert_eq!(sunday.missed_weekday(monday, &until_saturday), Some(day(2025, 8, 10)));
-        assert_eq!(sunday.due(monday, at("2025-08-11T06:00:00Z"), &until_saturday), Due::Now);
-        let with_hour = Cadence { send_at: NaiveTime::from_hms_opt(9, 0, 0), ..sunday };
-        assert_eq!(
-            with_hour.due(monday, at("2025-08-11T06:00:00Z"), &until_saturday),
-            Due::Later(at("2025-08-11T09:00:00Z"))
-        );
-        // The Monday run came: Tuesday makes up for nothing.
-        let with_monday = runs(&[(2025, 8, 4), (2025, 8, 9), (2025, 8, 11)]);
-        assert_eq!(sunday.missed_weekday(day(2025, 8, 12), &with_monday), None);
-        assert_eq!(
-            sunday.due(day(2025, 8, 12), at("2025-08-12T06:00:00Z"), &with_monday),
-            Due::OtherDay
-        );
-        // The Sunday run came.
-        let with_sunday = runs(&[(2025, 8, 4), (2025, 8, 10)]);
-        assert_eq!(sunday.missed_weekday(monday, &with_sunday), None);
-        // No run before Sunday: paperboy was not running yet.
-        assert_eq!(sunday.missed_weekday(monday, &runs(&[])), None);
-        assert_eq!(sunday.missed_weekday(monday, &runs(&[(2025, 8, 10)])), None);
-        // A week or more without a run: the last Sunday within six days is the one made up.
-        let long_ago = runs(&[(2025, 7, 20)]);
-        assert_eq!(sunday.missed_weekday(day(2025, 8, 16), &long_ago), Some(day(2025, 8, 10)));
-        // Daily readers miss nothing.
-        assert_eq!(Cadence::default().missed_weekday(monday, &until_saturday), None);
     }
 
     #[test]

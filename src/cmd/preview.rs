@@ -16,10 +16,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{Datelike, NaiveDate};
 
 use crate::atomic::write as write_atomically;
-use crate::cadence::{Frequency, RunDates, weekday_name};
+use crate::cadence::{Frequency, weekday_name};
 use crate::cli::PreviewArgs;
 use crate::clock::Clock;
 use crate::cmd::{
@@ -30,7 +30,6 @@ use crate::config::{Config, Subscriber};
 use crate::digest::{Digest, Picker, Week};
 use crate::error::Exit;
 use crate::http;
-use crate::journal::Journal;
 use crate::outcome;
 use crate::paper::Paper;
 use crate::render::{escape_html, subject_line};
@@ -90,8 +89,6 @@ struct Loaded {
     profiles: crate::profiles::Profiles,
     /// What weekly readers' digests are made of, when the config has any.
     week: Option<WeekListing>,
-    /// The days runs came, which tell a weekly reader's missed day that `send` makes up for.
-    runs: RunDates,
 }
 
 /// The seven days of listings up to the day, as `send` reads them for a weekly digest, and
@@ -123,11 +120,7 @@ impl Loaded {
             }
             false => None,
         };
-        let runs = match Journal::open_existing(&config.delivery.state)? {
-            Some(journal) if weekly => journal.run_dates(day.date - TimeDelta::days(7))?,
-            _ => RunDates::default(),
-        };
-        Ok(Loaded { config, day, history, profiles, week, runs })
+        Ok(Loaded { config, day, history, profiles, week })
     }
 
     /// The pickers `readers`' digests need: the week's only when one of them is weekly.
@@ -161,7 +154,6 @@ impl Loaded {
         let cadence = &digest.subscriber.cadence;
         let not_sent = if cadence.frequency == Frequency::Weekly
             && self.day.date.weekday() != cadence.weekday
-            && cadence.missed_weekday(self.day.date, &self.runs).is_none()
         {
             Some(format!("weekly on {}", weekday_name(cadence.weekday)))
         } else if digest.is_empty() && !self.config.newsletter.send_empty {

@@ -15,9 +15,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cadence::{Due, Frequency, RunDates};
+use crate::cadence::{Due, Frequency};
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::cmd::{
@@ -53,8 +53,6 @@ pub(crate) struct Tally {
     pub(crate) later: usize,
     /// Weekly readers whose weekday this is not.
     pub(crate) other_day: usize,
-    /// Weekly readers due today because no run came on their weekday.
-    pub(crate) late_weekly: usize,
 }
 
 impl Tally {
@@ -88,7 +86,6 @@ impl Tally {
             (self.suppressed, "suppressed"),
             (self.later, "due later"),
             (self.other_day, "weekly on another day"),
-            (self.late_weekly, "late weekly"),
         ] {
             if count > 0 {
                 line.push_str(&format!(", {what} {count}"));
@@ -138,11 +135,7 @@ pub(crate) fn run(args: &SendArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         Some(shard) => format!("digests for {}, shard {shard}", day.date),
         None => format!("digests for {}", day.date),
     };
-    let runs = match Journal::open_existing(&config.delivery.state)? {
-        Some(journal) => journal.run_dates(day.date - TimeDelta::days(7))?,
-        None => RunDates::default(),
-    };
-    let schedule = Schedule::new(&subscribers, day.date, ctx.clock.now(), &runs);
+    let schedule = Schedule::new(&subscribers, day.date, ctx.clock.now());
     let subscribers = schedule.now.clone();
     // The week's listings are read only when a weekly reader is due.
     let week = match subscribers.iter().any(|s| s.cadence.frequency == Frequency::Weekly) {
@@ -472,28 +465,14 @@ struct Schedule<'c> {
     /// Not yet, and from when.
     later: Vec<(&'c Subscriber, DateTime<Utc>)>,
     other_day: usize,
-    /// Of `now`, the weekly readers whose weekday no run came on.
-    late_weekly: usize,
 }
 
 impl<'c> Schedule<'c> {
-    fn new(
-        subscribers: &[&'c Subscriber],
-        date: NaiveDate,
-        now: DateTime<Utc>,
-        runs: &RunDates,
-    ) -> Schedule<'c> {
-        let mut schedule =
-            Schedule { now: Vec::new(), later: Vec::new(), other_day: 0, late_weekly: 0 };
+    fn new(subscribers: &[&'c Subscriber], date: NaiveDate, now: DateTime<Utc>) -> Schedule<'c> {
+        let mut schedule = Schedule { now: Vec::new(), later: Vec::new(), other_day: 0 };
         for &subscriber in subscribers {
-            let cadence = &subscriber.cadence;
-            match cadence.due(date, now, runs) {
-                Due::Now => {
-                    let late = date.weekday() != cadence.weekday
-                        && cadence.missed_weekday(date, runs).is_some();
-                    schedule.late_weekly += usize::from(late);
-                    schedule.now.push(subscriber);
-                }
+            match subscriber.cadence.due(date, now) {
+                Due::Now => schedule.now.push(subscriber),
                 Due::Later(at) => schedule.later.push((subscriber, at)),
                 Due::OtherDay => schedule.other_day += 1,
             }
@@ -505,7 +484,6 @@ impl<'c> Schedule<'c> {
     fn count(&self, tally: &mut Tally) {
         tally.later = self.later.len();
         tally.other_day = self.other_day;
-        tally.late_weekly = self.late_weekly;
     }
 
     /// `later: bob@example.com at 07:30 Asia/Tokyo (2025-08-04 22:30 UTC)`, one line each, or

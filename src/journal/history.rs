@@ -7,8 +7,6 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::cadence::RunDates;
-
 use super::{FAILED, Journal, JournalError, LEFT, RunCounts, SENT, Status, address_key};
 
 /// One digest, as `history` shows it.
@@ -179,24 +177,6 @@ impl Journal {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
-    }
-
-    /// The date of the first run recorded, and those of the runs from `since` on.
-    pub(crate) fn run_dates(&self, since: NaiveDate) -> Result<RunDates, JournalError> {
-        let first: Option<NaiveDate> = self
-            .conn
-            .query_row("SELECT min(date) FROM runs", [], |row| row.get(0))
-            .map_err(|e| self.err(e))?;
-        let mut statement = self
-            .conn
-            .prepare("SELECT DISTINCT date FROM runs WHERE date >= ?1")
-            .map_err(|e| self.err(e))?;
-        let recent = statement
-            .query_map([since.to_string()], |row| row.get::<_, NaiveDate>(0))
-            .map_err(|e| self.err(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.err(e))?;
-        Ok(RunDates { first, recent })
     }
 
     /// The runs of `date` (or all), oldest first.
