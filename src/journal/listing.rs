@@ -32,7 +32,6 @@ impl Journal {
         transaction.commit().map_err(|e| self.err(e))
     }
 
-    #[allow(dead_code, reason = "read by weekly digests, which are being built")]
     /// The papers listed from `first` to `last` (both included), by date then in the order
     /// of their ids; a paper listed on several of those days comes once per day.
     pub(crate) fn listed_between(
@@ -112,7 +111,6 @@ impl Journal {
         transaction.commit().map_err(|e| self.err(e))
     }
 
-    #[allow(dead_code, reason = "read by votes, which are being built")]
     /// The paper with this id as it was last listed, if any run recorded it.
     pub(crate) fn listed_paper(&self, id: &PaperId) -> Result<Option<Paper>, JournalError> {
         let record: Option<String> = self
