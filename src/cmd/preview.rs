@@ -106,12 +106,20 @@ struct Pickers<'a> {
 }
 
 impl Loaded {
-    fn new(config_path: &Path, day: &crate::cli::DayArgs, clock: Clock) -> anyhow::Result<Loaded> {
+    /// The config and the day, and the week when one of the readers previewed (`only`, or
+    /// everyone) is weekly.
+    fn new(
+        config_path: &Path,
+        day: &crate::cli::DayArgs,
+        only: Option<&str>,
+        clock: Clock,
+    ) -> anyhow::Result<Loaded> {
         let config = Config::load(config_path)?;
         let day = read_day(&config, day, clock, false)?;
         let history = sent_before(&config, &day.papers, day.date)?;
         let profiles = crate::profiles::Profiles::load(&config)?;
-        let weekly = config.subscribers.iter().any(|s| s.cadence.frequency == Frequency::Weekly);
+        let readers = chosen_subscribers(&config, only)?;
+        let weekly = readers.iter().any(|s| s.cadence.frequency == Frequency::Weekly);
         let week = match weekly {
             true => {
                 let (week, papers) = week_listing(&config, day.date, &day.papers)?;
@@ -152,7 +160,10 @@ impl Loaded {
     fn entry(&self, digest: &Digest<'_>) -> IndexEntry {
         let email = digest.subscriber.email.to_string();
         let cadence = &digest.subscriber.cadence;
-        let not_sent = if cadence.frequency == Frequency::Weekly
+        let not_sent = if self.day.papers.is_empty() {
+            // `send` sends nothing at all then, weekly digests included.
+            Some("no papers today".to_owned())
+        } else if cadence.frequency == Frequency::Weekly
             && self.day.date.weekday() != cadence.weekday
         {
             Some(format!("weekly on {}", weekday_name(cadence.weekday)))
@@ -191,7 +202,7 @@ pub(crate) fn run(args: &PreviewArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
     if args.serve {
         return serve(args, ctx);
     }
-    let loaded = Loaded::new(ctx.config_path, &args.day, ctx.clock)?;
+    let loaded = Loaded::new(ctx.config_path, &args.day, args.subscriber.as_deref(), ctx.clock)?;
     let subscribers = chosen_subscribers(&loaded.config, args.subscriber.as_deref())?;
     let renderer = renderer_for(&loaded.config)?;
     let now = ctx.clock.now();
@@ -331,7 +342,7 @@ impl Previewer {
     }
 
     fn loaded(&self) -> anyhow::Result<Loaded> {
-        Loaded::new(&self.config_path, &self.day, self.clock)
+        Loaded::new(&self.config_path, &self.day, self.subscriber.as_deref(), self.clock)
     }
 
     /// The index, from picking alone: no digest is rendered.

@@ -90,6 +90,19 @@ fn preview_writes_html_text_and_eml_for_every_subscriber_and_an_index_linking_th
     }
 }
 
+/// `send` sends nothing on a day no source lists papers for, and the index says so of
+/// every reader.
+#[test]
+fn on_a_day_with_no_papers_the_index_says_no_digest_would_be_sent() {
+    let setup = setup().file("empty.json", "[]");
+    let run = setup.run(&["preview", "--date", SAMPLE_DATE, "--input", "empty.json"]);
+    run.code(3);
+    let index = setup.read("preview/index.html");
+    assert_eq!(index.matches("(not sent: no papers today)").count(), EMAILS.len(), "{index}");
+    let send = setup.run(&["send", "--date", SAMPLE_DATE, "--input", "empty.json", "--dry-run"]);
+    send.code(3).stdout_has("nothing sent");
+}
+
 #[test]
 fn preview_writes_to_the_preview_folder_by_default() {
     let setup = setup();
