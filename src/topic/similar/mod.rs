@@ -158,7 +158,8 @@ struct Scored {
     liked_score: Vec<f32>,
     /// By paper: the liked document it is most like.
     best_liked: Vec<u32>,
-    /// The papers with a similarity above 0, in order: the only ones the profile can pick.
+    /// The papers with a similarity above 0, in order: the only ones it can pick while
+    /// `min_similarity` is above 0.
     liked_papers: Vec<u32>,
     /// By paper: the best cosine with a disliked document; empty when nothing is disliked.
     disliked_score: Vec<f32>,
