@@ -55,6 +55,9 @@ pub(crate) fn run(args: &ExplainArgs, ctx: &Ctx<'_>) -> anyhow::Result<Exit> {
         crate::text::plural::count(papers.len(), "paper"),
         subscriber.interest.max_papers
     )?;
+    if week.is_some() && day.papers.is_empty() {
+        writeln!(out, "no source lists papers for {}: `send` sends no digest that day", day.date)?;
+    }
     verdicts.sort_by_key(|v| match v.outcome {
         Outcome::Picked { rank } => rank,
         _ => usize::MAX,

@@ -258,6 +258,12 @@ fn preview_and_explain_show_a_weekly_reader_the_week_that_send_sends() {
     assert_eq!(shown, titles_in(&sent, &every_title));
     let index = setup.read("sunday/index.html");
     assert!(!index.contains("weekly on sunday"), "{index}");
+    // A Sunday with no papers: `send` would send nothing, and `explain` says so.
+    let setup = setup.file("empty.json", "[]");
+    setup
+        .run(&["explain", "--subscriber", WES, "--input", "empty.json"])
+        .success()
+        .stdout_has("no source lists papers for 2025-08-10: `send` sends no digest that day");
 }
 
 /// A page dated `date` (`Oct 26`) of the sample's first half (`half` 0) or second half
