@@ -87,13 +87,18 @@ pub(crate) enum Due {
 impl Cadence {
     /// Whether the digest of `date` is due at `now`.
     pub(crate) fn due(&self, date: NaiveDate, now: DateTime<Utc>) -> Due {
-        if self.frequency == Frequency::Weekly && date.weekday() != self.weekday {
+        if !self.has_digest_on(date) {
             return Due::OtherDay;
         }
         match self.due_at(date) {
             Some(at) if now < at => Due::Later(at),
             _ => Due::Now,
         }
+    }
+
+    /// Whether a digest goes on `date` at all: every day, or a weekly reader's weekday.
+    pub(crate) fn has_digest_on(&self, date: NaiveDate) -> bool {
+        self.frequency == Frequency::Daily || date.weekday() == self.weekday
     }
 
     /// The instant the digest of `date` falls due, when the reader set an hour or a zone.

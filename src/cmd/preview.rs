@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::atomic::write as write_atomically;
 use crate::cadence::{Frequency, weekday_name};
@@ -87,7 +87,7 @@ struct Loaded {
     history: HashMap<String, SentPapers>,
     /// The reading lists, profiled once for every picker of the run.
     profiles: crate::profiles::Profiles,
-    /// What weekly readers' digests are made of, when the config has any.
+    /// What weekly readers' digests are made of, when a reader previewed is weekly.
     week: Option<WeekListing>,
 }
 
@@ -163,9 +163,7 @@ impl Loaded {
         let not_sent = if self.day.papers.is_empty() {
             // `send` sends nothing at all then, weekly digests included.
             Some("no papers today".to_owned())
-        } else if cadence.frequency == Frequency::Weekly
-            && self.day.date.weekday() != cadence.weekday
-        {
+        } else if !cadence.has_digest_on(self.day.date) {
             Some(format!("weekly on {}", weekday_name(cadence.weekday)))
         } else if digest.is_empty() && !self.config.newsletter.send_empty {
             Some("nothing matched".to_owned())
